@@ -1,0 +1,1 @@
+"""features: the video side of scriptalign (decoding, shots, face tracks, face and motion descriptors)."""

@@ -1,0 +1,5 @@
+import sys
+
+from scriptalign.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""solvers: convex discriminative clustering (DIFFRAC) under weak "at least once" constraints."""
