@@ -1,0 +1,62 @@
+"""Collects script elements in reading order: ids 0..N-1, the scene index, action sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
+from scriptalign.screenplay.sentences import split_sentences
+
+
+class ElementBuilder:
+    """Append elements as a reader meets them; ``build`` returns the immutable Script."""
+
+    def __init__(self) -> None:
+        self.elements: list[ScriptElement] = []
+        self.warnings: list[str] = []
+        self._scene: int | None = None
+
+    def add(
+        self,
+        kind: ElementKind,
+        text: str,
+        line_start: int,
+        line_end: int | None = None,
+        speaker: str | None = None,
+        extension: str | None = None,
+    ) -> ScriptElement:
+        if kind is ElementKind.SCENE_HEADING:
+            self._scene = 0 if self._scene is None else self._scene + 1
+        element = ScriptElement(
+            id=len(self.elements),
+            kind=kind,
+            text=" ".join(text.split()),
+            line_start=line_start,
+            line_end=line_start if line_end is None else line_end,
+            speaker=speaker,
+            extension=extension,
+            scene=self._scene,
+        )
+        self.elements.append(element)
+        return element
+
+    def add_action(self, lines: Sequence[tuple[int, str]]) -> None:
+        """One ACTION element per sentence of a paragraph given as ``(line number, text)`` pairs."""
+        for s in split_sentences(lines):
+            self.add(ElementKind.ACTION, s.text, s.line_start, s.line_end)
+
+    def add_dialogue(self, lines: Sequence[tuple[int, str]], speaker: str | None) -> None:
+        """One DIALOGUE element for consecutive dialogue lines, their text joined with spaces."""
+        text = " ".join(t.strip() for _, t in lines if t.strip())
+        if text:
+            self.add(ElementKind.DIALOGUE, text, lines[0][0], lines[-1][0], speaker=speaker)
+
+    def update(self, index: int, **changes) -> None:
+        self.elements[index] = replace(self.elements[index], **changes)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def build(self, path: str | None, fmt: str) -> Script:
+        return Script(tuple(self.elements), path=path, format=fmt, warnings=tuple(self.warnings))

@@ -1,0 +1,67 @@
+"""``read_script``: read a screenplay file in any supported layout into a Script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scriptalign.errors import ScriptError
+from scriptalign.screenplay.elements import Script
+from scriptalign.screenplay.source import check_text, decode, read_bytes, split_lines
+
+FORMATS: tuple[str, ...] = ("imsdb", "fountain", "fdx", "transcript")
+
+
+def read_script(
+    path: str | Path | None = None,
+    format: str | None = None,  # noqa: A002 - the documented keyword
+    *,
+    text: str | bytes | None = None,
+) -> Script:
+    """Read a screenplay: IMSDb-style plain text, Fountain, Final Draft FDX or a TV fan transcript.
+
+    ``format`` (one of ``FORMATS``) overrides detection. ``text`` gives the content directly
+    (``path`` then only names it in messages and its extension still counts for detection).
+    Raises ScriptError, naming file and line, for anything that cannot be read as a screenplay.
+    """
+    if format is not None and format not in FORMATS:
+        raise ScriptError(f"unknown script format {format!r}", path, expected="one of " + ", ".join(FORMATS))
+    name = str(path) if path is not None else None
+    if text is None:
+        if path is None:
+            raise ScriptError("no input given", None, expected="a path or text=")
+        data: bytes | None = read_bytes(path)
+        content = decode(data, name)
+    elif isinstance(text, bytes):
+        data = text
+        content = decode(data, name)
+    else:
+        data = None
+        if len(text) > 20 * 1024 * 1024:
+            decode(text.encode("utf-8", "surrogatepass"), name)  # raises the size error
+        check_text(text, name)
+        content = text
+
+    fmt = format or detect_format(content, name)
+    if fmt == "fdx":
+        from scriptalign.screenplay.fdx import parse_fdx
+
+        return parse_fdx(data if data is not None else content, name)
+    lines = split_lines(content)
+    if fmt == "transcript":
+        from scriptalign.screenplay.transcript import parse_transcript
+
+        return parse_transcript(lines, name)
+    if fmt == "fountain":
+        from scriptalign.screenplay.fountain import parse_fountain
+
+        return parse_fountain(lines, name)
+    from scriptalign.screenplay.imsdb import parse_imsdb
+
+    return parse_imsdb(lines, name)
+
+
+def detect_format(content: str, path: str | None = None) -> str:
+    """Guess the layout: extension (.fountain, .fdx), XML root, ``Name:`` turns, indentation, Fountain."""
+    from scriptalign.screenplay.detect import detect
+
+    return detect(content, path)

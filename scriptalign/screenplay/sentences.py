@@ -1,0 +1,80 @@
+"""Split an action paragraph into sentences, each keeping the source lines it spans."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Words that end with a period without ending a sentence (compared lower-case, without the period).
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms messrs dr st jr sr prof rev hon gov sen rep pres gen col lt capt cmdr sgt cpl pvt adm
+    maj insp det supt fr sr sta mt ft ave blvd rd dept corp inc co ltd bros vs no nos approx est
+    int ext i/e int/ext ext/int res jan feb mar apr jun jul aug sep sept oct nov dec
+    mon tue tues wed thu thur thurs fri sat sun
+    """.split()
+)
+
+# Sentence end: terminal punctuation, optional closing quotes/brackets, whitespace, then something
+# that can open a sentence.
+_BOUNDARY = re.compile(r"([.!?]+)([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])")
+_DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a paragraph and the 1-based source lines it starts and ends on."""
+
+    text: str
+    line_start: int
+    line_end: int
+
+
+def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
+    """Split a paragraph given as ``(line number, text)`` pairs into sentences with line spans.
+
+    Abbreviations ("Mr.", "INT."), initials ("J. Mulwray", "L.A.") and ellipses ("and... then")
+    do not end a sentence.
+    """
+    parts: list[str] = []
+    starts: list[int] = []
+    offset = 0
+    for _, text in lines:
+        text = " ".join(text.split())
+        if not text:
+            continue
+        if parts:
+            offset += 1
+        starts.append(offset)
+        parts.append(text)
+        offset += len(text)
+    if not parts:
+        return []
+    numbers = [n for n, t in lines if t.split()]
+    joined = " ".join(parts)
+
+    cuts = [0]
+    for m in _BOUNDARY.finditer(joined):
+        punct = m.group(1)
+        if punct == "." or (len(punct) >= 2 and set(punct) == {"."}):
+            if len(punct) >= 2:
+                continue  # ellipsis: a trailing-off, not a full stop
+            word_start = joined.rfind(" ", 0, m.start()) + 1
+            word = joined[word_start : m.start()].lstrip("\"'([")
+            if word.lower() in ABBREVIATIONS or len(word) == 1 or _DOTTED.match(word):
+                continue
+        cuts.append(m.end())
+    cuts.append(len(joined))
+
+    sentences = []
+    for a, b in zip(cuts, cuts[1:]):
+        text = joined[a:b].strip()
+        if not text:
+            continue
+        end = a + len(joined[a:b].rstrip()) - 1
+        sentences.append(
+            Sentence(text, numbers[bisect_right(starts, a) - 1], numbers[bisect_right(starts, end) - 1])
+        )
+    return sentences

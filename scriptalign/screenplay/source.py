@@ -1,0 +1,135 @@
+"""Turn a screenplay file's bytes into text lines: size limit, binary refusal, encoding, CRLF, mojibake."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from scriptalign.errors import ScriptError
+
+#: Largest screenplay file read, in bytes. A feature film script is 100-400 KB; 20 MB is far beyond
+#: any real one and keeps a mistaken input (a video, a corpus dump) from exhausting memory.
+MAX_SCRIPT_BYTES = 20 * 1024 * 1024
+
+# Mojibake of typographic punctuation (UTF-8 read as cp1252/latin-1) and cp1252 control
+# characters read as latin-1, plus typographic quotes, all mapped to plain ASCII so that the
+# words match subtitles ("don't", not "donâ€™t" or "don’t").
+_REPLACEMENTS = {
+    "â€™": "'",
+    "â€˜": "'",
+    "â€œ": '"',
+    "â€\x9d": '"',
+    "â€�": '"',
+    "â€”": "--",
+    "â€“": "-",
+    "â€¦": "...",
+    "Ã©": "é",
+    "Ã¨": "è",
+    "Ã¡": "á",
+    "Ã±": "ñ",
+    "Ã¶": "ö",
+    "Ã¼": "ü",
+    "Â\xa0": " ",
+    "\x91": "'",
+    "\x92": "'",
+    "\x93": '"',
+    "\x94": '"',
+    "\x96": "-",
+    "\x97": "--",
+    "\x85": "...",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2026": "...",
+    "\xa0": " ",
+}
+_REPLACE_RE = re.compile("|".join(re.escape(k) for k in sorted(_REPLACEMENTS, key=len, reverse=True)))
+# Apostrophes that became "í" (seen in real IMSDb drafts: "donít", "ETHANíS", "PHELPSí POV").
+_I_ACUTE_APOSTROPHE = re.compile(r"(?<=[A-Za-z])í(?=(?:s|t|m|d|ll|re|ve|S|T|M|D|LL|RE|VE)\b)|(?<=[sS])í(?=\s|$)")
+_I_ACUTE_EVIDENCE = re.compile(r"[A-Za-z]í(?:t|s|m|ll|re|ve)\b")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair common mojibake and map typographic quotes to ASCII; leaves clean text unchanged."""
+    text = _REPLACE_RE.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
+    if "í" in text and len(_I_ACUTE_EVIDENCE.findall(text)) >= 3:
+        text = _I_ACUTE_APOSTROPHE.sub("'", text)
+    return text
+
+
+def decode(data: bytes, path: str | Path | None = None) -> str:
+    """Decode a screenplay: UTF-8 (BOM or not), UTF-16 with BOM, else the encoding charset-normalizer finds.
+
+    Raises ScriptError for empty, oversized and binary input.
+    """
+    if len(data) > MAX_SCRIPT_BYTES:
+        raise ScriptError(
+            f"file is {len(data) / 1e6:.1f} MB, above the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit",
+            path,
+            expected="a screenplay text file (real ones are well under 1 MB)",
+        )
+    if not data.strip():
+        raise ScriptError("file is empty", path, expected="a screenplay")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise ScriptError(f"invalid UTF-16 ({err.reason})", path, expected="a text file") from None
+    else:
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise ScriptError("binary data (NUL byte)", path, line, expected="a screenplay text file")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data).best()
+            if best is None:
+                raise ScriptError(
+                    "could not detect the text encoding", path, expected="a text file (UTF-8, cp1252, ...)"
+                ) from None
+            text = str(best)
+    check_text(text, path)
+    return text
+
+
+def check_text(text: str, path: str | Path | None = None) -> None:
+    """Refuse text that is mostly control characters (a binary file that happened to decode)."""
+    if not text.strip():
+        raise ScriptError("file is empty", path, expected="a screenplay")
+    bad = _CONTROL.search(text)
+    if bad is not None and len(_CONTROL.findall(text)) > max(2, len(text) // 200):
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ScriptError("binary data (control characters)", path, line, expected="a screenplay text file")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as an editor numbers them (CRLF, CR or LF), with mojibake repaired; index 0 is line 1."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = fix_mojibake(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.split("\n")
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Read a file, refusing it before reading when it is above the size limit."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_SCRIPT_BYTES:
+            raise ScriptError(
+                f"file is {size / 1e6:.1f} MB, above the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit",
+                path,
+                expected="a screenplay text file (real ones are well under 1 MB)",
+            )
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise ScriptError("no such file", path, expected="a screenplay file") from None
+    except IsADirectoryError:
+        raise ScriptError("is a directory", path, expected="a screenplay file") from None
+    except PermissionError:
+        raise ScriptError("permission denied", path, expected="a readable screenplay file") from None
