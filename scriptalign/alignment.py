@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from scriptalign.cues import Subtitles
+from scriptalign.errors import ScriptError, SubtitleError
 from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
 from scriptalign.words import words
 
@@ -132,6 +133,24 @@ class Alignment:
             "stats": self.stats(),
         }
 
+    def to_srt(self) -> str:
+        """The script as timed SRT subtitles (``RICK: ...``, descriptions in brackets)."""
+        from scriptalign.export import to_srt
+
+        return to_srt(self)
+
+    def to_vtt(self) -> str:
+        """The script as timed WebVTT subtitles."""
+        from scriptalign.export import to_vtt
+
+        return to_vtt(self)
+
+    def to_tsv(self) -> str:
+        """One row per script element."""
+        from scriptalign.export import to_tsv
+
+        return to_tsv(self)
+
 
 def _ratio(a: int, b: int) -> float:
     return round(a / b, 4) if b else 0.0
@@ -147,6 +166,9 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
         raise ValueError(f"min_score must be within [0, 1], got {min_score}")
     cues = subtitles.cues
     elements = script.elements
+    if not script.dialogue:
+        raise ScriptError("the script has no dialogue to align", script.path,
+                          expected="character cues followed by dialogue")
     vocab: dict[str, int] = {}
 
     # Subtitle words in time order (cues sorted by start; the file order is kept for output).
@@ -172,6 +194,8 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
             t_ids.append(vocab.setdefault(w, len(vocab)))
             t_elem.append(e_pos)
 
+    if not s_ids:
+        raise SubtitleError("the subtitles hold no words to align", subtitles.path, expected="spoken text in cues")
     pairs = _match(s_ids, t_ids)
     match_of_s = dict(pairs)
 

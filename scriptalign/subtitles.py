@@ -31,6 +31,7 @@ _HI_NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)|\[[^\]]*$|^[^\[]*\]")
 _DASH = re.compile(r"^\s*[-\u2010\u2012\u2013\u2014]+\s*")
 # ``JOHN: ...`` or ``DR. JONES (O.S.): ...``: upper-case names only, so that ``Note: ...`` stays text.
 _SPEAKER = re.compile(r"^([A-Z][A-Z0-9 .'\-]{0,29}[A-Z0-9.])\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _MUSIC = ("\u266a", "\u266b", "#")
 _SPACES = re.compile(r"\s+")
 
@@ -130,13 +131,21 @@ def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    results = from_bytes(data)
+    best = results.best()
+    if best is not None:
+        # Short files leave several legacy code pages nearly tied; cp1252 is by far the most common one
+        # for subtitles, so it wins a near-tie.
+        for match in results:
+            if "cp1252" in match.could_be_from_charset and match.chaos <= best.chaos + 0.05:
+                best = match
+                break
     if best is None:
         raise SubtitleError("cannot detect the text encoding (binary file?)", path, expected="a subtitle text file")
     text = str(best)
     if _looks_binary(text):
         raise SubtitleError("binary data, not a text file", path, expected="a subtitle text file")
-    return text, best.encoding
+    return text, "cp1252" if "cp1252" in best.could_be_from_charset else best.encoding
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -279,6 +288,7 @@ def _clean_lines(raw_lines: list[tuple[str, int]], vtt: bool = False) -> tuple[C
 
 def clean_line(raw: str, line: int = 0, *, vtt: bool = False) -> CueLine:
     """One cue line as spoken: tags, notes, lyrics, the leading dash and a speaker prefix removed."""
+    voice = _VOICE.search(raw) if vtt else None
     text = _ASS_TAG.sub("", raw)
     text = _HTML_TAG.sub("", text)
     if vtt or "&" in text:
@@ -288,7 +298,7 @@ def clean_line(raw: str, line: int = 0, *, vtt: bool = False) -> CueLine:
         return CueLine("", raw, line, None)
     text = _HI_NOTE.sub(" ", text)
     text = _DASH.sub("", text)
-    speaker = None
+    speaker = voice.group(1).strip() if voice else None
     m = _SPEAKER.match(text.strip())
     if m and any(ch.isalpha() for ch in m.group(1)):
         speaker = m.group(1).strip()

@@ -1,0 +1,71 @@
+"""``scriptalign align SUBS SCRIPT``: put times on every script line and speakers on every subtitle line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scriptalign.alignment import DEFAULT_MIN_SCORE
+
+HELP = "align subtitles with a screenplay (JSON, SRT, VTT or TSV)"
+
+FORMATS = ("json", "srt", "vtt", "tsv")
+#: Below this share of subtitle lines placed, the result is reported as doubtful on stderr.
+LOW_COVERAGE = 0.2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("subtitles", metavar="SUBS", help="subtitle file (.srt or .vtt)")
+    parser.add_argument("script", metavar="SCRIPT", help="screenplay or transcript (plain text, Fountain, FDX)")
+    parser.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
+    parser.add_argument("--format", choices=FORMATS,
+                        help="output format (default: from the extension of OUT, else json)")
+    parser.add_argument("--min-score", type=float, default=None, metavar="S",
+                        help="dialogue with a smaller fraction of matched words gets interpolated times "
+                             f"(default: {DEFAULT_MIN_SCORE})")
+    parser.add_argument("--lenient", action="store_true", help="skip malformed subtitle cues with a warning")
+    parser.add_argument("--script-format", default=None, metavar="F",
+                        help="screenplay layout, as named by `scriptalign parse` (default: detected)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import warnings
+    from pathlib import Path
+
+    from scriptalign.alignment import align
+    from scriptalign.atomic import write_text
+    from scriptalign.errors import InputError
+    from scriptalign.export import render
+    from scriptalign.screenplay import read_script
+    from scriptalign.subtitles import read_subtitles
+
+    fmt = args.format
+    if fmt is None:
+        suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+        fmt = suffix if suffix in FORMATS else "json"
+    min_score = DEFAULT_MIN_SCORE if args.min_score is None else args.min_score
+    if not 0.0 <= min_score <= 1.0:
+        raise InputError(f"--min-score {min_score} is out of range", expected="a number between 0 and 1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        subtitles = read_subtitles(args.subtitles, lenient=args.lenient)
+    for w in caught:
+        print(f"scriptalign align: warning: {w.message}", file=sys.stderr)
+    if subtitles.skipped:
+        print(f"scriptalign align: skipped {subtitles.skipped} malformed cue(s)", file=sys.stderr)
+    script = read_script(args.script, format=args.script_format)
+    alignment = align(subtitles, script, min_score=min_score)
+    stats = alignment.stats()
+    if stats["counts"]["dialogue_aligned"] == 0:
+        raise InputError(
+            "no dialogue line of the script matched the subtitles (subtitles of another film?)",
+            args.subtitles, expected="subtitles and a screenplay of the same film")
+    if stats["coverage"] < LOW_COVERAGE:
+        print(f"scriptalign align: warning: only {stats['coverage']:.0%} of subtitle lines matched the script "
+              "(subtitles of another film, or another language?)", file=sys.stderr)
+    text = render(alignment, fmt)
+    if args.output:
+        write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0

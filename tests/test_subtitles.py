@@ -1,0 +1,214 @@
+"""Subtitle readers: SRT and WebVTT fixtures, encodings, cleaning, errors with file and line."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scriptalign import read_subtitles as public_read_subtitles
+from scriptalign.cues import CueLine
+from scriptalign.errors import SubtitleError
+from scriptalign.subtitles import MAX_BYTES, clean_line, parse_subtitles, read_subtitles
+
+
+@pytest.fixture
+def subs_dir(test_data):
+    return test_data / "subtitles"
+
+
+def test_public_name_is_the_reader():
+    assert public_read_subtitles is read_subtitles
+
+
+def test_srt_crlf_tags_notes_dashes_speaker(subs_dir):
+    subs = read_subtitles(subs_dir / "basic.srt")
+    assert subs.format == "srt"
+    assert subs.encoding == "utf-8"
+    assert subs.skipped == 0
+    assert [c.index for c in subs.cues] == [1, 2, 3, 4, 5, 6]  # file order kept, even out of time order
+    assert [c.start for c in subs.cues] == [1.0, 4.0, 6.5, 12.0, 9.0, 14.5]
+    assert subs.cues[2].end == 8.25
+    c1, c2, c3, c4, c5, c6 = subs.cues
+    assert c1.lines == (CueLine("Where were you last night?", "<i>Where were you last night?</i>", 3),)
+    assert c1.line == 1
+    assert [cl.text for cl in c2.lines] == ["", "That's none of your business."]
+    assert c2.lines[0].raw == "{\\an8}[DOOR SLAMS]"
+    # A two-speaker cue: each dash line is its own line with its own text.
+    assert [(cl.text, cl.line) for cl in c3.lines] == [("Are you coming?", 12), ("I'm coming.", 13)]
+    assert c4.lines[0].speaker == "JOHN" and c4.lines[0].text == "Hold the door!"
+    assert c5.lines[0].text == ""  # lyrics
+    assert c6.text == ""
+
+
+def test_utf8_bom(subs_dir):
+    subs = read_subtitles(subs_dir / "bom.srt")
+    assert subs.encoding == "utf-8-sig"
+    assert subs.cues[0].text == "Café au lait, s'il vous plaît."
+
+
+def test_cp1252_is_detected(subs_dir):
+    subs = read_subtitles(subs_dir / "cp1252.srt")
+    assert subs.encoding == "cp1252"
+    assert subs.cues[0].text == "Le café est prêt, ma chérie."
+    assert subs.cues[1].text == "Tu es déjà là ? C\u2019est génial."
+
+
+def test_webvtt(subs_dir):
+    subs = read_subtitles(subs_dir / "basic.vtt")
+    assert subs.format == "vtt"
+    assert len(subs) == 2
+    c1, c2 = subs.cues
+    assert (c1.start, c1.end, c1.line) == (1.0, 3.5, 5)
+    assert c1.lines[0].text == "Where were you last night?"
+    assert c1.lines[0].speaker == "Mary"
+    assert c1.lines[0].line == 7
+    assert (c2.start, c2.end) == (4.0, 6.0)
+    assert [cl.text for cl in c2.lines] == ["That's none of your business.", "Fine."]
+
+
+def test_vtt_needs_header(tmp_path):
+    p = tmp_path / "x.vtt"
+    p.write_text("00:00:01.000 --> 00:00:02.000\nHello\n")
+    with pytest.raises(SubtitleError, match=r"x\.vtt:1: missing 'WEBVTT' header"):
+        read_subtitles(p)
+
+
+def test_vtt_bad_timing_names_line(tmp_path):
+    p = tmp_path / "x.vtt"
+    p.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n\n00:00:05.000 --> 00:00:03.000\nBack\n")
+    with pytest.raises(SubtitleError, match=r"x\.vtt:6: cue ends before it starts"):
+        read_subtitles(p)
+    with pytest.warns(UserWarning, match="x.vtt:6"):
+        subs = read_subtitles(p, lenient=True)
+    assert subs.skipped == 1
+    assert [c.text for c in subs.cues] == ["Hello"]
+
+
+def test_malformed_cue_names_file_and_line(subs_dir):
+    with pytest.raises(SubtitleError) as err:
+        read_subtitles(subs_dir / "malformed.srt")
+    assert err.value.line == 6
+    assert str(err.value).startswith(f"{subs_dir / 'malformed.srt'}:6: bad timing line")
+    assert "expected 'HH:MM:SS,mmm --> HH:MM:SS,mmm'" in str(err.value)
+
+
+def test_lenient_skips_and_counts(subs_dir):
+    with pytest.warns(UserWarning, match="malformed.srt:6"):
+        subs = read_subtitles(subs_dir / "malformed.srt", lenient=True)
+    assert subs.skipped == 1
+    assert [c.index for c in subs.cues] == [1, 3]
+    assert [c.text for c in subs.cues] == ["First line.", "Third line."]
+
+
+def test_reversed_times(subs_dir):
+    with pytest.raises(SubtitleError, match=r"reversed\.srt:2: cue ends \(2\.000 s\) before it starts"):
+        read_subtitles(subs_dir / "reversed.srt")
+
+
+def test_empty_file(tmp_path):
+    p = tmp_path / "empty.srt"
+    p.write_bytes(b"")
+    with pytest.raises(SubtitleError, match="empty.srt: file is empty"):
+        read_subtitles(p)
+    p.write_text("\n\n  \n")
+    with pytest.raises(SubtitleError, match="file is empty"):
+        read_subtitles(p)
+
+
+def test_binary_file(tmp_path):
+    p = tmp_path / "movie.srt"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(SubtitleError, match="binary data"):
+        read_subtitles(p)
+
+
+def test_text_without_cues(tmp_path):
+    p = tmp_path / "notes.srt"
+    p.write_text("just some notes\nnothing else\n")
+    with pytest.raises(SubtitleError, match=r"notes\.srt:1: unexpected text 'just some notes'"):
+        read_subtitles(p)
+    with pytest.raises(SubtitleError, match="no readable cue"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        read_subtitles(p, lenient=True)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SubtitleError, match="cannot read file"):
+        read_subtitles(tmp_path / "nope.srt")
+
+
+def test_huge_file_is_refused_without_reading(tmp_path):
+    p = tmp_path / "huge.srt"
+    with open(p, "wb") as fh:  # sparse: 50 MB on paper, nothing on disk
+        fh.truncate(50 * 1024 * 1024)
+    with pytest.raises(SubtitleError, match=r"50\.0 MB, above the 20 MB limit"):
+        read_subtitles(p)
+    assert MAX_BYTES == 20 * 1024 * 1024
+
+
+def test_missing_blank_line_and_missing_number():
+    text = "1\n00:00:01,000 --> 00:00:02,000\nOne\n2\n00:00:03,000 --> 00:00:04,000\nTwo\n\n00:00:05,000 --> 00:00:06,500\nThree\n"
+    subs = parse_subtitles(text)
+    assert [(c.index, c.text, c.start, c.end) for c in subs.cues] == [
+        (1, "One", 1.0, 2.0), (2, "Two", 3.0, 4.0), (3, "Three", 5.0, 6.5)]
+
+
+def test_clean_line_cases():
+    assert clean_line("<b>Hi</b> {\\i1}there{\\i0}").text == "Hi there"
+    assert clean_line("- DR. JONES: Sit down.").speaker == "DR. JONES"
+    assert clean_line("- DR. JONES: Sit down.").text == "Sit down."
+    assert clean_line("Note: this stays").text == "Note: this stays"
+    assert clean_line("Note: this stays").speaker is None
+    assert clean_line("(laughing) Really? [door closes]").text == "Really?"
+    assert clean_line("...").text == ""
+    assert clean_line("Tom &amp; Jerry").text == "Tom & Jerry"
+
+
+_SRT_PIECES = st.sampled_from([
+    "1", "2", "17", "", "\n", "00:00:01,000 --> 00:00:02,000", "00:00:05,000 --> 00:00:01,000", "-->",
+    "00:00:01.5 --> 00:00:02", "WEBVTT", "Hello there.", "- Hi.", "JOHN: Yes.", "<i>", "{\\an8}", "[LAUGHS]",
+    "\u266a", "\ufeff", "\r", "NOTE x", "99:99:99,999 --> 00:00:00,000",
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_raise_only_subtitle_error(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lenient in (False, True):
+            try:
+                subs = parse_subtitles(data, lenient=lenient)
+            except SubtitleError:
+                continue
+            assert len(subs.cues) >= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_SRT_PIECES, max_size=30), st.sampled_from([None, "srt", "vtt"]), st.booleans())
+def test_srt_like_text_raises_only_subtitle_error(pieces, fmt, lenient):
+    data = "\n".join(pieces).encode("utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            subs = parse_subtitles(data, lenient=lenient, format=fmt)
+        except SubtitleError:
+            return
+    for cue in subs.cues:
+        assert cue.end >= cue.start
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=200))
+def test_read_from_disk_raises_only_subtitle_error(tmp_path_factory, data):
+    p = tmp_path_factory.mktemp("subs") / "x.srt"
+    p.write_bytes(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            read_subtitles(p, lenient=True)
+        except SubtitleError:
+            pass
