@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
-from scriptalign.screenplay.sentences import split_sentences
+from scriptalign.screenplay.sentences import join_lines, split_sentences
 
 
 class ElementBuilder:
@@ -48,7 +48,7 @@ class ElementBuilder:
 
     def add_dialogue(self, lines: Sequence[tuple[int, str]], speaker: str | None) -> None:
         """One DIALOGUE element for consecutive dialogue lines, their text joined with spaces."""
-        text = " ".join(t.strip() for _, t in lines if t.strip())
+        text = join_lines([t for _, t in lines])
         if text:
             self.add(ElementKind.DIALOGUE, text, lines[0][0], lines[-1][0], speaker=speaker)
 

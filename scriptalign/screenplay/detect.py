@@ -3,49 +3,60 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from scriptalign.errors import ScriptError
-from scriptalign.screenplay.source import split_lines
 
 _XML_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<\s*([A-Za-z_][\w.:-]*)", re.DOTALL)
 
+UNKNOWN_LAYOUT = (
+    "an IMSDb-style script (indented character cues above dialogue), Fountain, "
+    "Final Draft FDX or a 'Name: utterance' transcript"
+)
 
-def detect(content: str, path: str | None = None) -> str:
-    """Return ``"fdx"``, ``"transcript"``, ``"imsdb"`` or ``"fountain"``; ScriptError when none fits."""
-    suffix = path.rsplit(".", 1)[-1].lower() if path and "." in path.rsplit("/", 1)[-1] else ""
+
+def format_from_name_or_xml(content: str, path: str | None) -> str | None:
+    """``"fdx"``/``"fountain"`` from the file extension or an XML root; None when that does not decide."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1] if path else ""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix == "fdx":
         return "fdx"
     if suffix in ("fountain", "spmd"):
         return "fountain"
-    head = content.lstrip("\ufeff")[:4096]
-    m = _XML_START.match(head)
+    m = _XML_START.match(content[:4096].lstrip("\ufeff"))
     if m is not None:
         if m.group(1) == "FinalDraft":
             return "fdx"
         raise ScriptError(
             f"XML document with root <{m.group(1)}>", path, 1, expected="a Final Draft file (root <FinalDraft>)"
         )
-    lines = split_lines(content)
+    return None
+
+
+def detect_lines(lines: Sequence[str], path: str | None = None) -> tuple[str, Any]:
+    """``(format, analysis)`` for a plain-text script: transcript, imsdb or fountain.
+
+    ``analysis`` is the IMSDb layout when the format is imsdb (so it is not measured twice).
+    """
     from scriptalign.screenplay.transcript import looks_like_transcript
 
     if looks_like_transcript(lines):
-        return "transcript"
-    try:
-        from scriptalign.screenplay.imsdb import detect_columns
-    except ImportError:  # pragma: no cover - during development only
-        detect_columns = None
-    if detect_columns is not None and detect_columns(lines) is not None:
-        return "imsdb"
+        return "transcript", None
+    from scriptalign.screenplay.imsdb import analyse
+
+    layout = analyse(lines)
+    columns = layout.columns
+    if columns is not None and columns.cues >= 3:
+        return "imsdb", layout
     try:
         from scriptalign.screenplay.fountain import looks_like_fountain
-    except ImportError:  # pragma: no cover - during development only
+    except ImportError:  # TEMP until the Fountain reader lands
         looks_like_fountain = None
     if looks_like_fountain is not None and looks_like_fountain(lines):
-        return "fountain"
+        return "fountain", None
+    if columns is not None:
+        return "imsdb", layout
     raise ScriptError(
-        "unknown screenplay layout: no character cues with dialogue found",
-        path,
-        1,
-        expected="an IMSDb-style script (indented character cues and dialogue), Fountain, "
-        "Final Draft FDX or a 'Name: utterance' transcript",
+        "unknown screenplay layout: no character cues with dialogue found", path, 1, expected=UNKNOWN_LAYOUT
     )

@@ -23,6 +23,28 @@ _BOUNDARY = re.compile(r"([.!?]+)([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])")
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?$")
 
 
+def hyphen_joins(before: str, after: str) -> bool:
+    """True when a line ends in a word broken by a hyphen ("dark-" + "haired")."""
+    return (
+        len(before) >= 2
+        and before[-1] == "-"
+        and before[-2].isalpha()
+        and after[:1].isalpha()
+        and after[0].islower()
+    )
+
+
+def join_lines(texts: Sequence[str]) -> str:
+    """Join text lines with single spaces, keeping hyphenated line breaks together."""
+    out = ""
+    for text in texts:
+        text = " ".join(text.split())
+        if not text:
+            continue
+        out = text if not out else out + ("" if hyphen_joins(out, text) else " ") + text
+    return out
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a paragraph and the 1-based source lines it starts and ends on."""
@@ -40,20 +62,23 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
     """
     parts: list[str] = []
     starts: list[int] = []
+    numbers: list[int] = []
     offset = 0
-    for _, text in lines:
+    for number, text in lines:
         text = " ".join(text.split())
         if not text:
             continue
         if parts:
-            offset += 1
+            if not hyphen_joins(parts[-1], text):
+                parts.append(" ")
+                offset += 1
         starts.append(offset)
+        numbers.append(number)
         parts.append(text)
         offset += len(text)
     if not parts:
         return []
-    numbers = [n for n, t in lines if t.split()]
-    joined = " ".join(parts)
+    joined = "".join(parts)
 
     cuts = [0]
     for m in _BOUNDARY.finditer(joined):

@@ -45,6 +45,8 @@ def looks_like_transcript(lines: Sequence[str]) -> bool:
             turns += 1
         else:
             other += 1
+            if other > turns + 50:
+                break  # clearly not a transcript; no need to read on
     return turns >= 2 and turns >= other
 
 
