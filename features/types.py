@@ -1,0 +1,149 @@
+"""Typed results of the video side: video info, shots, detections and tracks, all carrying frame numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the original video
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video (frame count may be 0 when the container does not know)."""
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    n_frames: int
+    duration: float
+    codec: str
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A shot: frames ``start_frame`` to ``end_frame - 1`` (0-based decode order), times in seconds."""
+
+    index: int
+    start_frame: int
+    end_frame: int
+    start_time: float
+    end_time: float
+
+    @property
+    def n_frames(self) -> int:
+        return self.end_frame - self.start_frame
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "start_frame": self.start_frame,
+            "end_frame": self.end_frame,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+        }
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face found by the detector on one frame (box in original pixels, 5 landmarks x,y)."""
+
+    frame: int
+    time: float
+    box: Box
+    score: float
+    landmarks: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Track:
+    """A face track inside one shot: one box per frame from the first to the last detection.
+
+    ``detected[i]`` says whether frame ``frames[i]`` had a detection linked to the track (its
+    ``scores[i]`` is then the detector's probability); other frames are bridged by interpolation.
+    """
+
+    id: int
+    shot: int
+    frames: tuple[int, ...]
+    times: tuple[float, ...]
+    boxes: tuple[Box, ...]
+    scores: tuple[float, ...]
+    detected: tuple[bool, ...]
+
+    @property
+    def start_frame(self) -> int:
+        return self.frames[0]
+
+    @property
+    def end_frame(self) -> int:
+        """Last frame of the track (inclusive)."""
+        return self.frames[-1]
+
+    @property
+    def start_time(self) -> float:
+        return self.times[0]
+
+    @property
+    def end_time(self) -> float:
+        return self.times[-1]
+
+    @property
+    def n_detections(self) -> int:
+        return int(sum(self.detected))
+
+    @property
+    def mean_score(self) -> float:
+        s = [sc for sc, d in zip(self.scores, self.detected) if d]
+        return float(np.mean(s)) if s else 0.0
+
+    def box_at(self, frame: int) -> Box | None:
+        if frame < self.frames[0] or frame > self.frames[-1]:
+            return None
+        return self.boxes[frame - self.frames[0]]
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "shot": self.shot,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "start_frame": self.start_frame,
+            "end_frame": self.end_frame,
+            "frames": list(self.frames),
+            "times": [round(t, 6) for t in self.times],
+            "boxes": [[round(v, 2) for v in b] for b in self.boxes],
+            "scores": [round(s, 5) for s in self.scores],
+            "detected": [bool(d) for d in self.detected],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Track:
+        return cls(
+            id=int(d["id"]),
+            shot=int(d["shot"]),
+            frames=tuple(int(f) for f in d["frames"]),
+            times=tuple(float(t) for t in d["times"]),
+            boxes=tuple(tuple(float(v) for v in b) for b in d["boxes"]),  # type: ignore[misc]
+            scores=tuple(float(s) for s in d["scores"]),
+            detected=tuple(bool(x) for x in d["detected"]),
+        )
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything ``features.extract`` found in one video; row ``i`` of each descriptor array is track ``i``."""
+
+    video: VideoInfo
+    shots: tuple[Shot, ...]
+    tracks: tuple[Track, ...]
+    face_descriptors: np.ndarray = field(repr=False)
+    face_descriptor_kind: str = ""
+    motion_descriptors: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
+    motion_descriptor_kind: str = ""
+    frame_times: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    cache_dir: Path | None = None
+    params: dict = field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""``scriptalign tracks VIDEO``: shots, face tracks and face/motion descriptors of a video."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "find face tracks in a video (shots, faces, tracks, face and motion descriptors); writes tracks.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", metavar="VIDEO", help="video file (anything FFmpeg/PyAV decodes)")
+    parser.add_argument("-o", "--output", metavar="DIR", help="output directory (default: VIDEO_STEM.tracks/ beside the video)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:N] (default: auto)")
+    parser.add_argument("--stride", type=int, default=5, help="run the face detector on every K-th frame (default: 5)")
+    parser.add_argument("--batch-size", type=int, default=16, help="frames per detector batch (default: 16)")
+    parser.add_argument("--max-width", type=int, default=640, help="analyse frames at most this wide (default: 640)")
+    parser.add_argument("--min-face", type=int, default=20, help="smallest face in analysed pixels (default: 20)")
+    parser.add_argument("--face-weights", metavar="PATH",
+                        help="local InceptionResnetV1 state dict for face descriptors (default: offline HOG/LBP)")
+    parser.add_argument("--no-motion", action="store_true", help="skip the motion (action) descriptors")
+    parser.add_argument("--cache", metavar="DIR", help="cache root (default: $SCRIPTALIGN_CACHE or ~/.cache/scriptalign/features)")
+    parser.add_argument("--preview", action="store_true", help="also write preview.png: frames with boxes and track ids")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+
+
+def run(args: argparse.Namespace) -> int:
+    from scriptalign.errors import InputError
+
+    if args.stride < 1:
+        raise InputError(f"--stride must be >= 1, got {args.stride}", expected="a positive integer")
+    if args.face_weights and not Path(args.face_weights).is_file():
+        raise InputError("face weights file not found", path=args.face_weights,
+                         expected="a local InceptionResnetV1 state dict (.pt)")
+
+    import features
+    from features.errors import DeviceError, VideoError
+
+    video = Path(args.video)
+    out = Path(args.output) if args.output else video.with_name(video.stem + ".tracks")
+    try:
+        result = features.extract(
+            video, cache_dir=args.cache, device=args.device, stride=args.stride, batch_size=args.batch_size,
+            max_width=args.max_width, min_face_size=args.min_face, face_weights=args.face_weights,
+            motion=not args.no_motion, progress=not args.quiet)
+    except VideoError as err:
+        raise InputError(err.problem, path=err.path, line=None, expected=err.expected) if err.frame is None else \
+            InputError(f"frame {err.frame}: {err.problem}", path=err.path, expected=err.expected) from err
+    except DeviceError as err:
+        raise InputError(str(err), path="--device") from err
+    doc = features.write_outputs(result, out)
+    if args.preview:
+        from features.preview import contact_sheet
+
+        contact_sheet(video, list(result.tracks), out / "preview.png")
+    if not args.quiet:
+        print(f"{len(result.shots)} shots, {len(result.tracks)} tracks -> {doc}")
+    return 0
