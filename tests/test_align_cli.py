@@ -1,0 +1,115 @@
+"""``scriptalign align`` end to end: formats, output files written whole, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scriptalign.cli import main
+from scriptalign.subtitles import read_subtitles
+
+
+@pytest.fixture
+def pair(test_data):
+    d = test_data / "align"
+    return str(d / "episode.srt"), str(d / "episode.txt")
+
+
+def test_json_to_stdout(pair, capsys):
+    assert main(["align", *pair]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "scriptalign.alignment/1"
+    speakers = [[ln["speaker"] for ln in cue["lines"]] for cue in doc["cues"]]
+    assert speakers == [
+        ["Leonard", "Leonard"], ["Sheldon", "Sheldon"], ["Leonard"], ["Penny", "Penny"], ["Leonard", "Sheldon"],
+        ["Penny", "Penny"], ["Leonard"], ["Sheldon", "Sheldon"], ["Leonard"], ["Sheldon", "Sheldon"],
+    ]
+    dialogue = [e for e in doc["elements"] if e["kind"] == "dialogue"]
+    assert len(dialogue) == 11 and not any(e["interpolated"] for e in dialogue)
+    first = dialogue[0]
+    assert (first["start"], first["end"], first["cues"], first["score"]) == (1.2, 3.9, [1], 1.0)
+    # "The elevator has been broken ..." vs "The elevator's been broken ...": 7 of 9 words.
+    assert dialogue[1]["score"] == round(7 / 9, 4)
+    assert doc["stats"]["coverage"] == 1.0
+
+
+def test_output_file_format_from_extension(pair, tmp_path, capsys):
+    out = tmp_path / "aligned.srt"
+    assert main(["align", *pair, "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    back = read_subtitles(out)
+    raws = [" ".join(cl.raw for cl in c.lines) for c in back.cues]
+    assert "LEONARD: I still think we should have taken the elevator." in raws
+    assert raws[0].startswith("[The stairwell of an apartment building.")
+    tsv = tmp_path / "aligned.tsv"
+    assert main(["align", *pair, "-o", str(tsv)]) == 0
+    assert tsv.read_text().splitlines()[0].split("\t")[:3] == ["id", "kind", "speaker"]
+    vtt = tmp_path / "aligned.txt"
+    assert main(["align", *pair, "-o", str(vtt), "--format", "vtt"]) == 0
+    assert vtt.read_text().startswith("WEBVTT\n")
+
+
+def test_min_score_option(pair, capsys):
+    assert main(["align", *pair, "--min-score", "0.8"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["min_score"] == 0.8
+    flagged = [e["id"] for e in doc["elements"] if e["kind"] == "dialogue" and e["interpolated"]]
+    assert flagged == [4, 17, 20]  # scores 7/9, 6/8, 7/9
+    assert main(["align", *pair, "--min-score", "2"]) == 2
+    assert "--min-score 2.0 is out of range" in capsys.readouterr().err
+
+
+def test_other_film_fails_without_output(test_data, pair, tmp_path, capsys):
+    out = tmp_path / "aligned.json"
+    out.write_text("previous result\n")
+    code = main(["align", str(test_data / "align" / "other_film.srt"), pair[1], "-o", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "other_film.srt: no dialogue line of the script matched the subtitles" in err
+    assert out.read_text() == "previous result\n"  # untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["aligned.json"]  # no temporary file left behind
+
+
+def test_bad_subtitles_name_file_and_line(test_data, pair, capsys):
+    bad = str(test_data / "subtitles" / "malformed.srt")
+    assert main(["align", bad, pair[1]]) == 2
+    assert f"{bad}:6: bad timing line" in capsys.readouterr().err
+
+
+def test_lenient_skips_with_warning(test_data, pair, tmp_path, capsys):
+    # The episode's subtitles with one broken timing line.
+    lines = (test_data / "align" / "episode.srt").read_text().splitlines()
+    lines[1] = "00:00:01,200 -> 00:00:03,900"
+    broken = tmp_path / "broken.srt"
+    broken.write_text("\n".join(lines) + "\n")
+    assert main(["align", str(broken), pair[1]]) == 2
+    assert "broken.srt:2: bad timing line" in capsys.readouterr().err
+    assert main(["align", str(broken), pair[1], "--lenient"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped 1 malformed cue(s)" in captured.err
+    assert [c["index"] for c in json.loads(captured.out)["cues"]] == list(range(2, 11))
+
+
+def test_missing_script(pair, tmp_path, capsys):
+    assert main(["align", pair[0], str(tmp_path / "none.txt")]) == 2
+    assert "none.txt" in capsys.readouterr().err
+
+
+def test_process_does_not_import_heavy_modules(pair):
+    code = (
+        "import sys; from scriptalign.cli import main; import io, contextlib\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): rc = main(['align', {pair[0]!r}, {pair[1]!r}])\n"
+        "print(rc, sorted(m for m in ('torch', 'cv2', 'cvxpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0 []"
+
+
+def test_console_entry_point(pair):
+    out = subprocess.run([sys.executable, "-m", "scriptalign", "align", *pair, "--format", "tsv"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("\n") == 26  # header + 25 elements
