@@ -34,6 +34,11 @@ _REANCHOR_MIN = 6
 _NGRAM = 3
 # Matched words of one element further apart in time than this belong to different occurrences.
 _CLUSTER_GAP_S = 20.0
+# An element matched by fewer words than this needs an aligned neighbour (two either side in the
+# script) that follows it or precedes it in time within this many seconds.
+_ISOLATED_MAX_WORDS = 5
+_NEIGHBOURS = 2
+_NEIGHBOUR_GAP_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -203,27 +208,35 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
     by_elem: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i, j in pairs:
         by_elem[t_elem[j]].append((i, j))
-    aligned: list[AlignedElement | None] = [None] * len(elements)
+    # Candidates: dialogue elements with enough of their words matched in one occurrence.
+    found: dict[int, list[int]] = {}
+    scores = [0.0] * len(elements)
+    for e_pos, el in enumerate(elements):
+        if el.kind is ElementKind.DIALOGUE and n_words[e_pos]:
+            subs = _densest_occurrence(sorted(by_elem.get(e_pos, [])), s_cue, cues, n_words[e_pos])
+            scores[e_pos] = len(subs) / n_words[e_pos]
+            if subs and scores[e_pos] >= min_score:
+                found[e_pos] = subs
+    _drop_isolated(found, s_cue, cues)
+
+    aligned: list[AlignedElement] = []
     kept_words: set[int] = set()
     for e_pos, el in enumerate(elements):
-        if el.kind is not ElementKind.DIALOGUE:
-            aligned[e_pos] = AlignedElement(el, None, None, None, (), True)
-            continue
         n = n_words[e_pos]
-        subs = _densest_occurrence(sorted(by_elem.get(e_pos, [])), s_cue, cues, n)
-        score = len(subs) / n if n else 0.0
-        if subs and score >= min_score and n:
+        if el.kind is not ElementKind.DIALOGUE:
+            aligned.append(AlignedElement(el, None, None, None, (), True))
+        elif e_pos in found:
+            subs = found[e_pos]
             cue_pos = sorted({s_cue[i] for i in subs})
-            start = min(cues[k].start for k in cue_pos)
-            end = max(cues[k].end for k in cue_pos)
-            aligned[e_pos] = AlignedElement(el, start, end, score, tuple(cues[k].index for k in cue_pos), False,
-                                            n, len(subs))
+            aligned.append(AlignedElement(el, min(cues[k].start for k in cue_pos), max(cues[k].end for k in cue_pos),
+                                          scores[e_pos], tuple(cues[k].index for k in cue_pos), False, n, len(subs)))
             kept_words.update(subs)
         else:
-            aligned[e_pos] = AlignedElement(el, None, None, score, (), True, n, len(subs))
+            matched = round(scores[e_pos] * n)
+            aligned.append(AlignedElement(el, None, None, scores[e_pos], (), True, n, matched))
 
     last_time = max((c.end for c in cues), default=0.0)
-    result = _interpolate(aligned, elements, last_time)  # type: ignore[arg-type]
+    result = _interpolate(aligned, elements, last_time)
     trusted = {i: match_of_s[i] for i in kept_words}
     lines = _assign_lines(cues, order, s_ids, s_cue, s_line, trusted, t_elem, elements)
     return Alignment(subtitles, script, tuple(result), lines, min_score)
@@ -325,6 +338,29 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
         if len(kept) > len(best):
             best = kept
     return best
+
+
+def _drop_isolated(found: dict[int, list[int]], s_cue: list[int], cues) -> None:
+    """Untrust a weakly matched element whose time agrees with none of its aligned script neighbours.
+
+    True matches come in runs (a scene), each element after the previous one in time; a short line
+    matched by chance somewhere in the film has no such neighbours.
+    """
+    order = sorted(found)
+    starts = {p: min(cues[s_cue[i]].start for i in found[p]) for p in order}
+    drop = []
+    for k, p in enumerate(order):
+        if len(found[p]) >= _ISOLATED_MAX_WORDS:
+            continue
+        before = [starts[q] for q in order[max(0, k - _NEIGHBOURS):k]]
+        after = [starts[q] for q in order[k + 1:k + 1 + _NEIGHBOURS]]
+        t = starts[p]
+        ok = any(0.0 <= t - b <= _NEIGHBOUR_GAP_S for b in before) or any(
+            0.0 <= a - t <= _NEIGHBOUR_GAP_S for a in after)
+        if not ok:
+            drop.append(p)
+    for p in drop:
+        del found[p]
 
 
 def _interpolate(aligned: list[AlignedElement], elements: tuple[ScriptElement, ...], last_time: float

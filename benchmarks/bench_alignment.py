@@ -1,0 +1,286 @@
+"""Alignment quality on ../shared/data (TV speakers, film timing) and speed, against a difflib baseline.
+
+Run: ``python benchmarks/bench_alignment.py [--data ../shared/data] [--out benchmarks/results/alignment.json]``.
+The baseline is the obvious one: difflib.SequenceMatcher on the two word streams, times from matched
+words, a majority vote of matched words per subtitle line, the same min_score rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scriptalign.alignment import DEFAULT_MIN_SCORE, align  # noqa: E402
+from scriptalign.screenplay.elements import ElementKind  # noqa: E402
+from scriptalign.subtitles import read_subtitles  # noqa: E402
+from scriptalign.words import words  # noqa: E402
+
+TV_EPISODES = [f"bbt_s01e0{k}" for k in range(1, 7)]
+FILMS = ["chinatown", "mission_impossible"]
+_NO_NAME = {None, "", "unknown", "ignore"}
+
+
+def _read_script(path: Path):
+    from scriptalign.screenplay import read_script
+
+    return read_script(path)
+
+
+# --- a baseline: difflib word matcher, majority vote ---------------------------------------------------
+
+def difflib_align(subs, script, min_score: float = DEFAULT_MIN_SCORE):
+    """Per dialogue element position: (start, end, interpolated); per (cue position, line): speaker."""
+    cues = subs.cues
+    order = sorted(range(len(cues)), key=lambda k: (cues[k].start, k))
+    s_words, s_owner = [], []
+    for k in order:
+        for li, cl in enumerate(cues[k].lines):
+            for w in words(cl.text):
+                s_words.append(w)
+                s_owner.append((k, li))
+    t_words, t_elem = [], []
+    n_words = Counter()
+    for p, el in enumerate(script.elements):
+        if el.kind is ElementKind.DIALOGUE:
+            for w in words(el.text):
+                t_words.append(w)
+                t_elem.append(p)
+                n_words[p] += 1
+    sm = difflib.SequenceMatcher(None, s_words, t_words, autojunk=False)
+    by_elem = defaultdict(list)
+    line_votes = defaultdict(Counter)
+    for a, b, size in sm.get_matching_blocks():
+        for d in range(size):
+            by_elem[t_elem[b + d]].append(a + d)
+            line_votes[s_owner[a + d]][t_elem[b + d]] += 1
+    elems = {}
+    for p, n in n_words.items():
+        got = by_elem.get(p, [])
+        if got and len(got) / n >= min_score:
+            ks = {s_owner[i][0] for i in got}
+            elems[p] = (min(cues[k].start for k in ks), max(cues[k].end for k in ks), False)
+        else:
+            elems[p] = (None, None, True)
+    speakers = {key: script.elements[v.most_common(1)[0][0]].speaker for key, v in line_votes.items()}
+    return elems, speakers
+
+
+def _ours(subs, script, min_score: float = DEFAULT_MIN_SCORE):
+    al = align(subs, script, min_score=min_score)
+    elems = {p: (a.start, a.end, a.interpolated) for p, a in enumerate(al.elements)}
+    speakers = {}
+    for k, lines in enumerate(al.lines):
+        for li, ln in enumerate(lines):
+            speakers[(k, li)] = ln.speaker
+    return elems, speakers
+
+
+# --- TV: speaker of each subtitle line ------------------------------------------------------------------
+
+def eval_tv(data: Path, method: Callable) -> dict:
+    per = {}
+    tot = Counter()
+    for ep in TV_EPISODES:
+        subs = read_subtitles(data / "tv" / f"{ep}.srt")
+        script = _read_script(data / "tv" / f"{ep}.transcript.txt")
+        _, speakers = method(subs, script)
+        pos_of = {c.index: k for k, c in enumerate(subs.cues)}
+        c = Counter()
+        for row in map(json.loads, (data / "tv" / f"{ep}.truth.jsonl").read_text().splitlines()):
+            k = pos_of.get(row["cue"])
+            got = speakers.get((k, row["line"] - 1)) if k is not None else None
+            got = got.lower() if got else None
+            ts, gs = row["transcript_speaker"], row["gt_speaker"]
+            if (ts or "").lower() not in _NO_NAME:
+                c["transcript_n"] += 1
+                c["transcript_ok"] += got == ts.lower()
+            if (gs or "").lower() not in _NO_NAME:
+                c["gt_n"] += 1
+                c["gt_ok"] += got == gs.lower()
+        tot.update(c)
+        per[ep] = _tv_summary(c)
+    return {"episodes": per, "all": _tv_summary(tot)}
+
+
+def _tv_summary(c: Counter) -> dict:
+    return {
+        "transcript_speaker_accuracy": round(c["transcript_ok"] / c["transcript_n"], 4) if c["transcript_n"] else None,
+        "gt_speaker_accuracy": round(c["gt_ok"] / c["gt_n"], 4) if c["gt_n"] else None,
+        "lines_with_transcript_speaker": c["transcript_n"],
+        "lines_with_gt_speaker": c["gt_n"],
+    }
+
+
+# --- Films: timing of hand-labelled dialogue blocks ----------------------------------------------------
+
+def block_elements(script, block_line: int) -> list[int]:
+    """Positions of the dialogue elements of the block whose character cue is at ``block_line``."""
+    els = script.elements
+    for p, el in enumerate(els):
+        if el.kind is ElementKind.CHARACTER and el.line_start <= block_line <= el.line_end:
+            out = []
+            for q in range(p + 1, len(els)):
+                if els[q].kind is ElementKind.DIALOGUE:
+                    out.append(q)
+                elif els[q].kind is not ElementKind.PARENTHETICAL:
+                    break
+            return out
+    return []
+
+
+def eval_films(data: Path, method: Callable) -> dict:
+    truth = defaultdict(list)
+    for row in map(json.loads, (data / "films" / "alignment_truth.jsonl").read_text().splitlines()):
+        truth[row["film"]].append(row)
+    per = {}
+    tot = Counter()
+    failures = []
+    for film in FILMS:
+        subs = read_subtitles(data / "films" / f"{film}.srt")
+        script = _read_script(data / "films" / f"{film}.txt")
+        elems, _ = method(subs, script)
+        c = Counter()
+        for row in truth[film]:
+            ps = block_elements(script, row["block_line"])
+            timed = [elems[p] for p in ps if p in elems and not elems[p][2]]
+            if not ps:
+                c["no_block_found"] += 1
+            if row["status"] == "matched":
+                c["matched_n"] += 1
+                ok = any(s is not None and s <= row["end"] and e >= row["start"] for s, e, _ in timed)
+                c["matched_ok"] += ok
+                if not ok:
+                    failures.append({"film": film, "block_line": row["block_line"], "status": "matched",
+                                     "got": [(round(s, 2), round(e, 2)) for s, e, _ in timed],
+                                     "truth": [row["start"], row["end"]]})
+            elif row["status"] == "absent":
+                c["absent_n"] += 1
+                ok = bool(ps) and not timed
+                c["absent_ok"] += ok
+                if not ok:
+                    failures.append({"film": film, "block_line": row["block_line"], "status": "absent",
+                                     "got": [(round(s, 2), round(e, 2)) for s, e, _ in timed]})
+        tot.update(c)
+        per[film] = _film_summary(c)
+    return {"films": per, "all": _film_summary(tot), "failures": failures}
+
+
+def _film_summary(c: Counter) -> dict:
+    return {
+        "matched_timed_right": round(c["matched_ok"] / c["matched_n"], 4) if c["matched_n"] else None,
+        "absent_interpolated": round(c["absent_ok"] / c["absent_n"], 4) if c["absent_n"] else None,
+        "matched_blocks": c["matched_n"],
+        "absent_blocks": c["absent_n"],
+        "blocks_not_found_in_script": c["no_block_found"],
+    }
+
+
+# --- Other movie: subtitles of one film against the other's script -------------------------------------
+
+def eval_other_movie(data: Path) -> dict:
+    out = {}
+    for a, b in ((FILMS[0], FILMS[1]), (FILMS[1], FILMS[0])):
+        subs = read_subtitles(data / "films" / f"{a}.srt")
+        script = _read_script(data / "films" / f"{b}.txt")
+        st = align(subs, script).stats()
+        out[f"{a}_subs_vs_{b}_script"] = {k: st[k] for k in ("coverage", "dialogue_coverage", "mean_score")}
+    for film in FILMS:
+        st = align(read_subtitles(data / "films" / f"{film}.srt"),
+                   _read_script(data / "films" / f"{film}.txt")).stats()
+        out[f"{film}_own"] = {k: st[k] for k in ("coverage", "dialogue_coverage", "mean_score")}
+    return out
+
+
+# --- Speed ----------------------------------------------------------------------------------------------
+
+def _best(fn: Callable, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def eval_speed(data: Path, repeat: int = 7) -> dict:
+    srt = data / "films" / "chinatown.srt"
+    txt = data / "films" / "chinatown.txt"
+    subs = read_subtitles(srt)
+    script = _read_script(txt)
+    s_words = [w for c in subs.cues for cl in c.lines for w in words(cl.text)]
+    t_words = [w for el in script.elements if el.kind is ElementKind.DIALOGUE for w in words(el.text)]
+
+    def pipeline():
+        align(read_subtitles(srt), _read_script(txt)).to_json()
+
+    t_pipeline = _best(pipeline, repeat)
+    t_read_subs = _best(lambda: read_subtitles(srt), repeat)
+    t_read_script = _best(lambda: _read_script(txt), repeat)
+    t_align = _best(lambda: align(subs, script), repeat)
+    t_difflib = _best(lambda: difflib.SequenceMatcher(None, s_words, t_words, autojunk=False).get_matching_blocks(),
+                      max(1, repeat // 3))
+    cli = [sys.executable, "-m", "scriptalign", "align", str(srt), str(txt), "-o", os.devnull]
+    t_cli = _best(lambda: subprocess.run(cli, check=True, capture_output=True), 3)
+    return {
+        "film": "chinatown",
+        "cues": len(subs.cues),
+        "script_bytes": txt.stat().st_size,
+        "subtitle_words": len(s_words),
+        "script_dialogue_words": len(t_words),
+        "pipeline_s": round(t_pipeline, 4),
+        "read_subtitles_s": round(t_read_subs, 4),
+        "read_script_s": round(t_read_script, 4),
+        "align_s": round(t_align, 4),
+        "difflib_word_streams_s": round(t_difflib, 4),
+        "difflib_over_align": round(t_difflib / t_align, 1),
+        "difflib_over_pipeline": round(t_difflib / t_pipeline, 1),
+        "cli_process_s": round(t_cli, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "alignment.json")
+    ap.add_argument("--skip-speed", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"no evaluation data at {args.data}", file=sys.stderr)
+        return 1
+    result = {
+        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
+                    "load_average": [round(x, 2) for x in os.getloadavg()]},
+        "min_score": DEFAULT_MIN_SCORE,
+        "tv": {"ours": eval_tv(args.data, _ours), "difflib": eval_tv(args.data, difflib_align)},
+        "films": {"ours": eval_films(args.data, _ours), "difflib": eval_films(args.data, difflib_align)},
+        "other_movie": eval_other_movie(args.data),
+    }
+    if not args.skip_speed:
+        result["speed"] = eval_speed(args.data)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, indent=2) + "\n")
+    os.replace(tmp, args.out)
+    summary = {
+        "tv_ours": result["tv"]["ours"]["all"], "tv_difflib": result["tv"]["difflib"]["all"],
+        "films_ours": result["films"]["ours"]["all"], "films_difflib": result["films"]["difflib"]["all"],
+        "other_movie": result["other_movie"], "speed": result.get("speed"),
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
