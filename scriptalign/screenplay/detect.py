@@ -49,11 +49,9 @@ def detect_lines(lines: Sequence[str], path: str | None = None) -> tuple[str, An
     columns = layout.columns
     if columns is not None and columns.cues >= 3:
         return "imsdb", layout
-    try:
-        from scriptalign.screenplay.fountain import looks_like_fountain
-    except ImportError:  # TEMP until the Fountain reader lands
-        looks_like_fountain = None
-    if looks_like_fountain is not None and looks_like_fountain(lines):
+    from scriptalign.screenplay.fountain import looks_like_fountain
+
+    if looks_like_fountain(lines):
         return "fountain", None
     if columns is not None:
         return "imsdb", layout

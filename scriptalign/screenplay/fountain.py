@@ -1,0 +1,198 @@
+"""Fountain screenplays (https://fountain.io/syntax): plain text where blank lines and case carry the layout.
+
+Supported: title page, scene headings (INT/EXT/EST/I/E, forced ``.``, ``#1#`` scene numbers),
+character cues (upper case, forced ``@``, dual dialogue ``^``), parentheticals, dialogue (``"  "``
+keeps a blank line inside a speech), transitions (``... TO:``, forced ``>``), centred text
+``>...<``, forced action ``!``, lyrics ``~``, boneyard ``/* */``, notes ``[[ ]]``, sections ``#``,
+synopses ``=``, page breaks ``===`` and emphasis markers, which are dropped from the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from scriptalign.errors import ScriptError
+from scriptalign.screenplay.builder import ElementBuilder
+from scriptalign.screenplay.elements import ElementKind, Script
+from scriptalign.screenplay.names import split_cue
+
+_BONEYARD = re.compile(r"/\*.*?\*/", re.DOTALL)
+_NOTE = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_TITLE_KEY = re.compile(r"^[A-Za-z][A-Za-z ]{0,30}:")
+_HEADING = re.compile(r"^(?:INT|EXT|EST|INT\.?/EXT|EXT\.?/INT|I/E)(?:\.|\s)", re.IGNORECASE)
+_SCENE_NUMBER = re.compile(r"\s*#[\w.-]+#\s*$")
+_PARENS = re.compile(r"\([^()]*\)")
+_LOWER = re.compile(r"[a-z]")
+_LETTER = re.compile(r"[A-Za-z]")
+_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
+_ESCAPE = re.compile(r"\\([*_\\#!@~.>^\[\]])")
+
+
+def _blank_out(m: re.Match[str]) -> str:
+    return "\n" * m.group(0).count("\n")
+
+
+def _clean(text: str) -> str:
+    """Drop emphasis markers and escapes: ``*word*`` -> ``word``, ``\\*`` -> ``*``."""
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub(lambda m: m.group(2), text)
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
+    return text
+
+
+def _is_cue(text: str) -> bool:
+    bare = _PARENS.sub("", text).rstrip("^ ").strip()
+    return bool(bare) and _LETTER.search(bare) is not None and _LOWER.search(bare) is None
+
+
+def _is_heading(text: str) -> bool:
+    return (text.startswith(".") and len(text) > 1 and text[1] != ".") or _HEADING.match(text) is not None
+
+
+def _without_comments(lines: Sequence[str]) -> list[str]:
+    text = "\n".join(lines)
+    if "/*" in text:
+        text = _BONEYARD.sub(_blank_out, text)
+    if "[[" in text:
+        text = _NOTE.sub(_blank_out, text)
+    return text.split("\n")
+
+
+def looks_like_fountain(lines: Sequence[str]) -> bool:
+    """True when the text has at least one flush-left character cue with dialogue under it."""
+    n = len(lines)
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not s or (i > 0 and lines[i - 1].strip()) or i + 1 >= n:
+            continue
+        nxt = lines[i + 1].strip()
+        if not nxt or nxt.startswith("!"):
+            continue
+        if s.startswith("@") or (
+            _is_cue(s) and not _is_heading(s) and not s.endswith("TO:") and not _is_cue(nxt) and len(s) <= 50
+        ):
+            return True
+    return False
+
+
+def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
+    """Read a Fountain screenplay given as its lines (index 0 is line 1)."""
+    lines = _without_comments(lines)
+    n = len(lines)
+    b = ElementBuilder()
+    i = 0
+
+    # Title page: "Key: value" lines (values may continue on indented lines) up to the first blank line.
+    first = next((k for k, line in enumerate(lines) if line.strip()), n)
+    if first < n and _TITLE_KEY.match(lines[first].strip()) and not _HEADING.match(lines[first].strip()):
+        i = first
+        while i < n and lines[i].strip():
+            i += 1
+
+    def blank(k: int) -> bool:
+        return k < 0 or k >= n or not lines[k].strip()
+
+    action: list[tuple[int, str]] = []
+
+    def flush_action() -> None:
+        if action:
+            b.add_action([(num, _clean(t)) for num, t in action])
+            action.clear()
+
+    while i < n:
+        s = lines[i].strip()
+        number = i + 1
+        if not s:
+            flush_action()
+            i += 1
+            continue
+        prev_blank = blank(i - 1) or i == first
+        next_blank = blank(i + 1)
+
+        if s == "===" or s.startswith("#") or (s.startswith("=") and not s.startswith("==")):
+            flush_action()
+            i += 1
+            continue
+        if s.startswith("!"):
+            action.append((number, s[1:]))
+            i += 1
+            continue
+        if prev_blank and _is_heading(s):
+            flush_action()
+            text = s[1:] if s.startswith(".") else s
+            b.add(ElementKind.SCENE_HEADING, _clean(_SCENE_NUMBER.sub("", text)), number)
+            i += 1
+            continue
+        if s.startswith(">") and s.endswith("<") and len(s) > 1:
+            action.append((number, s[1:-1]))
+            i += 1
+            continue
+        if s.startswith(">") or (prev_blank and next_blank and s.endswith("TO:") and _is_cue(s)):
+            flush_action()
+            b.add(ElementKind.TRANSITION, _clean(s.lstrip(">")), number)
+            i += 1
+            continue
+        if s.startswith("~"):
+            action.append((number, s[1:]))
+            i += 1
+            continue
+        if prev_blank and not next_blank and (s.startswith("@") or _is_cue(s)):
+            flush_action()
+            i = _dialogue_block(b, lines, i)
+            continue
+        action.append((number, lines[i]))
+        i += 1
+    flush_action()
+
+    script = b.build(path, "fountain")
+    if not script.dialogue:
+        raise ScriptError(
+            "no dialogue found", path, 1, expected="Fountain character cues (upper case) with dialogue below"
+        )
+    return script
+
+
+def _dialogue_block(b: ElementBuilder, lines: Sequence[str], i: int) -> int:
+    """Read a cue and its parentheticals and dialogue from line ``i``; return the next line index."""
+    cue = lines[i].strip()
+    if cue.startswith("@"):
+        cue = cue[1:]
+    cue = cue.rstrip()
+    if cue.endswith("^"):  # dual dialogue: the second speaker of a pair
+        cue = cue[:-1].rstrip()
+    speaker, extension = split_cue(_clean(cue))
+    b.add(ElementKind.CHARACTER, _clean(cue), i + 1, speaker=speaker, extension=extension)
+    speech: list[tuple[int, str]] = []
+    paren: list[tuple[int, str]] = []
+    i += 1
+    n = len(lines)
+    while i < n:
+        raw = lines[i]
+        s = raw.strip()
+        if not s and raw != "  ":
+            break
+        if paren:
+            paren.append((i + 1, s))
+            if ")" in s:
+                b.add(ElementKind.PARENTHETICAL, _clean(" ".join(t for _, t in paren)), paren[0][0], i + 1,
+                      speaker=speaker)
+                paren = []
+        elif s.startswith("("):
+            if speech:
+                b.add_dialogue([(num, _clean(t)) for num, t in speech], speaker)
+                speech = []
+            if ")" in s:
+                b.add(ElementKind.PARENTHETICAL, _clean(s), i + 1, speaker=speaker)
+            else:
+                paren = [(i + 1, s)]
+        elif s:
+            speech.append((i + 1, s))
+        i += 1
+    if paren:
+        b.add(ElementKind.PARENTHETICAL, _clean(" ".join(t for _, t in paren)), paren[0][0], paren[-1][0],
+              speaker=speaker)
+    if speech:
+        b.add_dialogue([(num, _clean(t)) for num, t in speech], speaker)
+    return i

@@ -1,0 +1,59 @@
+"""Fountain screenplays: the syntax elements of fountain.io on a small fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from scriptalign import ElementKind, ScriptError, read_script
+
+K = ElementKind
+
+
+def rows(script):
+    return [(e.kind, e.text, e.line_start, e.line_end, e.speaker, e.extension, e.scene) for e in script]
+
+
+def test_small_fountain_exact(test_data):
+    script = read_script(test_data / "scripts" / "fountain_small.fountain")
+    assert script.format == "fountain"
+    assert [e.id for e in script] == list(range(len(script)))
+    assert rows(script) == [
+        # title page skipped; "FADE IN:" is action in Fountain (only "... TO:" is a transition)
+        (K.ACTION, "FADE IN:", 6, 6, None, None, None),
+        (K.SCENE_HEADING, "INT. KITCHEN - DAY", 8, 8, None, None, 0),  # "#1#" scene number dropped
+        (K.ACTION, "Anna cooks dinner.", 10, 10, None, None, 0),  # emphasis markers dropped
+        (K.ACTION, "Mr. Lee watches.", 10, 10, None, None, 0),
+        (K.ACTION, "She hums.", 13, 13, None, None, 0),  # boneyard and [[note]] removed
+        (K.CHARACTER, "ANNA", 15, 15, "ANNA", None, 0),
+        (K.PARENTHETICAL, "(to Ben)", 16, 16, "ANNA", None, 0),
+        (K.DIALOGUE, "Where is everyone? Hello?", 17, 19, "ANNA", None, 0),  # "  " line keeps the speech
+        (K.CHARACTER, "BEN (O.S.)", 21, 21, "BEN", "O.S.", 0),
+        (K.DIALOGUE, "Upstairs!", 22, 22, "BEN", None, 0),
+        (K.CHARACTER, "ANNA", 24, 24, "ANNA", None, 0),  # dual dialogue caret dropped
+        (K.DIALOGUE, "Come down.", 25, 25, "ANNA", None, 0),
+        (K.CHARACTER, "McCLANE", 27, 27, "McCLANE", None, 0),  # forced with @
+        (K.DIALOGUE, "Yippee-ki-yay.", 28, 28, "McCLANE", None, 0),
+        (K.ACTION, "SILENCE FALLS.", 30, 30, None, None, 0),  # forced action with !
+        (K.SCENE_HEADING, "FLASHBACK", 32, 32, None, None, 1),  # forced heading with .
+        (K.ACTION, "THE END", 34, 34, None, None, 1),  # centred text
+        (K.TRANSITION, "BURN TO WHITE.", 36, 36, None, None, 1),  # forced transition with >
+        # section (#), synopsis (=) and page break (===) are not script text
+        (K.SCENE_HEADING, "EXT. GARDEN - NIGHT", 44, 44, None, None, 2),
+        (K.TRANSITION, "CUT TO:", 46, 46, None, None, 2),
+        (K.ACTION, "Sing a song", 48, 48, None, None, 2),  # lyrics
+        (K.CHARACTER, "ANNA", 50, 50, "ANNA", None, 2),
+        (K.PARENTHETICAL, "(whispering, very quietly)", 51, 52, "ANNA", None, 2),
+        (K.DIALOGUE, "Goodnight. *Really*.", 53, 53, "ANNA", None, 2),  # escaped asterisks kept
+    ]
+
+
+def test_fountain_detected_from_content_without_extension(test_data):
+    text = (test_data / "scripts" / "fountain_small.fountain").read_text(encoding="utf-8")
+    assert read_script("script.txt", text=text).format == "fountain"
+    assert read_script(text="EXT. BEACH - DAY\n\nWaves.\n\nBOB\nHi there.\n").format == "fountain"
+
+
+def test_fountain_without_dialogue_is_an_error():
+    with pytest.raises(ScriptError) as err:
+        read_script("a.fountain", text="EXT. BEACH - DAY\n\nWaves roll in.\n")
+    assert str(err.value).startswith("a.fountain:1: no dialogue found")
