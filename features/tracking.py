@@ -127,7 +127,10 @@ def build_track(
     track_id: int, shot: int, detections: list[Detection], frame_times: np.ndarray, stride: int,
     params: TrackerParams = TrackerParams(),
 ) -> Track:
-    """One box per frame between the first and last detection: interpolated centre/size, Gaussian-smoothed."""
+    """One box per frame between the first and last detection: interpolated centre/size, Gaussian-smoothed.
+
+    Values are rounded as ``tracks.json`` stores them (boxes 0.01 px, times 1 us), so a cached run is identical.
+    """
     dets = sorted(detections, key=lambda d: d.frame)
     key = np.array([d.frame for d in dets])
     b = np.array([d.box for d in dets], dtype=np.float64)
@@ -144,9 +147,9 @@ def build_track(
         id=track_id,
         shot=shot,
         frames=tuple(int(f) for f in frames),
-        times=tuple(float(frame_times[f]) for f in frames),
-        boxes=tuple(tuple(float(v) for v in row) for row in boxes),  # type: ignore[misc]
-        scores=tuple(float(score_at.get(int(f), 0.0)) for f in frames),
+        times=tuple(round(float(frame_times[f]), 6) for f in frames),
+        boxes=tuple(tuple(round(float(v), 2) for v in row) for row in boxes),  # type: ignore[misc]
+        scores=tuple(round(float(score_at.get(int(f), 0.0)), 5) for f in frames),
         detected=tuple(int(f) in score_at for f in frames),
     )
 
