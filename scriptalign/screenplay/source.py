@@ -48,7 +48,7 @@ _REPLACEMENTS = {
 _REPLACE_RE = re.compile("|".join(re.escape(k) for k in sorted(_REPLACEMENTS, key=len, reverse=True)))
 # Apostrophes that became "í" (seen in real IMSDb drafts: "donít", "ETHANíS", "PHELPSí POV").
 _I_ACUTE_APOSTROPHE = re.compile(r"(?<=[A-Za-z])í(?=(?:s|t|m|d|ll|re|ve|S|T|M|D|LL|RE|VE)\b)|(?<=[sS])í(?=\s|$)")
-_I_ACUTE_EVIDENCE = re.compile(r"[A-Za-z]í(?:t|s|m|ll|re|ve)\b")
+_I_ACUTE_EVIDENCE = re.compile(r"[A-Za-z]í(?:t|s|m|ll|re|ve)\b", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
