@@ -12,13 +12,13 @@ matched (Laptev et al. 2008); each subtitle line gets the element most of its wo
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 from scriptalign.cues import Subtitles
 from scriptalign.errors import ScriptError, SubtitleError
 from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
-from scriptalign.words import words
+from scriptalign.words import words_of_many
 
 SCHEMA = "scriptalign.alignment/1"
 
@@ -39,6 +39,14 @@ _CLUSTER_GAP_S = 20.0
 _ISOLATED_MAX_WORDS = 5
 _NEIGHBOURS = 2
 _NEIGHBOUR_GAP_S = 300.0
+
+
+class _Vocabulary(dict):
+    """Word -> integer id, a new id for each new word."""
+
+    def __missing__(self, word: str) -> int:
+        self[word] = n = len(self)
+        return n
 
 
 @dataclass(frozen=True)
@@ -174,30 +182,28 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
     if not script.dialogue:
         raise ScriptError("the script has no dialogue to align", script.path,
                           expected="character cues followed by dialogue")
-    vocab: dict[str, int] = {}
+    vocab = _Vocabulary()
+    word_id = vocab.__getitem__
 
     # Subtitle words in time order (cues sorted by start; the file order is kept for output).
     order = sorted(range(len(cues)), key=lambda k: (cues[k].start, k))
     s_ids: list[int] = []
     s_cue: list[int] = []  # position of the cue in the file
-    s_line: list[int] = []  # line within the cue
-    for k in order:
-        for li, cl in enumerate(cues[k].lines):
-            for w in words(cl.text):
-                s_ids.append(vocab.setdefault(w, len(vocab)))
-                s_cue.append(k)
-                s_line.append(li)
+    spans: dict[tuple[int, int], tuple[int, int]] = {}  # (cue position, line) -> word range
+    keys = [(k, li) for k in order for li, cl in enumerate(cues[k].lines) if cl.text]
+    for key, ws in zip(keys, words_of_many([cues[k].lines[li].text for k, li in keys])):
+        if ws:
+            spans[key] = (len(s_ids), len(s_ids) + len(ws))
+            s_ids += map(word_id, ws)
+            s_cue += [key[0]] * len(ws)
     t_ids: list[int] = []
     t_elem: list[int] = []  # position of the element in the script
     n_words = [0] * len(elements)
-    for e_pos, el in enumerate(elements):
-        if el.kind is not ElementKind.DIALOGUE:
-            continue
-        ws = words(el.text)
+    dialogue = [e_pos for e_pos, el in enumerate(elements) if el.kind is ElementKind.DIALOGUE]
+    for e_pos, ws in zip(dialogue, words_of_many([elements[e_pos].text for e_pos in dialogue])):
         n_words[e_pos] = len(ws)
-        for w in ws:
-            t_ids.append(vocab.setdefault(w, len(vocab)))
-            t_elem.append(e_pos)
+        t_ids += map(word_id, ws)
+        t_elem += [e_pos] * len(ws)
 
     if not s_ids:
         raise SubtitleError("the subtitles hold no words to align", subtitles.path, expected="spoken text in cues")
@@ -219,26 +225,28 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
                 found[e_pos] = subs
     _drop_isolated(found, s_cue, cues)
 
-    aligned: list[AlignedElement] = []
-    kept_words: set[int] = set()
+    starts: list[float | None] = [None] * len(elements)
+    ends: list[float | None] = [None] * len(elements)
+    cue_ids: dict[int, tuple[int, ...]] = {}
+    kept_words: list[int] = []
+    for e_pos, subs in found.items():
+        cue_pos = sorted({s_cue[i] for i in subs})
+        starts[e_pos] = min(cues[k].start for k in cue_pos)
+        ends[e_pos] = max(cues[k].end for k in cue_pos)
+        cue_ids[e_pos] = tuple(cues[k].index for k in cue_pos)
+        kept_words += subs
+    _interpolate(sorted(found), starts, ends, elements, max((c.end for c in cues), default=0.0))
+    result = []
     for e_pos, el in enumerate(elements):
-        n = n_words[e_pos]
         if el.kind is not ElementKind.DIALOGUE:
-            aligned.append(AlignedElement(el, None, None, None, (), True))
-        elif e_pos in found:
-            subs = found[e_pos]
-            cue_pos = sorted({s_cue[i] for i in subs})
-            aligned.append(AlignedElement(el, min(cues[k].start for k in cue_pos), max(cues[k].end for k in cue_pos),
-                                          scores[e_pos], tuple(cues[k].index for k in cue_pos), False, n, len(subs)))
-            kept_words.update(subs)
+            result.append(AlignedElement(el, starts[e_pos], ends[e_pos], None, (), True))
         else:
-            matched = round(scores[e_pos] * n)
-            aligned.append(AlignedElement(el, None, None, scores[e_pos], (), True, n, matched))
-
-    last_time = max((c.end for c in cues), default=0.0)
-    result = _interpolate(aligned, elements, last_time)
+            n = n_words[e_pos]
+            ok = e_pos in found
+            result.append(AlignedElement(el, starts[e_pos], ends[e_pos], scores[e_pos], cue_ids.get(e_pos, ()),
+                                         not ok, n, len(found[e_pos]) if ok else round(scores[e_pos] * n)))
     trusted = {i: match_of_s[i] for i in kept_words}
-    lines = _assign_lines(cues, order, s_ids, s_cue, s_line, trusted, t_elem, elements)
+    lines = _assign_lines(cues, order, spans, trusted, t_elem, elements)
     return Alignment(subtitles, script, tuple(result), lines, min_score)
 
 
@@ -246,31 +254,39 @@ def _match(s_ids: list[int], t_ids: list[int]) -> list[tuple[int, int]]:
     """Word matches (subtitle position, script position): global LCS, filtered, plus local re-anchoring."""
     from rapidfuzz.distance import Indel
 
-    pairs: list[tuple[int, int]] = []
-    for block in Indel.opcodes(s_ids, t_ids).as_matching_blocks():
-        pairs.extend((block.a + d, block.b + d) for d in range(block.size))
-    pairs = _supported(pairs)
-    pairs = _reanchor(pairs, s_ids, t_ids)
-    return pairs
+    blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(s_ids, t_ids).as_matching_blocks() if b.size]
+    pairs = _supported(blocks)
+    return _reanchor(pairs, s_ids, t_ids)
 
 
-def _supported(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Drop chance matches: keep a match with enough other matches close by in both streams."""
-    pairs.sort()
+def _supported(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Drop chance matches: keep a match with enough other matches close by in both streams.
+
+    ``blocks`` are runs of consecutive matches ``(i, j, size)`` in order; a run of three or more
+    supports all of its matches, so only short runs are checked one match at a time.
+    """
+    pairs = [(a + d, b + d) for a, b, size in blocks for d in range(size)]
     n = len(pairs)
     keep: list[tuple[int, int]] = []
-    for m, (i, j) in enumerate(pairs):
-        support = 0
-        for d in (1, 2, 3, 4, 5, 6):
-            for mm in (m - d, m + d):
-                if 0 <= mm < n:
-                    ii, jj = pairs[mm]
-                    if abs(ii - i) <= _SUPPORT_SUB * d and abs(jj - j) <= _SUPPORT_SCRIPT * d:
-                        support += 1
-            if support >= _SUPPORT:
-                break
-        if support >= _SUPPORT:
-            keep.append((i, j))
+    m = 0
+    for a, b, size in blocks:
+        if size > _SUPPORT:
+            keep += pairs[m:m + size]
+            m += size
+            continue
+        for m in range(m, m + size):
+            i, j = pairs[m]
+            support = 0
+            for d in (1, 2, 3, 4, 5, 6):
+                for mm in (m - d, m + d):
+                    if 0 <= mm < n:
+                        ii, jj = pairs[mm]
+                        if abs(ii - i) <= _SUPPORT_SUB * d and abs(jj - j) <= _SUPPORT_SCRIPT * d:
+                            support += 1
+                if support >= _SUPPORT:
+                    keep.append((i, j))
+                    break
+        m += 1
     return keep
 
 
@@ -280,10 +296,17 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
 
     if len(s_ids) < _NGRAM or len(t_ids) < _NGRAM:
         return pairs
-    grams: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for j in range(len(t_ids) - _NGRAM + 1):
-        grams[tuple(t_ids[j:j + _NGRAM])].append(j)
     used_t = {j for _, j in pairs}
+    # Word triples of the script, indexed where they start on a word no match has used yet.
+    counts: dict[tuple[int, ...], int] = {}
+    grams: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for gram in zip(t_ids, t_ids[1:], t_ids[2:]):
+        counts[gram] = counts.get(gram, 0) + 1
+    for j in range(len(t_ids) - _NGRAM + 1):
+        if j not in used_t:
+            gram = (t_ids[j], t_ids[j + 1], t_ids[j + 2])
+            if counts[gram] <= 2:
+                grams[gram].append(j)
     bounds = [-1] + [i for i, _ in pairs] + [len(s_ids)]
     added: list[tuple[int, int]] = []
     for a, b in zip(bounds, bounds[1:]):
@@ -291,9 +314,9 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
         if hi - lo < _REANCHOR_MIN:
             continue
         hits = []
-        for i in range(lo, hi - _NGRAM + 1):
-            where = grams.get(tuple(s_ids[i:i + _NGRAM]))
-            if where and len(where) <= 2:
+        for gram in zip(s_ids[lo:hi], s_ids[lo + 1:hi], s_ids[lo + 2:hi]):
+            where = grams.get(gram)
+            if where:
                 hits.extend(j for j in where if j not in used_t)
         if len(hits) < 2:
             continue
@@ -301,10 +324,9 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
         centre = hits[len(hits) // 2]
         span = 3 * (hi - lo) + 40
         w0, w1 = max(0, centre - span), min(len(t_ids), centre + span)
-        local = []
-        for block in Indel.opcodes(s_ids[lo:hi], t_ids[w0:w1]).as_matching_blocks():
-            local.extend((lo + block.a + d, w0 + block.b + d) for d in range(block.size))
-        local = [(i, j) for i, j in _supported(local) if j not in used_t]
+        blocks = [(lo + b.a, w0 + b.b, b.size) for b in Indel.opcodes(s_ids[lo:hi], t_ids[w0:w1]).as_matching_blocks()
+                  if b.size]
+        local = [(i, j) for i, j in _supported(blocks) if j not in used_t]
         added.extend(local)
         used_t.update(j for _, j in local)
     return sorted(pairs + added)
@@ -363,45 +385,35 @@ def _drop_isolated(found: dict[int, list[int]], s_cue: list[int], cues) -> None:
         del found[p]
 
 
-def _interpolate(aligned: list[AlignedElement], elements: tuple[ScriptElement, ...], last_time: float
-                 ) -> list[AlignedElement]:
-    """Give every untrusted or non-dialogue element a share of the gap between aligned neighbours."""
-    anchors = [p for p, a in enumerate(aligned) if a.element.kind is ElementKind.DIALOGUE and not a.interpolated]
-    out = list(aligned)
-    for p, a in enumerate(aligned):
-        if a.element.kind is not ElementKind.DIALOGUE:
-            out[p] = AlignedElement(a.element, None, None, None, (), True)
+def _interpolate(anchors: list[int], starts: list[float | None], ends: list[float | None],
+                 elements: tuple[ScriptElement, ...], last_time: float) -> None:
+    """Give every untrusted or non-dialogue element a share of the gap between aligned neighbours.
+
+    ``anchors`` are the positions of aligned dialogue, in script order; the gap between two of them
+    is shared among the elements in between in proportion to their text length.
+    """
     if not anchors:
-        return out
-    # Runs of non-anchor elements between consecutive anchors (and before the first / after the last).
-    edges = [-1] + anchors + [len(aligned)]
+        return
+    edges = [-1] + anchors + [len(elements)]
     for left, right in zip(edges, edges[1:]):
-        run = list(range(left + 1, right))
-        if not run:
+        if right - left < 2:
             continue
-        lo = aligned[left].end if left >= 0 else 0.0
-        hi = aligned[right].start if right < len(aligned) else max(last_time, lo)
+        lo = ends[left] if left >= 0 else 0.0
+        hi = starts[right] if right < len(elements) else max(last_time, lo)
         if hi < lo:  # the next anchor is earlier: a moved scene; no room to share
             hi = lo
+        run = range(left + 1, right)
         weights = [len(elements[p].text) + 1 for p in run]
-        total = float(sum(weights))
-        acc = 0.0
+        scale = (hi - lo) / sum(weights)
+        acc = 0
         for p, w in zip(run, weights):
-            s = lo + (hi - lo) * acc / total
+            starts[p] = lo + acc * scale
             acc += w
-            e = lo + (hi - lo) * acc / total
-            base = out[p]
-            out[p] = AlignedElement(base.element, s, e, base.score, (), True, base.words, base.matched)
-    return out
+            ends[p] = lo + acc * scale
 
 
-def _assign_lines(cues, order, s_ids, s_cue, s_line, match_of_s, t_elem, elements
-                  ) -> tuple[tuple[AlignedLine, ...], ...]:
+def _assign_lines(cues, order, spans, match_of_s, t_elem, elements) -> tuple[tuple[AlignedLine, ...], ...]:
     """Each subtitle line: the element most of its matched words belong to, else the one the path crosses."""
-    # Word positions of each (cue, line), in time order.
-    spans: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i in range(len(s_ids)):
-        spans[(s_cue[i], s_line[i])].append(i)
     matched = sorted(match_of_s.items())
     m_s = [i for i, _ in matched]
     result: list[tuple[AlignedLine, ...]] = [()] * len(cues)
@@ -409,31 +421,39 @@ def _assign_lines(cues, order, s_ids, s_cue, s_line, match_of_s, t_elem, element
         cue = cues[k]
         out = []
         for li, cl in enumerate(cue.lines):
-            pos = spans.get((k, li), [])
+            span = spans.get((k, li))
             e_pos = None
-            if pos:
-                votes = Counter(t_elem[match_of_s[i]] for i in pos if i in match_of_s)
+            if span is not None:
+                votes: dict[int, int] = {}
+                for i in range(*span):
+                    j = match_of_s.get(i)
+                    if j is not None:
+                        e = t_elem[j]
+                        votes[e] = votes.get(e, 0) + 1
                 if votes:
-                    e_pos = votes.most_common(1)[0][0]
+                    e_pos = max(votes, key=votes.__getitem__)
                 else:
-                    e_pos = _along_path(pos, m_s, matched, t_elem)
-            el = elements[e_pos] if e_pos is not None else None
-            out.append(AlignedLine(cue.index, cl.line, cl.text, None if el is None else el.id,
-                                   None if el is None else el.speaker))
+                    e_pos = _along_path(span[0], span[1] - 1, m_s, matched, t_elem)
+            if e_pos is None:
+                out.append(AlignedLine(cue.index, cl.line, cl.text, None, None))
+            else:
+                el = elements[e_pos]
+                out.append(AlignedLine(cue.index, cl.line, cl.text, el.id, el.speaker))
         result[k] = tuple(out)
     return tuple(result)
 
 
-def _along_path(pos: list[int], m_s: list[int], matched: list[tuple[int, int]], t_elem: list[int]) -> int | None:
+def _along_path(first: int, last: int, m_s: list[int], matched: list[tuple[int, int]], t_elem: list[int]
+                ) -> int | None:
     """The script element crossed by the alignment path at an unmatched line (between two close matches)."""
-    left = bisect_left(m_s, pos[0]) - 1
-    right = bisect_right(m_s, pos[-1])
+    left = bisect_left(m_s, first) - 1
+    right = bisect_right(m_s, last)
     if left < 0 or right >= len(m_s):
         return None
     (i1, j1), (i2, j2) = matched[left], matched[right]
     if i2 - i1 > 40 or not 0 < j2 - j1 <= 80:
         return None
-    mid = (pos[0] + pos[-1]) / 2
+    mid = (first + last) / 2
     j = j1 + (mid - i1) * (j2 - j1) / (i2 - i1)
     return t_elem[min(max(int(round(j)), j1), j2)]
 

@@ -34,6 +34,9 @@ _SPEAKER = re.compile(r"^([A-Z][A-Z0-9 .'\-]{0,29}[A-Z0-9.])\s*(?:\([^)]*\))?\s*
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _MUSIC = ("\u266a", "\u266b", "#")
 _SPACES = re.compile(r"\s+")
+_ALNUM = re.compile(r"[^\W_]")
+# A line with nothing to clean: no markup, note, dash, colon, music sign or entity, single spaces.
+_PLAIN = re.compile(r"[^\s<>{}\[\]()\-\u2010-\u2014:&#\u266a\u266b]+(?: [^\s<>{}\[\]()\-\u2010-\u2014:&#\u266a\u266b]+)*")
 
 
 def read_subtitles(path: str | Path, *, lenient: bool = False, format: str | None = None) -> Subtitles:
@@ -210,9 +213,9 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
             raw_lines: list[tuple[str, int]] = []
             while i < n and lines[i].strip():
                 # A missing blank line between cues: a number line followed by a timing line starts a new cue.
-                if _INDEX.match(lines[i]) and i + 1 < n and _timing(lines[i + 1]) is not None:
+                if lines[i].strip().isdigit() and i + 1 < n and _timing(lines[i + 1]) is not None:
                     break
-                if _timing(lines[i]) is not None:
+                if "-->" in lines[i] and _timing(lines[i]) is not None:
                     raise _Malformed(i + 1, "timing line inside a cue's text", "a blank line between cues")
                 raw_lines.append((lines[i], i + 1))
                 i += 1
@@ -288,6 +291,8 @@ def _clean_lines(raw_lines: list[tuple[str, int]], vtt: bool = False) -> tuple[C
 
 def clean_line(raw: str, line: int = 0, *, vtt: bool = False) -> CueLine:
     """One cue line as spoken: tags, notes, lyrics, the leading dash and a speaker prefix removed."""
+    if _PLAIN.fullmatch(raw):
+        return CueLine(raw if _ALNUM.search(raw) else "", raw, line, None)
     voice = _VOICE.search(raw) if vtt else None
     text = _ASS_TAG.sub("", raw)
     text = _HTML_TAG.sub("", text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
+_APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4", "\u02bc")
 # UTF-8 punctuation read as cp1252 (common in scraped scripts): the apostrophe and the quotes.
 _MOJIBAKE = (("\u00e2\u20ac\u2122", "'"), ("\u00e2\u20ac\u02dc", "'"), ("\u00e2\u20ac\u0153", '"'),
              ("\u00e2\u20ac\u009d", '"'), ("\u00e2\u20ac\u201d", " "), ("\u00e2\u20ac\u201c", " "))
@@ -16,7 +16,10 @@ def normalise(text: str) -> str:
     if "\u00e2" in text:
         for bad, good in _MOJIBAKE:
             text = text.replace(bad, good)
-    return text.translate(_APOSTROPHES).lower()
+    for mark in _APOSTROPHES:  # str.replace is much faster than str.translate on long texts
+        if mark in text:
+            text = text.replace(mark, "'")
+    return text.lower()
 
 
 def words(text: str) -> list[str]:
@@ -24,4 +27,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
-__all__ = ["normalise", "words"]
+def words_of_many(texts: list[str]) -> list[list[str]]:
+    """``[words(t) for t in texts]``, normalising all texts in one pass (faster for thousands of lines)."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(len(texts) - 1, 0):
+        return [words(t) for t in texts]
+    return [_WORD.findall(part) for part in normalise(joined).split("\x00")] if texts else []
+
+
+__all__ = ["normalise", "words", "words_of_many"]
