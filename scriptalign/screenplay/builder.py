@@ -25,18 +25,21 @@ class ElementBuilder:
         line_end: int | None = None,
         speaker: str | None = None,
         extension: str | None = None,
+        *,
+        clean: bool = False,
     ) -> ScriptElement:
+        """Append one element; ``clean=True`` when ``text`` already has single spaces and no ends."""
         if kind is ElementKind.SCENE_HEADING:
             self._scene = 0 if self._scene is None else self._scene + 1
         element = ScriptElement(
-            id=len(self.elements),
-            kind=kind,
-            text=" ".join(text.split()),
-            line_start=line_start,
-            line_end=line_start if line_end is None else line_end,
-            speaker=speaker,
-            extension=extension,
-            scene=self._scene,
+            len(self.elements),
+            kind,
+            text if clean else " ".join(text.split()),
+            line_start,
+            line_start if line_end is None else line_end,
+            speaker,
+            extension,
+            self._scene,
         )
         self.elements.append(element)
         return element
@@ -44,13 +47,13 @@ class ElementBuilder:
     def add_action(self, lines: Sequence[tuple[int, str]]) -> None:
         """One ACTION element per sentence of a paragraph given as ``(line number, text)`` pairs."""
         for s in split_sentences(lines):
-            self.add(ElementKind.ACTION, s.text, s.line_start, s.line_end)
+            self.add(ElementKind.ACTION, s.text, s.line_start, s.line_end, clean=True)
 
     def add_dialogue(self, lines: Sequence[tuple[int, str]], speaker: str | None) -> None:
         """One DIALOGUE element for consecutive dialogue lines, their text joined with spaces."""
         text = join_lines([t for _, t in lines])
         if text:
-            self.add(ElementKind.DIALOGUE, text, lines[0][0], lines[-1][0], speaker=speaker)
+            self.add(ElementKind.DIALOGUE, text, lines[0][0], lines[-1][0], speaker=speaker, clean=True)
 
     def update(self, index: int, **changes) -> None:
         self.elements[index] = replace(self.elements[index], **changes)

@@ -66,7 +66,7 @@ class Columns:
         return (inner + self.character) / 2
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     indent: int
     text: str
@@ -385,7 +385,7 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
                 and _LETTER.search(text) is not None
                 and _LOWER.search(text) is None
                 and text[-1] not in ".!?,;\"'"
-                and text[0] not in "(\"'["
+                and text[0].isalnum()
             )
         ):
             flush_action()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
-_TRAILING_CONTD = re.compile(r"\s+(?:CONT'D|CONTD|CONT\.|CONT'D\.)$", re.IGNORECASE)
+_TRAILING_BARE = re.compile(r"(?<=\S)\s+(CONT'D|CONTD|CONT\.|CONT'D\.|V\.O\.|VO|O\.S\.|O\.C\.)$")
 _KNOWN = {
     "CONT'D": "CONT'D",
     "CONTD": "CONT'D",
@@ -51,9 +51,9 @@ def split_cue(cue: str) -> tuple[str, str | None]:
             exts.insert(0, normalise_extension(m.group(1)))
             text = text[: m.start()]
             continue
-        m = _TRAILING_CONTD.search(text)
+        m = _TRAILING_BARE.search(text)
         if m is not None:
-            exts.insert(0, "CONT'D")
+            exts.insert(0, normalise_extension(m.group(1)))
             text = text[: m.start()]
             continue
         break

@@ -20,6 +20,7 @@ ABBREVIATIONS = frozenset(
 # Sentence end: terminal punctuation, optional closing quotes/brackets, whitespace, then something
 # that can open a sentence.
 _BOUNDARY = re.compile(r"([.!?]+)([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])")
+_MAYBE_END = re.compile(r"[.!?]")
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?$")
 
 
@@ -65,7 +66,8 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
     numbers: list[int] = []
     offset = 0
     for number, text in lines:
-        text = " ".join(text.split())
+        if "  " in text or "\t" in text or text[:1].isspace() or text[-1:].isspace():
+            text = " ".join(text.split())
         if not text:
             continue
         if parts:
@@ -81,7 +83,7 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
     joined = "".join(parts)
 
     cuts = [0]
-    for m in _BOUNDARY.finditer(joined):
+    for m in _BOUNDARY.finditer(joined) if _MAYBE_END.search(joined, 0, len(joined) - 1) else ():
         punct = m.group(1)
         if punct == "." or (len(punct) >= 2 and set(punct) == {"."}):
             if len(punct) >= 2:

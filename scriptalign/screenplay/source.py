@@ -47,17 +47,41 @@ _REPLACEMENTS = {
 }
 _REPLACE_RE = re.compile("|".join(re.escape(k) for k in sorted(_REPLACEMENTS, key=len, reverse=True)))
 # Apostrophes that became "í" (seen in real IMSDb drafts: "donít", "ETHANíS", "PHELPSí POV").
-_I_ACUTE_APOSTROPHE = re.compile(r"(?<=[A-Za-z])í(?=(?:s|t|m|d|ll|re|ve|S|T|M|D|LL|RE|VE)\b)|(?<=[sS])í(?=\s|$)")
-_I_ACUTE_EVIDENCE = re.compile(r"[A-Za-z]í(?:t|s|m|ll|re|ve)\b", re.IGNORECASE)
+# The literal comes first in the pattern so that the scan is fast; the letter before is checked in code.
+_I_ACUTE = re.compile(r"í(?=(?:s|t|m|d|ll|re|ve)\b|\s|$)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def fix_mojibake(text: str) -> str:
     """Repair common mojibake and map typographic quotes to ASCII; leaves clean text unchanged."""
     text = _REPLACE_RE.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
-    if "í" in text and len(_I_ACUTE_EVIDENCE.findall(text)) >= 3:
-        text = _I_ACUTE_APOSTROPHE.sub("'", text)
+    if "í" in text:
+        text = _fix_i_acute(text)
     return text
+
+
+def _fix_i_acute(text: str) -> str:
+    """"donít" -> "don't", "PHELPSí POV" -> "PHELPS' POV", when the file shows it three times or more."""
+
+    def is_apostrophe(i: int) -> bool:
+        prev = text[i - 1] if i else ""
+        if not (prev.isascii() and prev.isalpha()):
+            return False
+        nxt = text[i + 1 : i + 2]
+        return prev in "sS" if (not nxt or nxt.isspace()) else True
+
+    hits = [m.start() for m in _I_ACUTE.finditer(text) if is_apostrophe(m.start())]
+    suffixed = sum(1 for i in hits if text[i + 1 : i + 2].isalpha())
+    if suffixed < 3:
+        return text
+    parts = []
+    last = 0
+    for i in hits:
+        parts.append(text[last:i])
+        parts.append("'")
+        last = i + 1
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def decode(data: bytes, path: str | Path | None = None) -> str:
