@@ -14,6 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 from scriptalign.cues import Subtitles
 from scriptalign.errors import ScriptError, SubtitleError
@@ -266,28 +267,30 @@ def _supported(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
     supports all of its matches, so only short runs are checked one match at a time.
     """
     pairs = [(a + d, b + d) for a, b, size in blocks for d in range(size)]
-    n = len(pairs)
     keep: list[tuple[int, int]] = []
-    m = 0
-    for a, b, size in blocks:
+    first = 0
+    for _, _, size in blocks:
         if size > _SUPPORT:
-            keep += pairs[m:m + size]
-            m += size
-            continue
-        for m in range(m, m + size):
-            i, j = pairs[m]
-            support = 0
-            for d in (1, 2, 3, 4, 5, 6):
-                for mm in (m - d, m + d):
-                    if 0 <= mm < n:
-                        ii, jj = pairs[mm]
-                        if abs(ii - i) <= _SUPPORT_SUB * d and abs(jj - j) <= _SUPPORT_SCRIPT * d:
-                            support += 1
-                if support >= _SUPPORT:
-                    keep.append((i, j))
-                    break
-        m += 1
+            keep += pairs[first:first + size]
+        else:
+            keep += [pairs[m] for m in range(first, first + size) if _has_support(pairs, m)]
+        first += size
     return keep
+
+
+def _has_support(pairs: list[tuple[int, int]], m: int) -> bool:
+    """Whether enough other matches lie near match ``m`` (the allowed distance grows with the rank)."""
+    i, j = pairs[m]
+    support = 0
+    for d in (1, 2, 3, 4, 5, 6):
+        for mm in (m - d, m + d):
+            if 0 <= mm < len(pairs):
+                ii, jj = pairs[mm]
+                if abs(ii - i) <= _SUPPORT_SUB * d and abs(jj - j) <= _SUPPORT_SCRIPT * d:
+                    support += 1
+        if support >= _SUPPORT:
+            return True
+    return False
 
 
 def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) -> list[tuple[int, int]]:
@@ -309,7 +312,7 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
                 grams[gram].append(j)
     bounds = [-1] + [i for i, _ in pairs] + [len(s_ids)]
     added: list[tuple[int, int]] = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         lo, hi = a + 1, b
         if hi - lo < _REANCHOR_MIN:
             continue
@@ -342,7 +345,7 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
     if not pairs:
         return []
     groups = [[pairs[0]]]
-    for prev, cur in zip(pairs, pairs[1:]):
+    for prev, cur in pairwise(pairs):
         if cues[s_cue[cur[0]]].start - cues[s_cue[prev[0]]].end > _CLUSTER_GAP_S:
             groups.append([cur])
         else:
@@ -351,7 +354,7 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
     need = min(2, n_words)
     for group in groups:
         chains = [[group[0]]]
-        for (i1, j1), (i2, j2) in zip(group, group[1:]):
+        for (i1, j1), (i2, j2) in pairwise(group):
             if i2 - i1 <= 2 * (j2 - j1) + 3:
                 chains[-1].append((i2, j2))
             else:
@@ -395,13 +398,12 @@ def _interpolate(anchors: list[int], starts: list[float | None], ends: list[floa
     if not anchors:
         return
     edges = [-1] + anchors + [len(elements)]
-    for left, right in zip(edges, edges[1:]):
+    for left, right in pairwise(edges):
         if right - left < 2:
             continue
         lo = ends[left] if left >= 0 else 0.0
         hi = starts[right] if right < len(elements) else max(last_time, lo)
-        if hi < lo:  # the next anchor is earlier: a moved scene; no room to share
-            hi = lo
+        hi = max(hi, lo)  # a smaller hi: the next anchor is earlier (a moved scene), no room to share
         run = range(left + 1, right)
         weights = [len(elements[p].text) + 1 for p in run]
         scale = (hi - lo) / sum(weights)
@@ -416,6 +418,7 @@ def _assign_lines(cues, order, spans, match_of_s, t_elem, elements) -> tuple[tup
     """Each subtitle line: the element most of its matched words belong to, else the one the path crosses."""
     matched = sorted(match_of_s.items())
     m_s = [i for i, _ in matched]
+    word_elem: dict[int, int] = {i: t_elem[j] for i, j in matched}
     result: list[tuple[AlignedLine, ...]] = [()] * len(cues)
     for k in order:
         cue = cues[k]
@@ -424,14 +427,11 @@ def _assign_lines(cues, order, spans, match_of_s, t_elem, elements) -> tuple[tup
             span = spans.get((k, li))
             e_pos = None
             if span is not None:
-                votes: dict[int, int] = {}
-                for i in range(*span):
-                    j = match_of_s.get(i)
-                    if j is not None:
-                        e = t_elem[j]
-                        votes[e] = votes.get(e, 0) + 1
+                votes = [e for e in map(word_elem.get, range(*span)) if e is not None]
                 if votes:
-                    e_pos = max(votes, key=votes.__getitem__)
+                    e_pos = votes[0]
+                    if votes.count(e_pos) != len(votes):  # a majority; ties go to the first
+                        e_pos = max(dict.fromkeys(votes), key=votes.count)
                 else:
                     e_pos = _along_path(span[0], span[1] - 1, m_s, matched, t_elem)
             if e_pos is None:
@@ -455,7 +455,7 @@ def _along_path(first: int, last: int, m_s: list[int], matched: list[tuple[int, 
         return None
     mid = (first + last) / 2
     j = j1 + (mid - i1) * (j2 - j1) / (i2 - i1)
-    return t_elem[min(max(int(round(j)), j1), j2)]
+    return t_elem[min(max(round(j), j1), j2)]
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "SCHEMA", "AlignedElement", "AlignedLine", "Alignment", "align"]

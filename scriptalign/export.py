@@ -34,7 +34,7 @@ def _timed(alignment: Alignment) -> list[AlignedElement]:
 
 
 def _stamp(t: float, sep: str) -> str:
-    ms = int(round(max(t, 0.0) * 1000))
+    ms = round(max(t, 0.0) * 1000)
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)

@@ -110,6 +110,6 @@ def test_process_does_not_import_heavy_modules(pair):
 
 def test_console_entry_point(pair):
     out = subprocess.run([sys.executable, "-m", "scriptalign", "align", *pair, "--format", "tsv"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("\n") == 26  # header + 25 elements

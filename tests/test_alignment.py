@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -110,7 +111,7 @@ def test_cut_line_is_interpolated_between_neighbours(result):
     # Elements 8..12 lie between Sam's line (ends 20 s) and Rick's airport line (starts 30 s), in order.
     run = result.elements[8:13]
     assert run[0].start == 20.0 and run[-1].end == pytest.approx(30.0)
-    for a, b in zip(run, run[1:]):
+    for a, b in itertools.pairwise(run):
         assert a.end == pytest.approx(b.start)
         assert a.start <= a.end
     assert all(a.interpolated for a in run)
