@@ -1,6 +1,7 @@
 """Alignment quality on ../shared/data (TV speakers, film timing) and speed, against a difflib baseline.
 
-Run: ``python benchmarks/bench_alignment.py [--data ../shared/data] [--out benchmarks/results/alignment.json]``.
+Run: ``python benchmarks/bench_alignment.py [--data ../shared/data]``; it writes
+``benchmarks/results/alignment.json`` (``--out`` to change).
 The baseline is the obvious one: difflib.SequenceMatcher on the two word streams, times from matched
 words, a majority vote of matched words per subtitle line, the same min_score rule.
 """
@@ -39,6 +40,7 @@ def _read_script(path: Path):
 
 
 # --- a baseline: difflib word matcher, majority vote ---------------------------------------------------
+
 
 def difflib_align(subs, script, min_score: float = DEFAULT_MIN_SCORE):
     """Per dialogue element position: (start, end, interpolated); per (cue position, line): speaker."""
@@ -89,6 +91,7 @@ def _ours(subs, script, min_score: float = DEFAULT_MIN_SCORE):
 
 # --- TV: speaker of each subtitle line ------------------------------------------------------------------
 
+
 def eval_tv(data: Path, method: Callable) -> dict:
     per = {}
     tot = Counter()
@@ -116,7 +119,9 @@ def eval_tv(data: Path, method: Callable) -> dict:
 
 def _tv_summary(c: Counter) -> dict:
     return {
-        "transcript_speaker_accuracy": round(c["transcript_ok"] / c["transcript_n"], 4) if c["transcript_n"] else None,
+        "transcript_speaker_accuracy": round(c["transcript_ok"] / c["transcript_n"], 4)
+        if c["transcript_n"]
+        else None,
         "gt_speaker_accuracy": round(c["gt_ok"] / c["gt_n"], 4) if c["gt_n"] else None,
         "lines_with_transcript_speaker": c["transcript_n"],
         "lines_with_gt_speaker": c["gt_n"],
@@ -124,6 +129,7 @@ def _tv_summary(c: Counter) -> dict:
 
 
 # --- Films: timing of hand-labelled dialogue blocks ----------------------------------------------------
+
 
 def block_elements(script, block_line: int) -> list[int]:
     """Positions of the dialogue elements of the block whose character cue is at ``block_line``."""
@@ -162,16 +168,28 @@ def eval_films(data: Path, method: Callable) -> dict:
                 ok = any(s is not None and s <= row["end"] and e >= row["start"] for s, e, _ in timed)
                 c["matched_ok"] += ok
                 if not ok:
-                    failures.append({"film": film, "block_line": row["block_line"], "status": "matched",
-                                     "got": [(round(s, 2), round(e, 2)) for s, e, _ in timed],
-                                     "truth": [row["start"], row["end"]]})
+                    failures.append(
+                        {
+                            "film": film,
+                            "block_line": row["block_line"],
+                            "status": "matched",
+                            "got": [(round(s, 2), round(e, 2)) for s, e, _ in timed],
+                            "truth": [row["start"], row["end"]],
+                        }
+                    )
             elif row["status"] == "absent":
                 c["absent_n"] += 1
                 ok = bool(ps) and not timed
                 c["absent_ok"] += ok
                 if not ok:
-                    failures.append({"film": film, "block_line": row["block_line"], "status": "absent",
-                                     "got": [(round(s, 2), round(e, 2)) for s, e, _ in timed]})
+                    failures.append(
+                        {
+                            "film": film,
+                            "block_line": row["block_line"],
+                            "status": "absent",
+                            "got": [(round(s, 2), round(e, 2)) for s, e, _ in timed],
+                        }
+                    )
         tot.update(c)
         per[film] = _film_summary(c)
     return {"films": per, "all": _film_summary(tot), "failures": failures}
@@ -189,6 +207,7 @@ def _film_summary(c: Counter) -> dict:
 
 # --- Other movie: subtitles of one film against the other's script -------------------------------------
 
+
 def eval_other_movie(data: Path) -> dict:
     out = {}
     for a, b in ((FILMS[0], FILMS[1]), (FILMS[1], FILMS[0])):
@@ -197,13 +216,15 @@ def eval_other_movie(data: Path) -> dict:
         st = align(subs, script).stats()
         out[f"{a}_subs_vs_{b}_script"] = {k: st[k] for k in ("coverage", "dialogue_coverage", "mean_score")}
     for film in FILMS:
-        st = align(read_subtitles(data / "films" / f"{film}.srt"),
-                   _read_script(data / "films" / f"{film}.txt")).stats()
+        st = align(
+            read_subtitles(data / "films" / f"{film}.srt"), _read_script(data / "films" / f"{film}.txt")
+        ).stats()
         out[f"{film}_own"] = {k: st[k] for k in ("coverage", "dialogue_coverage", "mean_score")}
     return out
 
 
 # --- Speed ----------------------------------------------------------------------------------------------
+
 
 def _best(fn: Callable, repeat: int, clock: Callable[[], float] = time.perf_counter) -> float:
     best = float("inf")
@@ -253,7 +274,9 @@ def eval_speed(data: Path, repeat: int = 15) -> dict:
             "difflib_over_pipeline": round(t_difflib / t_pipeline, 1),
         }
     cli = [sys.executable, "-m", "scriptalign", "align", str(srt), str(txt), "-o", os.devnull]
-    out["cli_process_wall_s"] = round(_best(lambda: subprocess.run(cli, check=True, capture_output=True), 5), 3)
+    out["cli_process_wall_s"] = round(
+        _best(lambda: subprocess.run(cli, check=True, capture_output=True), 5), 3
+    )
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
@@ -268,8 +291,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no evaluation data at {args.data}", file=sys.stderr)
         return 1
     result = {
-        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-                    "load_average": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
         "min_score": DEFAULT_MIN_SCORE,
         "tv": {"ours": eval_tv(args.data, _ours), "difflib": eval_tv(args.data, difflib_align)},
         "films": {"ours": eval_films(args.data, _ours), "difflib": eval_films(args.data, difflib_align)},
@@ -282,9 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     tmp.write_text(json.dumps(result, indent=2) + "\n")
     os.replace(tmp, args.out)
     summary = {
-        "tv_ours": result["tv"]["ours"]["all"], "tv_difflib": result["tv"]["difflib"]["all"],
-        "films_ours": result["films"]["ours"]["all"], "films_difflib": result["films"]["difflib"]["all"],
-        "other_movie": result["other_movie"], "speed": result.get("speed"),
+        "tv_ours": result["tv"]["ours"]["all"],
+        "tv_difflib": result["tv"]["difflib"]["all"],
+        "films_ours": result["films"]["ours"]["all"],
+        "films_difflib": result["films"]["difflib"]["all"],
+        "other_movie": result["other_movie"],
+        "speed": result.get("speed"),
     }
     print(json.dumps(summary, indent=2))
     return 0

@@ -100,7 +100,9 @@ class Alignment:
             "coverage": _ratio(len(assigned), len(text_lines)),
             "dialogue_coverage": _ratio(len(aligned), len(dialogue)),
             "word_coverage": _ratio(sum(a.matched for a in aligned), total_words),
-            "mean_score": round(sum(a.score or 0.0 for a in dialogue) / len(dialogue), 4) if dialogue else 0.0,
+            "mean_score": round(sum(a.score or 0.0 for a in dialogue) / len(dialogue), 4)
+            if dialogue
+            else 0.0,
             "counts": {
                 "elements": len(self.elements),
                 "dialogue": len(dialogue),
@@ -140,7 +142,9 @@ class Alignment:
                     "index": cue.index,
                     "start": _round(cue.start),
                     "end": _round(cue.end),
-                    "lines": [{"text": ln.text, "element": ln.element, "speaker": ln.speaker} for ln in lines],
+                    "lines": [
+                        {"text": ln.text, "element": ln.element, "speaker": ln.speaker} for ln in lines
+                    ],
                 }
                 for cue, lines in zip(self.subtitles.cues, self.lines)
             ],
@@ -181,8 +185,9 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
     cues = subtitles.cues
     elements = script.elements
     if not script.dialogue:
-        raise ScriptError("the script has no dialogue to align", script.path,
-                          expected="character cues followed by dialogue")
+        raise ScriptError(
+            "the script has no dialogue to align", script.path, expected="character cues followed by dialogue"
+        )
     vocab = _Vocabulary()
     word_id = vocab.__getitem__
 
@@ -207,7 +212,9 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
         t_elem += [e_pos] * len(ws)
 
     if not s_ids:
-        raise SubtitleError("the subtitles hold no words to align", subtitles.path, expected="spoken text in cues")
+        raise SubtitleError(
+            "the subtitles hold no words to align", subtitles.path, expected="spoken text in cues"
+        )
     pairs = _match(s_ids, t_ids)
     match_of_s = dict(pairs)
 
@@ -244,8 +251,18 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
         else:
             n = n_words[e_pos]
             ok = e_pos in found
-            result.append(AlignedElement(el, starts[e_pos], ends[e_pos], scores[e_pos], cue_ids.get(e_pos, ()),
-                                         not ok, n, len(found[e_pos]) if ok else round(scores[e_pos] * n)))
+            result.append(
+                AlignedElement(
+                    el,
+                    starts[e_pos],
+                    ends[e_pos],
+                    scores[e_pos],
+                    cue_ids.get(e_pos, ()),
+                    not ok,
+                    n,
+                    len(found[e_pos]) if ok else round(scores[e_pos] * n),
+                )
+            )
     trusted = {i: match_of_s[i] for i in kept_words}
     lines = _assign_lines(cues, order, spans, trusted, t_elem, elements)
     return Alignment(subtitles, script, tuple(result), lines, min_score)
@@ -271,7 +288,7 @@ def _supported(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
     first = 0
     for _, _, size in blocks:
         if size > _SUPPORT:
-            keep += pairs[first:first + size]
+            keep += pairs[first : first + size]
         else:
             keep += [pairs[m] for m in range(first, first + size) if _has_support(pairs, m)]
         first += size
@@ -317,7 +334,7 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
         if hi - lo < _REANCHOR_MIN:
             continue
         hits = []
-        for gram in zip(s_ids[lo:hi], s_ids[lo + 1:hi], s_ids[lo + 2:hi]):
+        for gram in zip(s_ids[lo:hi], s_ids[lo + 1 : hi], s_ids[lo + 2 : hi]):
             where = grams.get(gram)
             if where:
                 hits.extend(j for j in where if j not in used_t)
@@ -327,8 +344,11 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
         centre = hits[len(hits) // 2]
         span = 3 * (hi - lo) + 40
         w0, w1 = max(0, centre - span), min(len(t_ids), centre + span)
-        blocks = [(lo + b.a, w0 + b.b, b.size) for b in Indel.opcodes(s_ids[lo:hi], t_ids[w0:w1]).as_matching_blocks()
-                  if b.size]
+        blocks = [
+            (lo + b.a, w0 + b.b, b.size)
+            for b in Indel.opcodes(s_ids[lo:hi], t_ids[w0:w1]).as_matching_blocks()
+            if b.size
+        ]
         local = [(i, j) for i, j in _supported(blocks) if j not in used_t]
         added.extend(local)
         used_t.update(j for _, j in local)
@@ -377,19 +397,25 @@ def _drop_isolated(found: dict[int, list[int]], s_cue: list[int], cues) -> None:
     for k, p in enumerate(order):
         if len(found[p]) >= _ISOLATED_MAX_WORDS:
             continue
-        before = [starts[q] for q in order[max(0, k - _NEIGHBOURS):k]]
-        after = [starts[q] for q in order[k + 1:k + 1 + _NEIGHBOURS]]
+        before = [starts[q] for q in order[max(0, k - _NEIGHBOURS) : k]]
+        after = [starts[q] for q in order[k + 1 : k + 1 + _NEIGHBOURS]]
         t = starts[p]
         ok = any(0.0 <= t - b <= _NEIGHBOUR_GAP_S for b in before) or any(
-            0.0 <= a - t <= _NEIGHBOUR_GAP_S for a in after)
+            0.0 <= a - t <= _NEIGHBOUR_GAP_S for a in after
+        )
         if not ok:
             drop.append(p)
     for p in drop:
         del found[p]
 
 
-def _interpolate(anchors: list[int], starts: list[float | None], ends: list[float | None],
-                 elements: tuple[ScriptElement, ...], last_time: float) -> None:
+def _interpolate(
+    anchors: list[int],
+    starts: list[float | None],
+    ends: list[float | None],
+    elements: tuple[ScriptElement, ...],
+    last_time: float,
+) -> None:
     """Give every untrusted or non-dialogue element a share of the gap between aligned neighbours.
 
     ``anchors`` are the positions of aligned dialogue, in script order; the gap between two of them
@@ -443,8 +469,9 @@ def _assign_lines(cues, order, spans, match_of_s, t_elem, elements) -> tuple[tup
     return tuple(result)
 
 
-def _along_path(first: int, last: int, m_s: list[int], matched: list[tuple[int, int]], t_elem: list[int]
-                ) -> int | None:
+def _along_path(
+    first: int, last: int, m_s: list[int], matched: list[tuple[int, int]], t_elem: list[int]
+) -> int | None:
     """The script element crossed by the alignment path at an unmatched line (between two close matches)."""
     left = bisect_left(m_s, first) - 1
     right = bisect_right(m_s, last)

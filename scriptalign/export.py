@@ -13,8 +13,19 @@ if TYPE_CHECKING:
 
 FORMATS = ("json", "srt", "vtt", "tsv")
 _SHOWN = (ElementKind.SCENE_HEADING, ElementKind.ACTION, ElementKind.DIALOGUE, ElementKind.TRANSITION)
-TSV_COLUMNS = ("id", "kind", "speaker", "start", "end", "score", "interpolated", "cues", "line_start",
-               "line_end", "text")
+TSV_COLUMNS = (
+    "id",
+    "kind",
+    "speaker",
+    "start",
+    "end",
+    "score",
+    "interpolated",
+    "cues",
+    "line_start",
+    "line_end",
+    "text",
+)
 
 
 def caption_text(a: AlignedElement, width: int = 42) -> str:
@@ -29,7 +40,11 @@ def caption_text(a: AlignedElement, width: int = 42) -> str:
 
 
 def _timed(alignment: Alignment) -> list[AlignedElement]:
-    shown = [a for a in alignment.elements if a.element.kind in _SHOWN and a.start is not None and a.end is not None]
+    shown = [
+        a
+        for a in alignment.elements
+        if a.element.kind in _SHOWN and a.start is not None and a.end is not None
+    ]
     return sorted(shown, key=lambda a: (a.start, a.element.id))
 
 
@@ -63,12 +78,23 @@ def to_tsv(alignment: Alignment) -> str:
     rows = ["\t".join(TSV_COLUMNS)]
     for a in alignment.elements:
         el = a.element
-        rows.append("\t".join((
-            str(el.id), str(el.kind), el.speaker or "",
-            "" if a.start is None else f"{a.start:.3f}", "" if a.end is None else f"{a.end:.3f}",
-            "" if a.score is None else f"{a.score:.4f}", "true" if a.interpolated else "false",
-            ",".join(map(str, a.cues)), str(el.line_start), str(el.line_end), " ".join(el.text.split()),
-        )))
+        rows.append(
+            "\t".join(
+                (
+                    str(el.id),
+                    str(el.kind),
+                    el.speaker or "",
+                    "" if a.start is None else f"{a.start:.3f}",
+                    "" if a.end is None else f"{a.end:.3f}",
+                    "" if a.score is None else f"{a.score:.4f}",
+                    "true" if a.interpolated else "false",
+                    ",".join(map(str, a.cues)),
+                    str(el.line_start),
+                    str(el.line_end),
+                    " ".join(el.text.split()),
+                )
+            )
+        )
     return "\n".join(rows) + "\n"
 
 

@@ -36,7 +36,9 @@ _MUSIC = ("\u266a", "\u266b", "#")
 _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"[^\W_]")
 # A line with nothing to clean: no markup, note, dash, colon, music sign or entity, single spaces.
-_PLAIN = re.compile(r"[^\s<>{}\[\]()\-\u2010-\u2014:&#\u266a\u266b]+(?: [^\s<>{}\[\]()\-\u2010-\u2014:&#\u266a\u266b]+)*")
+_PLAIN = re.compile(
+    r"[^\s<>{}\[\]()\-\u2010-\u2014:&#\u266a\u266b]+(?: [^\s<>{}\[\]()\-\u2010-\u2014:&#\u266a\u266b]+)*"
+)
 
 
 def read_subtitles(path: str | Path, *, lenient: bool = False, format: str | None = None) -> Subtitles:
@@ -74,7 +76,9 @@ def parse_subtitles(
 ) -> Subtitles:
     """Parse subtitles from bytes (encoding detected) or text; see :func:`read_subtitles`."""
     if format is not None and format not in FORMATS:
-        raise SubtitleError(f"unknown subtitle format {format!r}", path, expected="one of " + ", ".join(FORMATS))
+        raise SubtitleError(
+            f"unknown subtitle format {format!r}", path, expected="one of " + ", ".join(FORMATS)
+        )
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
             raise SubtitleError(f"input is above the {MAX_BYTES // 2**20} MB limit for subtitle files", path)
@@ -94,7 +98,8 @@ def parse_subtitles(
     if not cues:
         if problems:
             raise SubtitleError(
-                f"no readable cue ({len(problems)} malformed, first: {problems[0]})", path,
+                f"no readable cue ({len(problems)} malformed, first: {problems[0]})",
+                path,
                 expected=f"{format.upper()} cues",
             )
         raise SubtitleError("no subtitle cues found", path, expected=f"{format.upper()} cues")
@@ -116,18 +121,27 @@ def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as err:
-            raise SubtitleError(f"invalid UTF-8 after a UTF-8 byte-order mark at byte {err.start + 3}", path,
-                                _line_of(data, err.start + 3), expected="UTF-8 text") from None
+            raise SubtitleError(
+                f"invalid UTF-8 after a UTF-8 byte-order mark at byte {err.start + 3}",
+                path,
+                _line_of(data, err.start + 3),
+                expected="UTF-8 text",
+            ) from None
     for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
                 return data[2:].decode(codec), codec
             except UnicodeDecodeError:
-                raise SubtitleError("invalid UTF-16 text after a byte-order mark", path,
-                                    expected="UTF-16 text") from None
+                raise SubtitleError(
+                    "invalid UTF-16 text after a byte-order mark", path, expected="UTF-16 text"
+                ) from None
     if b"\x00" in data:
-        raise SubtitleError("binary data (NUL bytes), not a text file", path, _line_of(data, data.index(b"\x00")),
-                            expected="a subtitle text file")
+        raise SubtitleError(
+            "binary data (NUL bytes), not a text file",
+            path,
+            _line_of(data, data.index(b"\x00")),
+            expected="a subtitle text file",
+        )
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -144,7 +158,9 @@ def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
                 best = match
                 break
     if best is None:
-        raise SubtitleError("cannot detect the text encoding (binary file?)", path, expected="a subtitle text file")
+        raise SubtitleError(
+            "cannot detect the text encoding (binary file?)", path, expected="a subtitle text file"
+        )
     text = str(best)
     if _looks_binary(text):
         raise SubtitleError("binary data, not a text file", path, expected="a subtitle text file")
@@ -197,17 +213,27 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
                 index = int(lines[i])
                 i += 1
                 if i >= n or not lines[i].strip():
-                    raise _Malformed(i + 1, "cue number without a timing line",
-                                     "'HH:MM:SS,mmm --> HH:MM:SS,mmm' on the line after the cue number")
+                    raise _Malformed(
+                        i + 1,
+                        "cue number without a timing line",
+                        "'HH:MM:SS,mmm --> HH:MM:SS,mmm' on the line after the cue number",
+                    )
             times = _timing(lines[i])
             if times is None:
                 if index is None:
-                    raise _Malformed(i + 1, f"unexpected text {_show(lines[i])}", "a cue number or a timing line")
-                raise _Malformed(i + 1, f"bad timing line {_show(lines[i])}", "'HH:MM:SS,mmm --> HH:MM:SS,mmm'")
+                    raise _Malformed(
+                        i + 1, f"unexpected text {_show(lines[i])}", "a cue number or a timing line"
+                    )
+                raise _Malformed(
+                    i + 1, f"bad timing line {_show(lines[i])}", "'HH:MM:SS,mmm --> HH:MM:SS,mmm'"
+                )
             start, end = times
             if end < start:
-                raise _Malformed(i + 1, f"cue ends ({end:.3f} s) before it starts ({start:.3f} s)",
-                                 "an end time after the start time")
+                raise _Malformed(
+                    i + 1,
+                    f"cue ends ({end:.3f} s) before it starts ({start:.3f} s)",
+                    "an end time after the start time",
+                )
             timing_line = i
             i += 1
             raw_lines: list[tuple[str, int]] = []
@@ -220,8 +246,15 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
                 raw_lines.append((lines[i], i + 1))
                 i += 1
             number = index if index is not None else (cues[-1].index + 1 if cues else 1)
-            cues.append(Cue(number, start, end, _clean_lines(raw_lines), block_start + 1 if index is not None
-                            else timing_line + 1))
+            cues.append(
+                Cue(
+                    number,
+                    start,
+                    end,
+                    _clean_lines(raw_lines),
+                    block_start + 1 if index is not None else timing_line + 1,
+                )
+            )
         except _Malformed as bad:
             if not lenient:
                 raise SubtitleError(bad.problem, path, bad.line, expected=bad.expected) from None
@@ -233,7 +266,7 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
 
 
 def _parse_vtt(text: str, lines: list[str], path: str | None, lenient: bool) -> tuple[list[Cue], list[str]]:
-    """WebVTT through webvtt-py; malformed timing lines are found here, as the library skips or rejects them."""
+    """WebVTT through webvtt-py; malformed timing lines are found here (the library skips or rejects them)."""
     import webvtt
     from webvtt.errors import MalformedCaptionError, MalformedFileError
 
@@ -249,8 +282,12 @@ def _parse_vtt(text: str, lines: list[str], path: str | None, lenient: bool) -> 
         if times is None or times[1] < times[0]:
             problem = "bad timing line" if times is None else "cue ends before it starts"
             if not lenient:
-                raise SubtitleError(f"{problem} {_show(line)}", path, k + 1,
-                                    expected="'HH:MM:SS.mmm --> HH:MM:SS.mmm' with the end after the start")
+                raise SubtitleError(
+                    f"{problem} {_show(line)}",
+                    path,
+                    k + 1,
+                    expected="'HH:MM:SS.mmm --> HH:MM:SS.mmm' with the end after the start",
+                )
             problems.append(f"{path or '<input>'}:{k + 1}: {problem}")
             bad_lines.add(k)
         else:
@@ -269,7 +306,9 @@ def _parse_vtt(text: str, lines: list[str], path: str | None, lenient: bool) -> 
     except (MalformedCaptionError, MalformedFileError) as err:
         raise SubtitleError(f"malformed WebVTT: {err}", path, expected="WebVTT cues") from None
     if len(captions) != len(timing_lines):
-        raise SubtitleError("could not match every cue to its timing line", path, expected="well-formed WebVTT cues")
+        raise SubtitleError(
+            "could not match every cue to its timing line", path, expected="well-formed WebVTT cues"
+        )
     cues: list[Cue] = []
     for number, (caption, k) in enumerate(zip(captions, timing_lines), start=1):
         start, end = _timing(lines[k])  # type: ignore[misc]

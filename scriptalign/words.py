@@ -6,8 +6,14 @@ import re
 
 _APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4", "\u02bc")
 # UTF-8 punctuation read as cp1252 (common in scraped scripts): the apostrophe and the quotes.
-_MOJIBAKE = (("\u00e2\u20ac\u2122", "'"), ("\u00e2\u20ac\u02dc", "'"), ("\u00e2\u20ac\u0153", '"'),
-             ("\u00e2\u20ac\u009d", '"'), ("\u00e2\u20ac\u201d", " "), ("\u00e2\u20ac\u201c", " "))
+_MOJIBAKE = (
+    ("\u00e2\u20ac\u2122", "'"),
+    ("\u00e2\u20ac\u02dc", "'"),
+    ("\u00e2\u20ac\u0153", '"'),
+    ("\u00e2\u20ac\u009d", '"'),
+    ("\u00e2\u20ac\u201d", " "),
+    ("\u00e2\u20ac\u201c", " "),
+)
 _WORD = re.compile(r"[a-z0-9\u00e0-\u00ff]+(?:'[a-z]+)*")
 
 
@@ -23,7 +29,7 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` as alignment tokens (``"Don't-go, Mr. X!"`` -> ``["don't", "go", "mr", "x"]``)."""
+    """The words of ``text`` as alignment tokens: ``"Don't-go, Mr. X!"`` -> ``["don't", "go", "mr", "x"]``."""
     return _WORD.findall(normalise(text))
 
 

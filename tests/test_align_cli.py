@@ -24,8 +24,16 @@ def test_json_to_stdout(pair, capsys):
     assert doc["schema"] == "scriptalign.alignment/1"
     speakers = [[ln["speaker"] for ln in cue["lines"]] for cue in doc["cues"]]
     assert speakers == [
-        ["Leonard", "Leonard"], ["Sheldon", "Sheldon"], ["Leonard"], ["Penny", "Penny"], ["Leonard", "Sheldon"],
-        ["Penny", "Penny"], ["Leonard"], ["Sheldon", "Sheldon"], ["Leonard"], ["Sheldon", "Sheldon"],
+        ["Leonard", "Leonard"],
+        ["Sheldon", "Sheldon"],
+        ["Leonard"],
+        ["Penny", "Penny"],
+        ["Leonard", "Sheldon"],
+        ["Penny", "Penny"],
+        ["Leonard"],
+        ["Sheldon", "Sheldon"],
+        ["Leonard"],
+        ["Sheldon", "Sheldon"],
     ]
     dialogue = [e for e in doc["elements"] if e["kind"] == "dialogue"]
     assert len(dialogue) == 11 and not any(e["interpolated"] for e in dialogue)
@@ -109,7 +117,11 @@ def test_process_does_not_import_heavy_modules(pair):
 
 
 def test_console_entry_point(pair):
-    out = subprocess.run([sys.executable, "-m", "scriptalign", "align", *pair, "--format", "tsv"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "scriptalign", "align", *pair, "--format", "tsv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("\n") == 26  # header + 25 elements

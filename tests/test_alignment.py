@@ -31,15 +31,22 @@ _SCRIPT = [
     (K.ACTION, "Sam plays the piano.", None),
     (K.SCENE_HEADING, "EXT. AIRPORT - NIGHT", None),
     (K.CHARACTER, "RICK", "rick"),
-    (K.DIALOGUE, "We'll always have Paris. We didn't have, we'd lost it until you came to Casablanca.", "rick"),
+    (
+        K.DIALOGUE,
+        "We'll always have Paris. We didn't have, we'd lost it until you came to Casablanca.",
+        "rick",
+    ),
     (K.CHARACTER, "ILSA", "ilsa"),
     (K.DIALOGUE, "When I said I would never leave you.", "ilsa"),
     (K.CHARACTER, "RICK", "rick"),
     (K.DIALOGUE, "Here's looking at you, kid.", "rick"),
     (K.SCENE_HEADING, "INT. POLICE STATION - DAY", None),
     (K.CHARACTER, "RENAULT", "renault"),
-    (K.DIALOGUE, "Round up the usual suspects and bring them to the station before the plane leaves tonight.",
-     "renault"),
+    (
+        K.DIALOGUE,
+        "Round up the usual suspects and bring them to the station before the plane leaves tonight.",
+        "renault",
+    ),
 ]
 
 # The film opens with the police scene (moved), cuts Louis's line and rephrases Ilsa's.
@@ -87,7 +94,13 @@ def test_public_name():
 def test_dialogue_times_scores_and_cues(result):
     by_id = {a.element.id: a for a in result.elements}
     rick = by_id[3]
-    assert (rick.start, rick.end, rick.score, rick.cues, rick.interpolated) == (10.0, 14.0, 1.0, (2, 3), False)
+    assert (rick.start, rick.end, rick.score, rick.cues, rick.interpolated) == (
+        10.0,
+        14.0,
+        1.0,
+        (2, 3),
+        False,
+    )
     assert (by_id[5].start, by_id[5].end, by_id[5].cues, by_id[5].score) == (15.0, 17.0, (4,), 1.0)
     assert (by_id[7].start, by_id[7].end, by_id[7].cues) == (18.0, 20.0, (5,))
     assert (by_id[13].start, by_id[13].end, by_id[13].cues) == (30.0, 35.0, (6, 7))
@@ -129,8 +142,15 @@ def test_non_dialogue_elements_are_interpolated(result):
 def test_every_subtitle_line_gets_its_speaker(result):
     speakers = [[ln.speaker for ln in lines] for lines in result.lines]
     assert speakers == [
-        ["renault", "renault"], ["rick"], ["rick"], ["ilsa", "ilsa"], ["sam"], ["rick"], ["rick", "rick"],
-        ["ilsa"], ["rick"],
+        ["renault", "renault"],
+        ["rick"],
+        ["rick"],
+        ["ilsa", "ilsa"],
+        ["sam"],
+        ["rick"],
+        ["rick", "rick"],
+        ["ilsa"],
+        ["rick"],
     ]
     assert [ln.element for ln in result.lines[3]] == [5, 5]
     assert result.lines[0][1].line == 4  # source line of the second text line of cue 1
@@ -140,14 +160,42 @@ def test_json_schema(result):
     doc = result.to_json()
     json.dumps(doc)  # serialisable
     assert doc["schema"] == SCHEMA
-    assert set(doc["elements"][0]) == {"id", "kind", "speaker", "text", "line_start", "line_end", "start", "end",
-                                       "score", "cues", "interpolated"}
+    assert set(doc["elements"][0]) == {
+        "id",
+        "kind",
+        "speaker",
+        "text",
+        "line_start",
+        "line_end",
+        "start",
+        "end",
+        "score",
+        "cues",
+        "interpolated",
+    }
     rick = doc["elements"][3]
-    assert rick == {"id": 3, "kind": "dialogue", "speaker": "rick", "text": _SCRIPT[3][1], "line_start": 7,
-                    "line_end": 7, "start": 10.0, "end": 14.0, "score": 1.0, "cues": [2, 3], "interpolated": False}
-    assert doc["cues"][0] == {"index": 1, "start": 1.0, "end": 5.0, "lines": [
-        {"text": _CUES[0][2][0], "element": 20, "speaker": "renault"},
-        {"text": _CUES[0][2][1], "element": 20, "speaker": "renault"}]}
+    assert rick == {
+        "id": 3,
+        "kind": "dialogue",
+        "speaker": "rick",
+        "text": _SCRIPT[3][1],
+        "line_start": 7,
+        "line_end": 7,
+        "start": 10.0,
+        "end": 14.0,
+        "score": 1.0,
+        "cues": [2, 3],
+        "interpolated": False,
+    }
+    assert doc["cues"][0] == {
+        "index": 1,
+        "start": 1.0,
+        "end": 5.0,
+        "lines": [
+            {"text": _CUES[0][2][0], "element": 20, "speaker": "renault"},
+            {"text": _CUES[0][2][1], "element": 20, "speaker": "renault"},
+        ],
+    }
     stats = doc["stats"]
     assert stats["coverage"] == 1.0
     assert stats["counts"]["dialogue"] == 8
@@ -161,9 +209,11 @@ def test_srt_export_reads_back(result):
     back = parse_subtitles(srt)
     raws = [" ".join(cl.raw for cl in c.lines) for c in back.cues]
     # In time order: the opening heading and description share 0-10 s; the moved police scene is at 1-5 s.
-    assert raws[:3] == ["[INT. RICK'S CAFE - NIGHT]",
-                        "RENAULT: Round up the usual suspects and bring them to the station before the plane leaves tonight.",
-                        "[Rick sits alone at a table.]"]
+    assert raws[:3] == [
+        "[INT. RICK'S CAFE - NIGHT]",
+        "RENAULT: Round up the usual suspects and bring them to the station before the plane leaves tonight.",
+        "[Rick sits alone at a table.]",
+    ]
     assert back.cues[0].text == ""  # brackets read back as a description, not speech
     renault = back.cues[1]
     assert (renault.start, renault.end, renault.lines[0].speaker) == (1.0, 5.0, "RENAULT")
@@ -179,7 +229,19 @@ def test_tsv_export(result):
     rows = [r.split("\t") for r in result.to_tsv().splitlines()]
     assert tuple(rows[0]) == TSV_COLUMNS
     assert len(rows) == 1 + len(_SCRIPT)
-    assert rows[4] == ["3", "dialogue", "rick", "10.000", "14.000", "1.0000", "false", "2,3", "7", "7", _SCRIPT[3][1]]
+    assert rows[4] == [
+        "3",
+        "dialogue",
+        "rick",
+        "10.000",
+        "14.000",
+        "1.0000",
+        "false",
+        "2,3",
+        "7",
+        "7",
+        _SCRIPT[3][1],
+    ]
     assert render(result, "tsv") == result.to_tsv()
     with pytest.raises(ValueError):
         render(result, "xml")
@@ -187,15 +249,20 @@ def test_tsv_export(result):
 
 def test_caption_text_wraps_and_names():
     a = align(make_subtitles(), make_script()).elements[3]
-    assert caption_text(a) == "RICK: Of all the gin joints in all the\ntowns in all the world, she walks into\nmine."
+    assert (
+        caption_text(a)
+        == "RICK: Of all the gin joints in all the\ntowns in all the world, she walks into\nmine."
+    )
 
 
 def test_subtitles_of_another_film_align_nothing():
-    other = make_subtitles([
-        (1.0, 3.0, ["The ship leaves at dawn, captain."]),
-        (4.0, 6.0, ["Then we must load the cargo tonight."]),
-        (7.0, 9.0, ["Tell the crew to get some sleep."]),
-    ])
+    other = make_subtitles(
+        [
+            (1.0, 3.0, ["The ship leaves at dawn, captain."]),
+            (4.0, 6.0, ["Then we must load the cargo tonight."]),
+            (7.0, 9.0, ["Tell the crew to get some sleep."]),
+        ]
+    )
     res = align(other, make_script())
     stats = res.stats()
     assert stats["counts"]["dialogue_aligned"] == 0

@@ -150,10 +150,17 @@ def test_huge_file_is_refused_without_reading(tmp_path):
 
 
 def test_missing_blank_line_and_missing_number():
-    text = "1\n00:00:01,000 --> 00:00:02,000\nOne\n2\n00:00:03,000 --> 00:00:04,000\nTwo\n\n00:00:05,000 --> 00:00:06,500\nThree\n"
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\nOne\n"
+        "2\n00:00:03,000 --> 00:00:04,000\nTwo\n\n"
+        "00:00:05,000 --> 00:00:06,500\nThree\n"
+    )
     subs = parse_subtitles(text)
     assert [(c.index, c.text, c.start, c.end) for c in subs.cues] == [
-        (1, "One", 1.0, 2.0), (2, "Two", 3.0, 4.0), (3, "Three", 5.0, 6.5)]
+        (1, "One", 1.0, 2.0),
+        (2, "Two", 3.0, 4.0),
+        (3, "Three", 5.0, 6.5),
+    ]
 
 
 def test_clean_line_cases():
@@ -167,11 +174,31 @@ def test_clean_line_cases():
     assert clean_line("Tom &amp; Jerry").text == "Tom & Jerry"
 
 
-_SRT_PIECES = st.sampled_from([
-    "1", "2", "17", "", "\n", "00:00:01,000 --> 00:00:02,000", "00:00:05,000 --> 00:00:01,000", "-->",
-    "00:00:01.5 --> 00:00:02", "WEBVTT", "Hello there.", "- Hi.", "JOHN: Yes.", "<i>", "{\\an8}", "[LAUGHS]",
-    "\u266a", "\ufeff", "\r", "NOTE x", "99:99:99,999 --> 00:00:00,000",
-])
+_SRT_PIECES = st.sampled_from(
+    [
+        "1",
+        "2",
+        "17",
+        "",
+        "\n",
+        "00:00:01,000 --> 00:00:02,000",
+        "00:00:05,000 --> 00:00:01,000",
+        "-->",
+        "00:00:01.5 --> 00:00:02",
+        "WEBVTT",
+        "Hello there.",
+        "- Hi.",
+        "JOHN: Yes.",
+        "<i>",
+        "{\\an8}",
+        "[LAUGHS]",
+        "\u266a",
+        "\ufeff",
+        "\r",
+        "NOTE x",
+        "99:99:99,999 --> 00:00:00,000",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,16 +16,28 @@ LOW_COVERAGE = 0.2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("subtitles", metavar="SUBS", help="subtitle file (.srt or .vtt)")
-    parser.add_argument("script", metavar="SCRIPT", help="screenplay or transcript (plain text, Fountain, FDX)")
+    parser.add_argument(
+        "script", metavar="SCRIPT", help="screenplay or transcript (plain text, Fountain, FDX)"
+    )
     parser.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
-    parser.add_argument("--format", choices=FORMATS,
-                        help="output format (default: from the extension of OUT, else json)")
-    parser.add_argument("--min-score", type=float, default=None, metavar="S",
-                        help="dialogue with a smaller fraction of matched words gets interpolated times "
-                             f"(default: {DEFAULT_MIN_SCORE})")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="output format (default: from the extension of OUT, else json)"
+    )
+    parser.add_argument(
+        "--min-score",
+        type=float,
+        default=None,
+        metavar="S",
+        help="dialogue with a smaller fraction of matched words gets interpolated times "
+        f"(default: {DEFAULT_MIN_SCORE})",
+    )
     parser.add_argument("--lenient", action="store_true", help="skip malformed subtitle cues with a warning")
-    parser.add_argument("--script-format", default=None, metavar="F",
-                        help="screenplay layout, as named by `scriptalign parse` (default: detected)")
+    parser.add_argument(
+        "--script-format",
+        default=None,
+        metavar="F",
+        help="screenplay layout, as named by `scriptalign parse` (default: detected)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,10 +71,15 @@ def run(args: argparse.Namespace) -> int:
     if stats["counts"]["dialogue_aligned"] == 0:
         raise InputError(
             "no dialogue line of the script matched the subtitles (subtitles of another film?)",
-            args.subtitles, expected="subtitles and a screenplay of the same film")
+            args.subtitles,
+            expected="subtitles and a screenplay of the same film",
+        )
     if stats["coverage"] < LOW_COVERAGE:
-        print(f"scriptalign align: warning: only {stats['coverage']:.0%} of subtitle lines matched the script "
-              "(subtitles of another film, or another language?)", file=sys.stderr)
+        print(
+            f"scriptalign align: warning: only {stats['coverage']:.0%} of subtitle lines matched the script "
+            "(subtitles of another film, or another language?)",
+            file=sys.stderr,
+        )
     text = render(alignment, fmt)
     if args.output:
         write_text(args.output, text)
