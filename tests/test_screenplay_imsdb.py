@@ -205,3 +205,35 @@ def test_films_structure(shared_data):
             assert "í" not in e.text and "\r" not in e.text
             if e.kind in (K.CHARACTER, K.DIALOGUE, K.PARENTHETICAL):
                 assert e.speaker and "CONT'D" not in e.speaker and "(" not in e.speaker
+
+
+def test_html_saved_script_without_blank_lines():
+    """A script saved from an IMSDb page: <b> tags, entities, no blank lines between blocks."""
+    text = _script(
+        "<html><pre>",
+        "<b>     INT. ROOM - DAY</b>",
+        "     Anna enters.",
+        "<b>                    ANNA</b>",
+        "          Hi there, Ben &amp; Co.",
+        "<b>                    BEN</b>",
+        "               (waving)",
+        "          Hello.",
+        "     Ben sits.",
+        "<b>                    ANNA</b>",
+        "          Bye.",
+        "</pre></html>",
+    )
+    script = read_script("page.html", text=text)
+    assert script.format == "imsdb"
+    assert [(e.kind, e.text, e.line_start, e.speaker) for e in script] == [
+        (K.SCENE_HEADING, "INT. ROOM - DAY", 2, None),
+        (K.ACTION, "Anna enters.", 3, None),
+        (K.CHARACTER, "ANNA", 4, "ANNA"),
+        (K.DIALOGUE, "Hi there, Ben & Co.", 5, "ANNA"),
+        (K.CHARACTER, "BEN", 6, "BEN"),
+        (K.PARENTHETICAL, "(waving)", 7, "BEN"),
+        (K.DIALOGUE, "Hello.", 8, "BEN"),
+        (K.ACTION, "Ben sits.", 9, None),
+        (K.CHARACTER, "ANNA", 10, "ANNA"),
+        (K.DIALOGUE, "Bye.", 11, "ANNA"),
+    ]

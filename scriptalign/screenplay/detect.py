@@ -24,10 +24,13 @@ def format_from_name_or_xml(content: str, path: str | None) -> str | None:
         return "fdx"
     if suffix in ("fountain", "spmd"):
         return "fountain"
-    m = _XML_START.match(content[:4096].lstrip("\ufeff"))
+    head = content[:4096].lstrip("\ufeff")
+    m = _XML_START.match(head)
     if m is not None:
         if m.group(1) == "FinalDraft":
             return "fdx"
+        if not head.lstrip().startswith("<?xml"):
+            return None  # e.g. a script saved from an HTML page: read as text, tags dropped
         raise ScriptError(
             f"XML document with root <{m.group(1)}>", path, 1, expected="a Final Draft file (root <FinalDraft>)"
         )

@@ -8,6 +8,7 @@ CONTINUED lines and (MORE) are dropped, and a speech broken by a page break is c
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}[A-Z]?\.?(?:\s+of\s+\d+)?$", re.
 _CONTINUED = re.compile(r"^\(?\s*CONTINUED\s*\)?\s*:?\s*(?:\(\s*\d+\s*\))?$", re.IGNORECASE)
 _MORE = re.compile(r"^\(\s*MORE\s*\)$", re.IGNORECASE)
 _SCENE_NUMBER = re.compile(r"^(\d{1,4}[A-Z]{0,2})\.?\s+(\S.*?)(?:\s+\1\.?)?$")
+_HTML_TAG = re.compile(r"</?(?:b|i|u|pre|br|html|body|head|title|font)\b[^<>]*>", re.IGNORECASE)
 _REVISION_TAIL = re.compile(r"\s+\*+$")
 _HEADING_PREFIX = re.compile(r"^(?:INT|EXT|EST|I/E|INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT)(?:\.|\s|$)")
 _TRANSITION = re.compile(
@@ -95,6 +97,10 @@ def _prepare(raw_lines: Sequence[str]) -> list[_Line | int]:
             continue
         if "\t" in line or "\f" in line:
             line = line.expandtabs(8).replace("\f", " ").rstrip()
+        if "<" in line:
+            line = _HTML_TAG.sub("", line).rstrip()
+        if "&" in line and ";" in line:
+            line = html.unescape(line)
         if "*" in line:
             line = _REVISION_TAIL.sub("", line)
             stripped = line.lstrip()
@@ -138,7 +144,7 @@ def _columns(prepared: Sequence[_Line | int]) -> Columns | None:
         if not isinstance(nxt, _Line) or nxt.indent >= item.indent:
             continue
         prev = prepared[i - 1] if i > 0 else _BLANK
-        if isinstance(prev, _Line) or not _is_cue_like(item.text):
+        if (isinstance(prev, _Line) and prev.indent >= item.indent) or not _is_cue_like(item.text):
             continue
         cue_indents[item.indent] += 1
         if nxt.text.startswith("("):
@@ -323,7 +329,9 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
                         flush_paren()
                         in_paren = False
                     continue
-            if indent >= action_limit:
+            if indent >= character_limit and _is_cue_like(text) and _starts_speech(prepared, i):
+                close_block()  # a new cue right under the last speech line, without a blank line
+            elif indent >= action_limit:
                 if text.startswith("("):
                     if not block.has_dialogue and not block.speech and _EXTENSION_ONLY.match(text):
                         cue = b.elements[block.cue_index]
@@ -343,11 +351,16 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
             close_block()
             # an action line right under a cue or speech: fall through to the action rules
 
-        prev_blank = i == 0 or not isinstance(prepared[i - 1], _Line)
+        prev = prepared[i - 1] if i else _BLANK
+        prev_blank = not isinstance(prev, _Line)
         nxt = prepared[i + 1] if i + 1 < n_lines else _BLANK
         next_blank = not isinstance(nxt, _Line)
 
-        if prev_blank and indent >= character_limit and _starts_speech(prepared, i):
+        if (
+            (prev_blank or prev.indent < character_limit)  # type: ignore[union-attr]
+            and indent >= character_limit
+            and _starts_speech(prepared, i)
+        ):
             if _is_cue_like(text) and _TRANSITION.match(text) is None:
                 speaker, extension = split_cue(text)
                 if (
