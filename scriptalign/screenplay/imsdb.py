@@ -230,6 +230,8 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
         )
     action_limit = cols.action_limit
     character_limit = cols.character_limit
+    # a "(" line at the dialogue column, e.g. "(Joe)...?", is speech unless it is a whole "(...)"
+    paren_limit = (cols.dialogue + cols.parenthetical) / 2 if cols.parenthetical else cols.dialogue
 
     b = ElementBuilder()
     action: list[tuple[int, str]] = []
@@ -332,7 +334,7 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
             if indent >= character_limit and _is_cue_like(text) and _starts_speech(prepared, i):
                 close_block()  # a new cue right under the last speech line, without a blank line
             elif indent >= action_limit:
-                if text.startswith("("):
+                if text.startswith("(") and (indent >= paren_limit or text.endswith(")") or not block.speech):
                     if not block.has_dialogue and not block.speech and _EXTENSION_ONLY.match(text):
                         cue = b.elements[block.cue_index]
                         _, ext = split_cue("X " + text)
