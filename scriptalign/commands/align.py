@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--script-format",
         default=None,
         metavar="F",
-        help="screenplay layout, as named by `scriptalign parse` (default: detected)",
+        help="screenplay layout: imsdb, fountain, fdx or transcript (default: detected)",
     )
 
 
