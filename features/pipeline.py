@@ -92,7 +92,7 @@ class _Pass1:
                 if not keep_chain(cd, self.tracker):
                     continue
                 self.tracks.append(build_track(self.next_track, self.shot_index, cd, np.asarray(frame_times),
-                                               self.stride, self.tracker))
+                                               self.stride, self.tracker, shot_bounds=(self.shot_start, end)))
                 self.track_desc.append(pool(np.stack([desc[i] for i in chain])))
                 self.next_track += 1
         rest = [i for i, d in enumerate(self.dets) if d.frame >= end]

@@ -125,18 +125,31 @@ def link(
 
 def build_track(
     track_id: int, shot: int, detections: list[Detection], frame_times: np.ndarray, stride: int,
-    params: TrackerParams = TrackerParams(),
+    params: TrackerParams = TrackerParams(), shot_bounds: tuple[int, int] | None = None, extend: int | None = None,
 ) -> Track:
-    """One box per frame between the first and last detection: interpolated centre/size, Gaussian-smoothed.
+    """One box per frame from half a stride before the first detection to half a stride after the last
+    (within ``shot_bounds`` = [start, end)): interpolated centre/size, Gaussian-smoothed.
 
     Values are rounded as ``tracks.json`` stores them (boxes 0.01 px, times 1 us), so a cached run is identical.
     """
     dets = sorted(detections, key=lambda d: d.frame)
+    extend = stride // 2 if extend is None else extend
     key = np.array([d.frame for d in dets])
     b = np.array([d.box for d in dets], dtype=np.float64)
     cxcywh = np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2, b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], 1)
-    frames = np.arange(key[0], key[-1] + 1)
+    first, last = int(key[0]), int(key[-1])
+    if extend:
+        # The face was seen at the sampled frames only: extend half a stride each way, within the shot.
+        first = max(shot_bounds[0] if shot_bounds else 0, first - extend)
+        last = min(shot_bounds[1] - 1 if shot_bounds else len(frame_times) - 1, last + extend)
+    frames = np.arange(first, last + 1)
     per = np.stack([np.interp(frames, key, cxcywh[:, k]) for k in range(4)], 1)
+    if len(key) >= 2:  # linear extrapolation at the extended ends, from the nearest two detections
+        v0 = (cxcywh[1] - cxcywh[0]) / (key[1] - key[0])
+        v1 = (cxcywh[-1] - cxcywh[-2]) / (key[-1] - key[-2])
+        before, after = frames < key[0], frames > key[-1]
+        per[before] = cxcywh[0] + (frames[before] - key[0])[:, None] * v0
+        per[after] = cxcywh[-1] + (frames[after] - key[-1])[:, None] * v1
     sigma = params.smooth_sigma_frames if params.smooth_sigma_frames is not None else max(1.0, stride / 2)
     if len(frames) > 2 and sigma > 0:
         per = gaussian_filter1d(per, sigma, axis=0, mode="nearest")
