@@ -6,6 +6,8 @@ import itertools
 import json
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from scriptalign import align as public_align
 from scriptalign.alignment import DEFAULT_MIN_SCORE, SCHEMA, align
@@ -305,3 +307,81 @@ def test_words():
     assert words("Don\u2019t-go, Mr. X!") == ["don't", "go", "mr", "x"]
     assert words("It\u00e2\u20ac\u2122s") == ["it's"]
     assert words("...") == []
+
+
+_VOCAB = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "fox",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "the",
+    "a",
+    "you",
+    "i",
+]
+_sentences = st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["ann", "bob", "cy"]), _sentences), min_size=2, max_size=30),
+    st.lists(st.floats(0.5, 6.0), min_size=30, max_size=30),
+)
+def test_subtitles_made_from_the_script_align_exactly(turns, durations):
+    # A lone match of one or two words is never trusted (chance), nor is a short line with no aligned
+    # neighbour: so at least two lines and three words.
+    assume(sum(len(text.split()) for _, text in turns) >= 3)
+    rows = []
+    for speaker, text in turns:
+        rows += [(K.CHARACTER, speaker.upper(), speaker), (K.DIALOGUE, text, speaker)]
+    cues, t = [], 0.0
+    for (_, text), d in zip(turns, durations):
+        cues.append((round(t, 3), round(t + d, 3), [text]))
+        t += d + 0.5
+    res = align(make_subtitles(cues), make_script(rows))
+    for k, a in enumerate(res.dialogue):
+        assert (a.start, a.end, a.score, a.interpolated, a.cues) == (
+            cues[k][0],
+            cues[k][1],
+            1.0,
+            False,
+            (k + 1,),
+        )
+    assert [lines[0].speaker for lines in res.lines] == [speaker for speaker, _ in turns]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["ann", "bob"]), _sentences), min_size=1, max_size=20),
+    st.lists(st.tuples(st.floats(0, 100), st.floats(0, 5), _sentences), min_size=1, max_size=20),
+)
+def test_any_subtitles_give_ordered_intervals(turns, cue_rows):
+    rows = [(K.ACTION, "Somewhere.", None)]
+    for speaker, text in turns:
+        rows += [(K.CHARACTER, speaker.upper(), speaker), (K.DIALOGUE, text, speaker)]
+    cues = [(s, s + d, [text]) for s, d, text in cue_rows]
+    res = align(make_subtitles(cues), make_script(rows))
+    last = max(e for _, e, _ in cues)
+    for a in res.elements:
+        assert (a.start is None) == (a.end is None)
+        if a.start is not None:
+            assert 0.0 <= a.start <= a.end + 1e-9 <= last + 1e-6
+        if not a.interpolated:
+            assert a.element.kind is K.DIALOGUE and a.score >= DEFAULT_MIN_SCORE and a.cues
+    json.dumps(res.to_json())
