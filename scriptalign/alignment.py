@@ -317,16 +317,14 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
     if len(s_ids) < _NGRAM or len(t_ids) < _NGRAM:
         return pairs
     used_t = {j for _, j in pairs}
-    # Word triples of the script, indexed where they start on a word no match has used yet.
-    counts: dict[tuple[int, ...], int] = {}
-    grams: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for gram in zip(t_ids, t_ids[1:], t_ids[2:]):
-        counts[gram] = counts.get(gram, 0) + 1
-    for j in range(len(t_ids) - _NGRAM + 1):
-        if j not in used_t:
-            gram = (t_ids[j], t_ids[j + 1], t_ids[j + 2])
-            if counts[gram] <= 2:
-                grams[gram].append(j)
+    # Where each word triple of the script starts; a triple found at most twice is rare.
+    grams: dict[tuple[int, int, int], list[int]] = {}
+    for j, gram in enumerate(zip(t_ids, t_ids[1:], t_ids[2:])):
+        where = grams.get(gram)
+        if where is None:
+            grams[gram] = [j]
+        else:
+            where.append(j)
     bounds = [-1] + [i for i, _ in pairs] + [len(s_ids)]
     added: list[tuple[int, int]] = []
     for a, b in pairwise(bounds):
@@ -336,8 +334,8 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
         hits = []
         for gram in zip(s_ids[lo:hi], s_ids[lo + 1 : hi], s_ids[lo + 2 : hi]):
             where = grams.get(gram)
-            if where:
-                hits.extend(j for j in where if j not in used_t)
+            if where is not None and len(where) <= 2:
+                hits += [j for j in where if j not in used_t]
         if len(hits) < 2:
             continue
         hits.sort()
