@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
-from scriptalign.cues import Subtitles
+from scriptalign.cues import Cue, Subtitles
 from scriptalign.errors import ScriptError, SubtitleError
 from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
 from scriptalign.words import words_of_many
@@ -182,90 +182,88 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
     """Align subtitles with a screenplay; see the module docstring for the method."""
     if not 0.0 <= min_score <= 1.0:
         raise ValueError(f"min_score must be within [0, 1], got {min_score}")
-    cues = subtitles.cues
-    elements = script.elements
     if not script.dialogue:
         raise ScriptError(
             "the script has no dialogue to align", script.path, expected="character cues followed by dialogue"
         )
-    vocab = _Vocabulary()
-    word_id = vocab.__getitem__
-
-    # Subtitle words in time order (cues sorted by start; the file order is kept for output).
-    order = sorted(range(len(cues)), key=lambda k: (cues[k].start, k))
-    s_ids: list[int] = []
-    s_cue: list[int] = []  # position of the cue in the file
-    spans: dict[tuple[int, int], tuple[int, int]] = {}  # (cue position, line) -> word range
-    keys = [(k, li) for k in order for li, cl in enumerate(cues[k].lines) if cl.text]
-    for key, ws in zip(keys, words_of_many([cues[k].lines[li].text for k, li in keys])):
-        if ws:
-            spans[key] = (len(s_ids), len(s_ids) + len(ws))
-            s_ids += map(word_id, ws)
-            s_cue += [key[0]] * len(ws)
-    t_ids: list[int] = []
-    t_elem: list[int] = []  # position of the element in the script
-    n_words = [0] * len(elements)
-    dialogue = [e_pos for e_pos, el in enumerate(elements) if el.kind is ElementKind.DIALOGUE]
-    for e_pos, ws in zip(dialogue, words_of_many([elements[e_pos].text for e_pos in dialogue])):
-        n_words[e_pos] = len(ws)
-        t_ids += map(word_id, ws)
-        t_elem += [e_pos] * len(ws)
-
-    if not s_ids:
+    cues = subtitles.cues
+    elements = script.elements
+    w = _WordStreams(cues, elements)
+    if not w.s_ids:
         raise SubtitleError(
             "the subtitles hold no words to align", subtitles.path, expected="spoken text in cues"
         )
-    pairs = _match(s_ids, t_ids)
-    match_of_s = dict(pairs)
+    pairs = _match(w.s_ids, w.t_ids)
 
-    # Per dialogue element: matched subtitle words, grouped into one occurrence in time.
+    # Candidates: dialogue elements with enough of their words matched in one occurrence.
     by_elem: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i, j in pairs:
-        by_elem[t_elem[j]].append((i, j))
-    # Candidates: dialogue elements with enough of their words matched in one occurrence.
+        by_elem[w.t_elem[j]].append((i, j))
     found: dict[int, list[int]] = {}
-    scores = [0.0] * len(elements)
-    for e_pos, el in enumerate(elements):
-        if el.kind is ElementKind.DIALOGUE and n_words[e_pos]:
-            subs = _densest_occurrence(sorted(by_elem.get(e_pos, [])), s_cue, cues, n_words[e_pos])
-            scores[e_pos] = len(subs) / n_words[e_pos]
-            if subs and scores[e_pos] >= min_score:
-                found[e_pos] = subs
-    _drop_isolated(found, s_cue, cues)
+    scores: dict[int, float] = {}
+    for e_pos, n in w.n_words.items():
+        subs = _densest_occurrence(sorted(by_elem.get(e_pos, [])), w.s_cue, cues, n)
+        scores[e_pos] = len(subs) / n
+        if subs and scores[e_pos] >= min_score:
+            found[e_pos] = subs
+    _drop_isolated(found, w.s_cue, cues)
 
+    # Times: from the matched cues for trusted dialogue, interpolated for everything else.
     starts: list[float | None] = [None] * len(elements)
     ends: list[float | None] = [None] * len(elements)
     cue_ids: dict[int, tuple[int, ...]] = {}
-    kept_words: list[int] = []
     for e_pos, subs in found.items():
-        cue_pos = sorted({s_cue[i] for i in subs})
+        cue_pos = sorted({w.s_cue[i] for i in subs})
         starts[e_pos] = min(cues[k].start for k in cue_pos)
         ends[e_pos] = max(cues[k].end for k in cue_pos)
         cue_ids[e_pos] = tuple(cues[k].index for k in cue_pos)
-        kept_words += subs
     _interpolate(sorted(found), starts, ends, elements, max((c.end for c in cues), default=0.0))
+
     result = []
     for e_pos, el in enumerate(elements):
         if el.kind is not ElementKind.DIALOGUE:
             result.append(AlignedElement(el, starts[e_pos], ends[e_pos], None, (), True))
-        else:
-            n = n_words[e_pos]
-            ok = e_pos in found
-            result.append(
-                AlignedElement(
-                    el,
-                    starts[e_pos],
-                    ends[e_pos],
-                    scores[e_pos],
-                    cue_ids.get(e_pos, ()),
-                    not ok,
-                    n,
-                    len(found[e_pos]) if ok else round(scores[e_pos] * n),
-                )
+            continue
+        n = w.n_words.get(e_pos, 0)
+        score = scores.get(e_pos, 0.0)
+        matched = len(found[e_pos]) if e_pos in found else round(score * n)
+        result.append(
+            AlignedElement(
+                el, starts[e_pos], ends[e_pos], score, cue_ids.get(e_pos, ()), e_pos not in found, n, matched
             )
-    trusted = {i: match_of_s[i] for i in kept_words}
-    lines = _assign_lines(cues, order, spans, trusted, t_elem, elements)
+        )
+    match_of_s = dict(pairs)
+    trusted = {i: match_of_s[i] for subs in found.values() for i in subs}
+    lines = _assign_lines(cues, w.order, w.spans, trusted, w.t_elem, elements)
     return Alignment(subtitles, script, tuple(result), lines, min_score)
+
+
+class _WordStreams:
+    """Both sides as integer word ids: subtitle words in time order, script dialogue words in order."""
+
+    def __init__(self, cues: tuple[Cue, ...], elements: tuple[ScriptElement, ...]) -> None:
+        vocab = _Vocabulary()
+        word_id = vocab.__getitem__
+        # Cues sorted by start (stable); the file order is kept for output.
+        self.order = sorted(range(len(cues)), key=lambda k: (cues[k].start, k))
+        self.s_ids: list[int] = []
+        self.s_cue: list[int] = []  # position in the file of each word's cue
+        self.spans: dict[tuple[int, int], tuple[int, int]] = {}  # (cue position, line) -> word range
+        keys = [(k, li) for k in self.order for li, cl in enumerate(cues[k].lines) if cl.text]
+        for key, ws in zip(keys, words_of_many([cues[k].lines[li].text for k, li in keys])):
+            if ws:
+                self.spans[key] = (len(self.s_ids), len(self.s_ids) + len(ws))
+                self.s_ids += map(word_id, ws)
+                self.s_cue += [key[0]] * len(ws)
+        self.t_ids: list[int] = []
+        self.t_elem: list[int] = []  # position in the script of each word's element
+        self.n_words: dict[int, int] = {}  # dialogue element position -> word count (when > 0)
+        dialogue = [p for p, el in enumerate(elements) if el.kind is ElementKind.DIALOGUE]
+        for p, ws in zip(dialogue, words_of_many([elements[p].text for p in dialogue])):
+            if ws:
+                self.n_words[p] = len(ws)
+                self.t_ids += map(word_id, ws)
+                self.t_elem += [p] * len(ws)
 
 
 def _match(s_ids: list[int], t_ids: list[int]) -> list[tuple[int, int]]:
