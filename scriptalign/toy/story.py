@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scriptalign.toy.faces import EXTRA_FACES
+
 FPS = 12
 WIDTH = 320
 HEIGHT = 240
@@ -75,7 +77,7 @@ SCENES: tuple[SceneTemplate, ...] = (
         "INT. MISSION CONTROL - DAY",
         (("EILEEN", 0, False), ("GRACE", 3, False)),
         (
-            Do("Rows of screens glow. EILEEN COLLINS, an astronaut, waits by the wall."),
+            Do("Rows of screens glow. EILEEN COLLINS, an astronaut, waits by the wall. GRACE HOPPER types."),
             Say("EILEEN", "Good morning. Are the numbers ready?", ("Morning. Have you got the numbers?",)),
             Say("GRACE", "Almost. The machine is slow today.", ("Nearly. The machine's slow today.",)),
             Do("Eileen walks to the console.", ("EILEEN",), "walk", (1,)),
@@ -214,8 +216,8 @@ def build_story(seed: int) -> Story:
     """Lay the story out in frames, deterministically for ``seed``."""
     rng = np.random.default_rng(seed)
     order = [0] + [int(i) + 1 for i in rng.permutation(len(SCENES) - 1)]
-    faces = rng.choice(100, size=len(EXTRAS), replace=False)
-    extra_faces = {name: int(f) for name, f in zip(EXTRAS, faces)}
+    faces = rng.choice(len(EXTRA_FACES), size=len(EXTRAS), replace=False)
+    extra_faces = {name: EXTRA_FACES[int(f)] for name, f in zip(EXTRAS, faces)}
 
     # Which lines are cut from the film and which subtitles are paraphrased: at least 2 of each.
     cuttable = [(s, k) for s in order for k, e in enumerate(SCENES[s].events) if isinstance(e, Say) and e.cuttable]

@@ -1,0 +1,211 @@
+"""Weak labels: names, actions, pairs from hand-written sentences; bags from alignments; the CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from scriptalign.cli import main
+from scriptalign.errors import InputError
+from scriptalign.labels import (
+    NameIndex,
+    SceneContext,
+    label_sentence,
+    learn_aliases,
+    split_sentences,
+    tokenize,
+    weak_labels,
+)
+from scriptalign.lexicon import Lexicon
+
+sys.path.insert(0, str(Path(__file__).parent))
+from toy_alignment import oracle_alignment  # noqa: E402
+
+LEX = Lexicon.default()
+CAST = ["EILEEN", "GRACE", "MILES", "JAKE GITTES", "MRS. MULWRAY"]
+
+
+def run(*sentences: str, aliases=None):
+    """Label sentences in order within one scene; return (names, actions, pairs, unnamed, negated) each."""
+    index = NameIndex(CAST, aliases)
+    learn_aliases([tokenize(s) for s in sentences], index)
+    ctx = SceneContext()
+    out = []
+    for s in sentences:
+        lab = label_sentence(tokenize(s), index, LEX, ctx)
+        out.append((lab.names, lab.actions, lab.pairs, lab.unnamed_actions, lab.negated))
+    return out
+
+
+def test_tokenize_splits_negation_and_possessive():
+    assert tokenize("Grace doesn't sit.") == ["Grace", "does", "n't", "sit", "."]
+    assert tokenize("Hopper's office") == ["Hopper", "'s", "office"]
+    assert split_sentences("Nobody stops. Eileen waves.  She smiles!") == ["Nobody stops.", "Eileen waves.", "She smiles!"]
+
+
+@pytest.mark.parametrize("verb", ["walks", "walked", "walking", "walk"])
+def test_inflections(verb):
+    prefix = "Eileen is " if verb == "walking" else "Eileen "
+    assert run(f"{prefix}{verb} to the door.") == [(("EILEEN",), ("walk",), (("EILEEN", "walk"),), (), ())]
+
+
+@pytest.mark.parametrize("sentence,action", [
+    ("Grace sat down.", "sit_down"), ("Grace stood up.", "stand_up"), ("Grace rises.", "stand_up"),
+    ("Grace gets up.", "stand_up"), ("Grace picks up the phone.", "answer_phone"),
+    ("Grace gets out of the car.", "get_out_car"), ("Grace shakes his hand.", "hand_shake"),
+])
+def test_phrases_and_irregular_forms(sentence, action):
+    assert run(sentence)[0][2] == (("GRACE", action),)
+
+
+def test_pronoun_resolves_to_last_named_character_of_scene():
+    out = run("Eileen walks to the console.", "GRACE sits down.", "She waves at the screen.")
+    assert out[2] == (("GRACE",), ("wave",), (("GRACE", "wave"),), (), ())
+
+
+def test_pronoun_they_takes_the_last_group():
+    out = run("Eileen and Miles walk to the gate.", "They wave.")
+    assert out[0][2] == (("EILEEN", "walk"), ("MILES", "walk"))
+    assert out[1][2] == (("EILEEN", "wave"), ("MILES", "wave"))
+
+
+def test_two_names_one_subject():
+    assert run("Grace waves at Miles.") == [(("GRACE", "MILES"), ("wave",), (("GRACE", "wave"),), (), ())]
+    assert run("Eileen hands Miles a cup and sits down.")[0][2] == (("EILEEN", "sit_down"),)
+    assert run("Eileen waves to Miles, who sits down.")[0][2] == (("EILEEN", "wave"), ("MILES", "sit_down"))
+
+
+def test_negation_is_ignored():
+    assert run("Grace does not sit.") == [(("GRACE",), (), (), (), ("sit_down",))]
+    assert run("Grace doesn't sit, but Miles stood up.")[0][1:3] == (("stand_up",), (("MILES", "stand_up"),))
+    assert run("Miles never waves.")[0][1] == ()
+    assert run("Nobody sits down.")[0][1] == ()
+
+
+def test_unknown_verbs_give_names_only():
+    assert run("Grace juggles.") == [(("GRACE",), (), (), (), ())]
+    assert run("The hangar doors open.") == [((), (), (), (), ())]
+
+
+def test_action_nobody_is_named_for():
+    assert run("Someone waves from the crowd.") == [((), ("wave",), (), ("wave",), ())]
+    assert run("Gittes smiles as the crowd waves.")[0][2:4] == ((), ("wave",))
+
+
+def test_first_last_names_and_learned_aliases():
+    out = run("EILEEN COLLINS, an astronaut, waits.", "Collins sits down.", "Mrs. Mulwray is walking.",
+              "Gittes waves.", "Jake sits.")
+    assert out[0][0] == ("EILEEN",) and out[0][1] == ()
+    assert out[1][2] == (("EILEEN", "sit_down"),)
+    assert out[2][2] == (("MRS. MULWRAY", "walk"),)
+    assert out[3][2] == (("JAKE GITTES", "wave"),)
+    assert out[4][2] == (("JAKE GITTES", "sit_down"),)
+    assert run("The Admiral waves.", aliases={"Admiral": "GRACE"})[0][2] == (("GRACE", "wave"),)
+
+
+def test_lowercase_words_are_not_names():
+    assert run("He walks a few miles.")[0][0] == ()
+
+
+def _doc(elements):
+    full = []
+    for k, (kind, speaker, text, start, end) in enumerate(elements):
+        full.append({"id": k, "kind": kind, "speaker": speaker, "text": text, "line_start": 10 + 2 * k,
+                     "line_end": 10 + 2 * k, "start": start, "end": end, "score": None, "cues": [],
+                     "interpolated": kind != "dialogue"})
+    return {"schema": "scriptalign.alignment/1", "elements": full, "cues": [], "stats": {}}
+
+
+DOC = _doc([
+    ("scene_heading", None, "INT. OFFICE - DAY", 0.0, 1.0),
+    ("action", None, "Grace sits down. Miles waves.", 1.0, 3.0),
+    ("character", "GRACE", "GRACE", 3.0, 3.0),
+    ("dialogue", "GRACE", "Hello.", 3.0, 4.0),
+    ("character", "MILES", "MILES", 4.0, 4.0),
+    ("dialogue", "MILES", "Hi.", 4.0, 5.0),
+    ("scene_heading", None, "EXT. STREET - DAY", 5.0, 6.0),
+    ("action", None, "She waves.", 6.0, 7.0),
+    ("action", None, "Rain falls.", 7.0, 8.0),
+])
+
+
+def test_weak_labels_spans_margins_scenes_and_speakers():
+    bags = weak_labels(DOC, margin=0.5)
+    assert [(b.kind, b.names, b.actions, b.pairs, b.scene, b.element) for b in bags] == [
+        ("description", ("GRACE",), ("sit_down",), (("GRACE", "sit_down"),), 0, 1),
+        ("description", ("MILES",), ("wave",), (("MILES", "wave"),), 0, 1),
+        # a new scene: "She" has nobody to refer to; the action stays, unnamed
+        ("description", (), ("wave",), (), 1, 7),
+    ]
+    # the element's 2 s are shared by its two sentences in proportion to their length (16 and 12 chars)
+    split = 1.0 + 2.0 * 16 / 28
+    assert [(b.start, b.end) for b in bags] == pytest.approx([(0.5, split + 0.5), (split - 0.5, 3.5), (5.5, 7.5)])
+    with_speakers = weak_labels(DOC, margin=0.0, speaker_bags=True)
+    speakers = [(b.names, b.start, b.end) for b in with_speakers if b.kind == "speaker"]
+    assert speakers == [(("GRACE",), 3.0, 4.0), (("MILES",), 4.0, 5.0)]
+
+
+def test_custom_lexicon_yaml_and_json(tmp_path):
+    y = tmp_path / "lex.yaml"
+    y.write_text("actions:\n  juggle: [juggle]\n  run: ['run away']\n")
+    j = tmp_path / "lex.json"
+    j.write_text(json.dumps({"schema": "scriptalign.lexicon/1", "actions": {"juggle": ["juggle"]}}))
+    doc = _doc([("action", None, "Grace juggled. Miles runs away. Grace sits.", 0.0, 3.0),
+                ("dialogue", "GRACE", "x", 3, 4), ("dialogue", "MILES", "y", 4, 5)])
+    assert [b.pairs for b in weak_labels(doc, y, margin=0)] == [(("GRACE", "juggle"),), (("MILES", "run"),), ()]
+    assert [b.actions for b in weak_labels(doc, j, margin=0)] == [("juggle",), (), ()]
+
+
+def test_bad_lexicon_and_alignment_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("actions:\n  walk: [walk\n  sit: [sit]\n")
+    with pytest.raises(InputError, match=r"bad\.yaml:\d+: invalid YAML"):
+        Lexicon.load(bad)
+    with pytest.raises(InputError, match="no 'actions' mapping"):
+        Lexicon.from_dict({"verbs": {}})
+    with pytest.raises(InputError, match="scriptalign.alignment/1"):
+        weak_labels({"schema": "other", "elements": []})
+    with pytest.raises(InputError, match="element 0 lacks"):
+        weak_labels({"schema": "scriptalign.alignment/1", "elements": [{"id": 0}]})
+
+
+def test_cli_labels(tmp_path, capsys):
+    src = tmp_path / "aligned.json"
+    src.write_text(json.dumps(DOC))
+    out = tmp_path / "bags.json"
+    assert main(["labels", str(src), "-o", str(out), "--speakers", "--margin", "1"]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "scriptalign.labels/1"
+    assert doc["counts"] == {"bags": 5, "description": 3, "speaker": 2, "with_actions": 3, "pairs": 2}
+    assert doc["bags"][0]["pairs"] == [["GRACE", "sit_down"]] and doc["bags"][0]["start"] == 0.0
+    capsys.readouterr()
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema":\n oops}')
+    assert main(["labels", str(broken)]) == 2
+    assert f"{broken}:2: invalid JSON" in capsys.readouterr().err
+
+
+def test_toy_movie_bags_match_its_truth(tmp_path):
+    """On the toy movie (seed 0), bags from a perfect alignment name exactly the scripted actors."""
+    from scriptalign.toy import default_toy_dir
+
+    src = default_toy_dir()
+    truth = json.loads((src / "truth.json").read_text())
+    bags = weak_labels(oracle_alignment(truth, (src / "script.txt").read_text()))
+    by_text = {b.text: b for b in bags}
+    for d in truth["descriptions"]:
+        named = [a for a in d["actors"] if not a.startswith("EXTRA")]
+        sentence = split_sentences(d["text"])[-1]
+        if d["action"] is None:
+            assert sentence not in by_text or not by_text[sentence].actions
+            continue
+        bag = by_text[sentence]
+        assert bag.pairs == tuple((a, d["action"]) for a in named), d["text"]
+        if not named:
+            assert bag.unnamed_actions == (d["action"],)
+        assert bag.start <= d["end"] and bag.end >= d["start"], d["text"]  # the span overlaps the action
+    negated = [b for b in bags if b.negated]
+    assert [(b.text, b.negated) for b in negated] == [("Grace does not sit.", ("sit_down",))]
