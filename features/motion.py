@@ -58,7 +58,8 @@ def flow_maps(grey: torch.Tensor, min_grad: float = 2.0, still_speed: float = 0.
     vx, vy = -gt * gx * inv, -gt * gy * inv
     speed = torch.sqrt(vx * vx + vy * vy).clamp(max=max_speed)
     ang = torch.atan2(vy, vx)
-    b = torch.floor((ang + math.pi) / (2 * math.pi) * N_DIRECTIONS).long().clamp(0, N_DIRECTIONS - 1)
+    # bin k is centred on angle -pi + k * 2pi/8: 0 left, 2 up, 4 right, 6 down (image y grows downwards)
+    b = torch.remainder(torch.floor((ang + math.pi) / (2 * math.pi) * N_DIRECTIONS + 0.5), N_DIRECTIONS).long()
     moving = valid & (speed > still_speed)
     still = valid & ~moving
     maps = torch.zeros(x.shape[0] - 1, N_BINS, x.shape[2], x.shape[3], device=x.device)

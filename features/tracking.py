@@ -152,7 +152,7 @@ def build_track(
         per[after] = cxcywh[-1] + (frames[after] - key[-1])[:, None] * v1
     sigma = params.smooth_sigma_frames if params.smooth_sigma_frames is not None else max(1.0, stride / 2)
     if len(frames) > 2 and sigma > 0:
-        per = gaussian_filter1d(per, sigma, axis=0, mode="nearest")
+        per = _smooth(per, sigma)
     boxes = np.stack([per[:, 0] - per[:, 2] / 2, per[:, 1] - per[:, 3] / 2,
                       per[:, 0] + per[:, 2] / 2, per[:, 1] + per[:, 3] / 2], 1)
     score_at = {d.frame: d.score for d in dets}
@@ -165,6 +165,15 @@ def build_track(
         scores=tuple(round(float(score_at.get(int(f), 0.0)), 5) for f in frames),
         detected=tuple(int(f) in score_at for f in frames),
     )
+
+
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing along axis 0 with point-symmetric padding, so linear motion is kept at the ends."""
+    r = min(int(4 * sigma + 0.5), len(x) - 1)
+    left = 2 * x[0] - x[1:r + 1][::-1]
+    right = 2 * x[-1] - x[-r - 1:-1][::-1]
+    padded = np.concatenate([left, x, right])
+    return gaussian_filter1d(padded, sigma, axis=0, mode="nearest")[r:r + len(x)]
 
 
 def keep_chain(detections: list[Detection], params: TrackerParams = TrackerParams()) -> bool:

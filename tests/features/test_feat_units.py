@@ -1,0 +1,78 @@
+"""Small pieces: IoU, shots from cuts, track building, cache keys and atomic writes, flow directions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from features.cache import VideoCache, atomic_write_json, video_key
+from features.motion import N_DIRECTIONS, flow_maps, upper_body_box
+from features.shots import shots_from_cuts
+from features.tracking import build_track, iou
+from features.types import Detection
+
+
+def test_iou_exact():
+    a = np.array([[0, 0, 10, 10]])
+    b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10]])
+    np.testing.assert_allclose(iou(a, b), [[50 / 150, 0.0, 1.0]])
+
+
+def test_shots_from_cuts():
+    times = np.arange(10) / 5.0
+    shots = shots_from_cuts([4, 4, 0, 12], times)
+    assert [(s.index, s.start_frame, s.end_frame) for s in shots] == [(0, 0, 4), (1, 4, 10)]
+    assert shots[1].start_time == pytest.approx(0.8) and shots[1].end_time == pytest.approx(2.0)
+
+
+def test_build_track_interpolates_and_extends_within_shot():
+    times = np.arange(30) / 10.0
+    dets = [Detection(f, f / 10, (10.0 + f, 20.0, 30.0 + f, 40.0), 0.99) for f in (4, 8, 12)]
+    t = build_track(7, 2, dets, times, stride=4, shot_bounds=(3, 20))
+    assert t.frames == tuple(range(3, 15))  # 4-2 clipped to the shot start 3, 12+2
+    assert t.detected == tuple(f in (4, 8, 12) for f in range(3, 15))
+    for f, b in zip(t.frames, t.boxes):  # linear motion survives interpolation, smoothing and extrapolation
+        np.testing.assert_allclose(b, (10 + f, 20, 30 + f, 40), atol=0.02)
+    assert t.scores[1] == 0.99 and t.scores[0] == 0.0
+    assert t.times[0] == pytest.approx(0.3)
+
+
+def test_video_key_and_cache_manifest(tmp_path):
+    v = tmp_path / "v.bin"
+    v.write_bytes(b"abc" * 1000)
+    k1 = video_key(v)
+    v.write_bytes(b"abd" * 1000)
+    assert video_key(v) != k1
+    cache = VideoCache(tmp_path / "c", v)
+    assert cache.dir.name == video_key(v)
+    assert not cache.is_complete("tracks", {"stride": 5})
+    atomic_write_json(cache.path("x.json"), {"a": 1})
+    cache.mark("tracks", {"stride": 5}, ["x.json"])
+    assert cache.is_complete("tracks", {"stride": 5})
+    assert not cache.is_complete("tracks", {"stride": 4})  # other parameters: redo
+    cache.path("x.json").unlink()
+    assert not cache.is_complete("tracks", {"stride": 5})  # a lost file: redo
+    assert [p.name for p in cache.dir.iterdir() if p.name.startswith(".")] == []  # no temp files left
+
+
+def test_flow_direction_of_a_moving_texture():
+    rng = np.random.default_rng(0)
+    import cv2
+
+    base = cv2.GaussianBlur(rng.integers(0, 256, (80, 120)).astype(np.float32), (0, 0), 3) * 3
+    right = np.stack([np.roll(base, k, axis=1) for k in range(0, 6, 2)])  # 2 px per frame to the right
+    down = np.stack([np.roll(base, k, axis=0) for k in range(0, 6, 2)])
+    still = np.stack([base, base, base])
+    for frames, expected_bin in ((right, N_DIRECTIONS // 2), (down, 3 * N_DIRECTIONS // 4)):
+        m = flow_maps(torch.from_numpy(frames)).sum(dim=(0, 2, 3))
+        hist = m[:N_DIRECTIONS]
+        # bins are centred on -pi + k*pi/4: +x is bin 4 (angle 0), +y (image down) is bin 6
+        assert int(torch.argmax(hist)) == expected_bin
+    m = flow_maps(torch.from_numpy(still)).sum(dim=(0, 2, 3))
+    assert float(m[:N_DIRECTIONS].sum()) == 0.0 and float(m[N_DIRECTIONS]) > 0
+
+
+def test_upper_body_box_is_clipped():
+    assert upper_body_box((10, 10, 30, 40), 100, 100) == (0.0, 0.0, 50.0, 100.0)
+    assert upper_body_box((40, 20, 60, 40), 200, 200) == (20.0, 10.0, 80.0, 90.0)
