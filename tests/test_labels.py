@@ -209,3 +209,26 @@ def test_toy_movie_bags_match_its_truth(tmp_path):
         assert bag.start <= d["end"] and bag.end >= d["start"], d["text"]  # the span overlaps the action
     negated = [b for b in bags if b.negated]
     assert [(b.text, b.negated) for b in negated] == [("Grace does not sit.", ("sit_down",))]
+
+
+def test_toy_movie_bags_through_the_real_aligner():
+    """Bundled toy movie: read, align, label; every scripted action comes out as its bag with the
+    true actor, and the bag's span overlaps the true action interval."""
+    from scriptalign.alignment import align
+    from scriptalign.screenplay import read_script
+    from scriptalign.subtitles import read_subtitles
+    from scriptalign.toy import default_toy_dir
+
+    src = default_toy_dir()
+    truth = json.loads((src / "truth.json").read_text())
+    doc = align(read_subtitles(src / "movie.srt"), read_script(src / "script.txt")).to_json()
+    bags = weak_labels(doc)
+    got = sorted((p, a, b.line_start) for b in bags for p, a in b.pairs)
+    want = sorted((x["actor"], x["action"], x["line_start"]) for x in truth["actions"] if x["named"])
+    assert got == want
+    unnamed = [(b.unnamed_actions, b.text) for b in bags if b.unnamed_actions]
+    assert unnamed == [(("wave",), "Someone waves from the crowd.")]
+    spans = {b.line_start: (b.start, b.end) for b in bags if b.actions}
+    for x in truth["actions"]:
+        start, end = spans[x["line_start"]]
+        assert start <= x["end"] and end >= x["start"], x
