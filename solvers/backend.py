@@ -1,0 +1,82 @@
+"""Array backends for the O(n d L) products: numpy on the CPU, or torch (CUDA when present, else CPU).
+
+Only the products with the (centred) feature matrix go through a backend; everything of size
+O(n L) or O(d L) stays in numpy, so the oracles and the Frank-Wolfe bookkeeping are backend-free.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEVICES = ("auto", "numpy", "cpu", "cuda")
+
+
+def resolve_device(device: str) -> str:
+    """'auto' -> 'cuda' when torch sees a GPU, else 'numpy'; 'cpu'/'cuda[:k]' are torch devices."""
+    if device == "numpy":
+        return "numpy"
+    if device == "auto":
+        try:
+            import torch
+
+            return "cuda" if torch.cuda.is_available() else "numpy"
+        except ImportError:  # pragma: no cover - torch is a dependency
+            return "numpy"
+    if device == "cpu" or device.startswith("cuda"):
+        if device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ValueError(f"device={device!r} requested but torch sees no CUDA device")
+        return device
+    raise ValueError(f"unknown device {device!r} (expected one of auto, numpy, cpu, cuda, cuda:N)")
+
+
+class NumpyRows:
+    """Products with row blocks of a fixed matrix X (n x d), in numpy float64."""
+
+    name = "numpy"
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
+
+    def rows_matmul(self, rows: slice | np.ndarray, W: np.ndarray) -> np.ndarray:
+        """X[rows] @ W."""
+        return self.X[rows] @ W
+
+    def rows_tmatmul(self, rows: slice | np.ndarray, D: np.ndarray) -> np.ndarray:
+        """X[rows].T @ D."""
+        return self.X[rows].T @ D
+
+
+class TorchRows:
+    """The same products with X held by torch on `device` (float64 so results match numpy)."""
+
+    def __init__(self, X: np.ndarray, device: str = "cpu") -> None:
+        import torch
+
+        self.torch = torch
+        self.device = torch.device(device)
+        self.name = f"torch:{self.device}"
+        self.X = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float64), device=self.device)
+
+    def _rows(self, rows: slice | np.ndarray):
+        if isinstance(rows, slice):
+            return self.X[rows]
+        return self.X[self.torch.as_tensor(rows, device=self.device)]
+
+    def rows_matmul(self, rows: slice | np.ndarray, W: np.ndarray) -> np.ndarray:
+        Wt = self.torch.as_tensor(W, dtype=self.torch.float64, device=self.device)
+        return (self._rows(rows) @ Wt).cpu().numpy()
+
+    def rows_tmatmul(self, rows: slice | np.ndarray, D: np.ndarray) -> np.ndarray:
+        Dt = self.torch.as_tensor(np.ascontiguousarray(D), dtype=self.torch.float64, device=self.device)
+        return (self._rows(rows).T @ Dt).cpu().numpy()
+
+
+def make_rows(X: np.ndarray, device: str = "auto") -> NumpyRows | TorchRows:
+    """The backend for `device` (see resolve_device)."""
+    dev = resolve_device(device)
+    if dev == "numpy":
+        return NumpyRows(X)
+    return TorchRows(X, dev)

@@ -1,0 +1,309 @@
+"""The exact linear minimization oracle (LMO) over one block's constraint set.
+
+Given costs C (n_b x L) on Z and g on the slack xi, return a vertex minimizing <C, Z> + <g, xi>
+over: rows of Z on the simplex; fixed rows = background; per bag b and required label l,
+sum_{i in b} Z[i,l] >= alpha - xi[b,l] with 0 <= xi <= alpha (xi = 0 without slack); and
+sum_{free i} Z[i,0] >= rho * #free.
+
+Why it is exact.
+1. Separability.  Tracks in no bag interact only through the rho row; tracks of bags that share
+   no track (the connected components of the "bags share a track" graph) share no constraint.  So
+   the LP splits into independent LPs: free rows, and one per component.
+2. Free rows (rho).  Let m_i = min_l C[i,l] and e_i = C[i,0] - m_i >= 0.  Any feasible z costs
+   sum_i m_i + sum_i e_i z[i,0] at least, and the constraint asks sum z[i,0] >= rho #free with
+   0 <= z[i,0] <= 1: a fractional knapsack with unit weights, solved exactly by taking the rows of
+   smallest e_i first (exchange argument); at most one row is fractional.
+3. One bag (a component with a single bag).  Every row takes one label.  Write the cost of an
+   integral z as sum_i m_i + sum_i (C[i,z_i] - m_i).  For each required label l pick alpha rows
+   labelled l ("slots"; with slack a slot may stay empty at cost g[b,l] >= 0, each empty slot
+   raising xi by one).  Rows outside the chosen slots cost at least m_i, so
+   cost(z) >= sum m_i + (cost of a slot-to-distinct-row matching).  Conversely the optimal
+   matching (scipy.optimize.linear_sum_assignment on slots x (rows + dummies)) with every other row
+   at its argmin is feasible and attains that bound.  The integral optimum is also the LP optimum:
+   the constraint matrix (rows supply one unit; labels of the bag demand alpha units; slack arcs)
+   is a network matrix, hence totally unimodular, so the LP has an integral optimal vertex.
+   If g[b,l] < 0 the slack is at its upper bound alpha and label l imposes nothing.
+4. Overlapping bags (a component with several bags).  The constraint matrix is no longer
+   totally unimodular (a row in two bags requiring the same label), so the component's LP is
+   solved as is by HiGHS dual simplex (scipy.optimize.linprog, method "highs-ds"), which returns
+   a basic, i.e. vertex, solution; it may be fractional, which is correct: the FW domain is the
+   relaxed polytope itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+
+from .constraints import Block, ConstraintError, Vertex
+
+
+def _components(n_rows: int, bags: list[tuple[np.ndarray, np.ndarray, str]]) -> list[list[int]]:
+    """Bags grouped by connected components of the shared-track relation (union-find)."""
+    parent = list(range(len(bags)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    owner = -np.ones(n_rows, dtype=np.int64)
+    for k, (t, _, _) in enumerate(bags):
+        prev = owner[t]
+        for p in np.unique(prev[prev >= 0]):
+            ra, rb = find(int(p)), find(k)
+            if ra != rb:
+                parent[ra] = rb
+        owner[t] = k
+    groups: dict[int, list[int]] = {}
+    for k in range(len(bags)):
+        groups.setdefault(find(k), []).append(k)
+    return list(groups.values())
+
+
+_COMBOS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _combos(s: int, r: int) -> np.ndarray:
+    """All maps of r label slots to s tracks or 'unfilled' (= s), injective on the tracks."""
+    key = (s, r)
+    if key not in _COMBOS:
+        import itertools
+
+        out = [c for c in itertools.product(range(s + 1), repeat=r)
+               if len([x for x in c if x < s]) == len({x for x in c if x < s})]
+        _COMBOS[key] = np.asarray(out, dtype=np.int64).reshape(-1, r)
+    return _COMBOS[key]
+
+
+SMALL_TRACKS, SMALL_LABELS = 8, 3
+
+
+class AtLeastOnceOracle:
+    """LMO for bags with "at least alpha" requirements, background rows and the rho fraction.
+
+    Single bags with alpha = 1, at most 8 tracks and 3 required labels are solved all at once by
+    enumerating the injective slot-to-track maps (at most 9^3 per bag; the same minimum-cost
+    assignment as linear_sum_assignment, vectorized over bags); larger ones by
+    linear_sum_assignment, overlapping ones by the LP.
+    """
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+        comps = _components(block.size, block.bags)
+        self.multi = [c for c in comps if len(c) > 1]
+        singles = [c[0] for c in comps if len(c) == 1]
+        is_small = [block.alpha == 1 and block.bags[k][0].size <= SMALL_TRACKS
+                    and block.bags[k][1].size <= SMALL_LABELS for k in singles]
+        for comp in self.multi:
+            if all((block.slack_offsets[k] < 0).all() for k in comp):
+                self._lp(comp, np.zeros((block.size, block.n_labels)), np.zeros(block.size, dtype=np.int64),
+                         np.zeros(block.n_slack), np.zeros(block.n_slack), [], [])
+        self.simple = [k for k, sm in zip(singles, is_small) if sm]
+        self.general = [k for k, sm in zip(singles, is_small) if not sm]
+        nb = len(self.simple)
+        s = max([block.bags[k][0].size for k in self.simple], default=1)
+        r = max([block.bags[k][1].size for k in self.simple], default=1)
+        # padded layout (also used by factored.Factors): pad track -1, pad label -1, no slack -1
+        self.T = -np.ones((nb, s), dtype=np.int64)
+        self.R = -np.ones((nb, r), dtype=np.int64)
+        self.X = -np.ones((nb, r), dtype=np.int64)
+        for j, k in enumerate(self.simple):
+            t, lab, _ = block.bags[k]
+            self.T[j, : t.size] = t
+            self.R[j, : lab.size] = lab
+            self.X[j, : lab.size] = block.slack_offsets[k]
+        sizes = np.stack([(self.T >= 0).sum(1), (self.R >= 0).sum(1)], axis=1) if nb else np.zeros((0, 2), int)
+        self.groups = [(int(a), int(b), np.flatnonzero((sizes[:, 0] == a) & (sizes[:, 1] == b)))
+                       for a, b in (np.unique(sizes, axis=0) if nb else [])]
+
+    def __call__(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
+        blk = self.block
+        C = np.array(C, dtype=np.float64)
+        if blk.fixed.any():
+            C[blk.fixed, 1:] = np.inf
+        labels = np.argmin(C, axis=1)
+        m = C[np.arange(C.shape[0]), labels]
+        xi = np.zeros(blk.n_slack)
+        frac_rows: list[int] = []
+        frac_vals: list[np.ndarray] = []
+        if blk.rho > 0 and blk.free.any():
+            self._rho(C, m, labels, frac_rows, frac_vals)
+        if self.simple:
+            self._small(C, m, labels, gxi, xi)
+        for k in self.general:
+            self._single(k, C, m, labels, gxi, xi)
+        for comp in self.multi:
+            self._lp(comp, C, labels, gxi, xi, frac_rows, frac_vals)
+        labels = labels.astype(np.int16)
+        if frac_rows:
+            labels[frac_rows] = -1
+            return Vertex(labels, xi, np.asarray(frac_rows, dtype=np.int64), np.vstack(frac_vals))
+        return Vertex(labels, xi)
+
+    def _rho(self, C, m, labels, frac_rows, frac_vals) -> None:
+        free = np.flatnonzero(self.block.free)
+        need = self.block.rho * free.size
+        e = C[free, 0] - m[free]
+        order = np.argsort(e, kind="stable")
+        k = int(np.floor(need + 1e-9))
+        labels[free[order[:k]]] = 0
+        rest = need - k
+        if rest > 1e-9 and k < free.size:
+            i = free[order[k]]
+            if e[order[k]] <= 0:
+                labels[i] = 0
+            else:
+                row = np.zeros(self.block.n_labels)
+                row[labels[i]] = 1.0 - rest
+                row[0] = rest
+                frac_rows.append(int(i))
+                frac_vals.append(row)
+
+    def small_assign(self, C: np.ndarray, m: np.ndarray, gxi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the small bags: chosen slot -> track position (or unfilled = row width) and slack.
+
+        Bags are grouped by (tracks, labels) so each group enumerates exactly its own maps.
+        """
+        T, R, X = self.T, self.R, self.X
+        width = T.shape[1]
+        choice = np.full(R.shape, width, dtype=np.int64)
+        slack = np.zeros(R.shape)
+        for s, r, idx in self.groups:
+            Tg, Rg, Xg = T[idx, :s], R[idx, :r], X[idx, :r]
+            E = np.empty((idx.size, s + 1, r))
+            E[:, :s, :] = C[Tg[:, :, None], Rg[:, None, :]] - m[Tg][:, :, None]
+            if gxi.size:
+                E[:, s, :] = np.where(Xg >= 0, gxi[np.where(Xg >= 0, Xg, 0)], np.inf)
+            else:
+                E[:, s, :] = np.inf
+            combos = _combos(s, r)
+            if r == 1:
+                cost = E[:, :, 0]
+            else:
+                cost = E[:, combos[:, 0], 0]
+                for q in range(1, r):
+                    cost = cost + E[:, combos[:, q], q]
+            best = combos[np.argmin(cost, axis=1)] if r > 1 else np.argmin(cost, axis=1)[:, None]
+            unf = best == s
+            choice[idx, :r] = np.where(unf, width, best)
+            slack[idx, :r] = np.where((Xg >= 0) & unf, 1.0, 0.0)
+        return choice, slack
+
+    def _small(self, C, m, labels, gxi, xi) -> None:
+        choice, slack = self.small_assign(C, m, gxi)
+        s = self.T.shape[1]
+        filled = (choice < s) & (self.R >= 0)
+        b, q = np.nonzero(filled)
+        labels[self.T[b, choice[b, q]]] = self.R[b, q]
+        has = self.X >= 0
+        xi[self.X[has]] = slack[has]
+
+    def _single(self, k, C, m, labels, gxi, xi) -> None:
+        blk = self.block
+        t, lab, name = blk.bags[k]
+        offs = blk.slack_offsets[k]
+        a = blk.alpha
+        slot_lab, slot_g = [], []
+        for l, o in zip(lab, offs):
+            if o >= 0 and gxi[o] < 0:
+                xi[o] = a
+                continue
+            slot_lab += [int(l)] * a
+            slot_g += [gxi[o] if o >= 0 else np.inf] * a
+        if not slot_lab:
+            return
+        slot_lab_a = np.asarray(slot_lab)
+        cost = np.full((len(slot_lab), t.size + len(slot_lab)), np.inf)
+        cost[:, : t.size] = (C[np.ix_(t, slot_lab_a)] - m[t][:, None]).T
+        cost[:, t.size:] = np.asarray(slot_g)[:, None]
+        try:
+            r, c = scipy.optimize.linear_sum_assignment(cost)
+        except ValueError:
+            raise ConstraintError(f"{name}: infeasible (expected enough tracks for its required labels)") from None
+        filled = c < t.size
+        labels[t[c[filled]]] = slot_lab_a[r[filled]]
+        for l, o in zip(lab, offs):
+            if o >= 0 and gxi[o] >= 0:
+                xi[o] = a - int(np.sum(slot_lab_a[r[filled]] == l))
+
+    def _lp(self, comp, C, labels, gxi, xi, frac_rows, frac_vals) -> None:
+        blk = self.block
+        L, a = blk.n_labels, blk.alpha
+        rows = np.unique(np.concatenate([blk.bags[k][0] for k in comp]))
+        loc = {int(r): j for j, r in enumerate(rows)}
+        nr = rows.size
+        pairs = [(k, int(l), int(o)) for k in comp for l, o in zip(blk.bags[k][1], blk.slack_offsets[k])]
+        n_xi = sum(1 for p in pairs if p[2] >= 0)
+        nz = nr * L
+        c = np.concatenate([np.where(np.isfinite(C[rows]), C[rows], 0.0).ravel(),
+                            [gxi[o] for _, _, o in pairs if o >= 0]])
+        A_eq = sp.hstack([sp.kron(sp.eye(nr), np.ones((1, L))), sp.csr_matrix((nr, n_xi))]).tocsr()
+        ri, ci, vi = [], [], []
+        xcol = nz
+        for q, (k, l, o) in enumerate(pairs):
+            for r in blk.bags[k][0]:
+                ri.append(q); ci.append(loc[int(r)] * L + l); vi.append(-1.0)
+            if o >= 0:
+                ri.append(q); ci.append(xcol); vi.append(-1.0)
+                xcol += 1
+        A_ub = sp.csr_matrix((vi, (ri, ci)), shape=(len(pairs), nz + n_xi))
+        ub = np.ones(nz + n_xi)
+        ub[nz:] = a
+        fixed = blk.fixed[rows]
+        ubz = ub[:nz].reshape(nr, L)
+        ubz[fixed, 1:] = 0.0
+        res = scipy.optimize.linprog(c, A_ub=A_ub, b_ub=-a * np.ones(len(pairs)), A_eq=A_eq, b_eq=np.ones(nr),
+                                     bounds=np.stack([np.zeros(nz + n_xi), ub], axis=1), method="highs-ds")
+        if res.status != 0:
+            names = ", ".join(blk.bags[k][2] for k in comp)
+            raise ConstraintError(f"overlapping bags [{names}]: no assignment satisfies them together "
+                                  f"({res.message}) (expected jointly feasible requirements, or slack kappa)")
+        z = res.x[:nz].reshape(nr, L)
+        z = np.where(np.abs(z) < 1e-9, 0.0, z)
+        z = np.where(np.abs(z - 1) < 1e-9, 1.0, z)
+        for j, r in enumerate(rows):
+            top = int(np.argmax(z[j]))
+            if z[j, top] == 1.0:
+                labels[r] = top
+            else:
+                frac_rows.append(int(r))
+                frac_vals.append(z[j] / z[j].sum())
+        xcol = nz
+        for k, l, o in pairs:
+            if o >= 0:
+                xi[o] = res.x[xcol]
+                xcol += 1
+
+
+def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Reference: the whole block's LP solved by HiGHS (for tests). Returns (value, Z, xi)."""
+    L, a, nb = block.n_labels, block.alpha, block.size
+    nz = nb * L
+    pairs = [(k, int(l), int(o)) for k in range(len(block.bags)) for l, o in zip(block.bags[k][1], block.slack_offsets[k])]
+    n_xi = block.n_slack
+    c = np.concatenate([C.ravel(), gxi])
+    A_eq = sp.hstack([sp.kron(sp.eye(nb), np.ones((1, L))), sp.csr_matrix((nb, n_xi))]).tocsr()
+    rows_ub, b_ub = [], []
+    for k, l, o in pairs:
+        r = np.zeros(nz + n_xi)
+        r[block.bags[k][0] * L + l] = -1.0
+        if o >= 0:
+            r[nz + o] = -1.0
+        rows_ub.append(r); b_ub.append(-a)
+    free = np.flatnonzero(block.free)
+    if block.rho > 0 and free.size:
+        r = np.zeros(nz + n_xi)
+        r[free * L] = -1.0
+        rows_ub.append(r); b_ub.append(-block.rho * free.size)
+    ub = np.ones(nz + n_xi)
+    ub[nz:] = a
+    ub[:nz].reshape(nb, L)[block.fixed, 1:] = 0.0
+    res = scipy.optimize.linprog(c, A_ub=np.array(rows_ub) if rows_ub else None, b_ub=b_ub or None,
+                                 A_eq=A_eq, b_eq=np.ones(nb),
+                                 bounds=np.stack([np.zeros(nz + n_xi), ub], axis=1), method="highs")
+    if res.status != 0:
+        raise ConstraintError(f"LP infeasible: {res.message}")
+    return float(res.fun), res.x[:nz].reshape(nb, L), res.x[nz:]
