@@ -37,6 +37,7 @@ _STOP_CAPS = frozenset(
     "of for from by int ext day night cont continued later".split()
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_ABBREVIATIONS = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|Lt|Sgt|Capt|Col|Gen|Prof)\.\s", re.IGNORECASE)
 _TOKEN = re.compile(r"n't|'s|[A-Za-z][A-Za-z\-]*|\d+|--|[^\w\s]")
 
 
@@ -50,7 +51,8 @@ def tokenize(text: str) -> list[str]:
 
 def split_sentences(text: str) -> list[str]:
     """Split a description into sentences (on . ! ? followed by a capital)."""
-    return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+    text = _ABBREVIATIONS.sub(lambda m: m.group(1) + "\0 ", " ".join(text.split()))
+    return [s.strip().replace("\0", ".") for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 @dataclass(frozen=True)
@@ -155,9 +157,18 @@ def _name_words(name: str) -> list[str]:
     return [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-]*", name)]
 
 
-def learn_aliases(sentences: list[list[str]], index: NameIndex) -> dict[str, str]:
-    """Surnames and first names from introductions ("EILEEN COLLINS, an astronaut, ...")."""
+def learn_aliases(sentences: list[list[str]], index: NameIndex, lowercase: set[str] | None = None) -> dict[str, str]:
+    """Surnames and first names from introductions ("EILEEN COLLINS, an astronaut, ...").
+
+    A capitalised word right after (or, in capitals, right before) a character's full cue name is
+    taken as another name of theirs, unless it is a function word, a title, an inflected verb, or a
+    word the script also writes in lower case (``lowercase``: such words are common words, not
+    names). Cue names the script writes in lower case too ("GUARD") are roles and learn nothing.
+    """
     found: dict[str, str] = {}
+    if lowercase is None:
+        lowercase = {t for tokens in sentences for t in tokens if t.islower()}
+    full_names = {tuple(_name_words(c)) for c in index.characters}
     for tokens in sentences:
         i = 0
         while i < len(tokens):
@@ -166,11 +177,18 @@ def learn_aliases(sentences: list[list[str]], index: NameIndex) -> dict[str, str
                 i += 1
                 continue
             n, name = m
+            key = tuple(t.lower() for t in tokens[i : i + n])
+            if key not in full_names or any(k in lowercase for k in key):  # a role ("GUARD"), not a name
+                i += n
+                continue
             for j in (i + n, i - 1):
                 if not 0 <= j < len(tokens):
                     continue
                 w, ref = tokens[j], tokens[i]
-                if len(w) < 2 or not w.isalpha() or w.lower() in _STOP_CAPS or w.lower() in _TITLES:
+                low = w.lower()
+                if len(w) < 2 or not w.isalpha() or low in _STOP_CAPS or low in _TITLES or low in lowercase:
+                    continue
+                if lemmas(w)[0] - {low}:  # an inflected verb ("GITTES JOINS"), not a name
                     continue
                 same_style = (w.isupper() and ref.isupper()) or (j > i and w.istitle() and ref.istitle())
                 if same_style and index.match(tokens, j) is None:
@@ -332,6 +350,13 @@ def _check(doc: object, source: str) -> list[dict]:
     return elements
 
 
+def _alias_sources(elements: list[dict]) -> tuple[list[list[str]], set[str]]:
+    """Tokenised description sentences, and every word the script writes in lower case."""
+    sentences = [tokenize(s) for e in elements if e["kind"] == "action" for s in split_sentences(e["text"])]
+    lowercase = {t for e in elements if e["kind"] in ("action", "dialogue") for t in tokenize(e["text"]) if t.islower()}
+    return sentences, lowercase
+
+
 def characters_of(elements: list[dict]) -> list[str]:
     """Character names from the script's cues and dialogue, in order of first appearance."""
     return list(dict.fromkeys(e["speaker"] for e in elements
@@ -362,7 +387,8 @@ def weak_labels(
     elif not isinstance(lexicon, Lexicon):
         lexicon = Lexicon.load(lexicon)
     index = NameIndex(characters_of(elements), aliases)
-    learn_aliases([tokenize(s) for e in elements if e["kind"] == "action" for s in split_sentences(e["text"])], index)
+    sentences, lowercase = _alias_sources(elements)
+    learn_aliases(sentences, index, lowercase)
 
     bags: list[Bag] = []
     scene: int | None = None
@@ -404,8 +430,8 @@ def labels_json(bags: list[Bag], alignment_json: dict, lexicon: Lexicon | None =
     lexicon = lexicon or Lexicon.default()
     elements = alignment_json.get("elements", [])
     index = NameIndex(characters_of(elements), aliases)
-    learned = learn_aliases(
-        [tokenize(s) for e in elements if e["kind"] == "action" for s in split_sentences(e["text"])], index)
+    sentences, lowercase = _alias_sources(elements)
+    learned = learn_aliases(sentences, index, lowercase)
     return {
         "schema": SCHEMA,
         "alignment": {"subtitles": alignment_json.get("subtitles"), "script": alignment_json.get("script")},

@@ -142,16 +142,17 @@ def find_phrases(tokens: list[str], lexicon: Lexicon, skip: frozenset[int] = fro
                 continue
             pos, ok = i, True
             for w in ph.words[1:]:
+                nxt = None
                 for j in range(pos + 1, min(len(tokens), pos + 2 + MAX_GAP)):
                     if tokens[j].lower() in _BREAKS:
                         break
                     if w in lemmas(tokens[j])[1]:
-                        pos = j
+                        nxt = j
                         break
-                else:
+                if nxt is None:
                     ok = False
-                if not ok:
                     break
+                pos = nxt
             if ok and (len(ph.words) == 1 or pos > i):
                 if best is None or len(ph.words) > len(best[2].words):
                     best = (i, pos + 1, ph)

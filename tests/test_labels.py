@@ -232,3 +232,22 @@ def test_toy_movie_bags_through_the_real_aligner():
     for x in truth["actions"]:
         start, end = spans[x["line_start"]]
         assert start <= x["end"] and end >= x["start"], x
+
+
+def test_alias_learning_skips_common_words_roles_and_verbs():
+    index = NameIndex(["GITTES", "GUARD", "EILEEN"])
+    sentences = [tokenize(s) for s in (
+        "JAKE GITTES enters.", "GITTES JOINS them.", "GUARD SMITH waits.", "The guard nods.",
+        "EILEEN Water runs.", "The water is cold.",
+    )]
+    assert learn_aliases(sentences, index) == {"Jake": "GITTES"}
+
+
+def test_abbreviations_do_not_end_sentences():
+    assert split_sentences("Gittes sits next to Mrs. Mulwray. Dr. Cross waves.") == [
+        "Gittes sits next to Mrs. Mulwray.", "Dr. Cross waves."]
+
+
+def test_a_phrase_does_not_reach_across_a_clause():
+    assert run("Gittes takes a handkerchief and wipes his desk.")[0][1] == ()
+    assert run("Grace gets up out of the chair.")[0][1] == ("stand_up",)
