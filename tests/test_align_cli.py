@@ -125,3 +125,29 @@ def test_console_entry_point(pair):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("\n") == 26  # header + 25 elements
+
+
+def test_script_format_option(pair, capsys):
+    assert main(["align", *pair, "--script-format", "transcript", "--format", "tsv"]) == 0
+    assert capsys.readouterr().out.count("\n") == 26
+    assert main(["align", *pair, "--script-format", "nope"]) == 2
+    assert "unknown script format 'nope'" in capsys.readouterr().err
+
+
+def test_huge_subtitle_file_is_refused(pair, tmp_path, capsys):
+    huge = tmp_path / "huge.srt"
+    with open(huge, "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)  # sparse: nothing is read
+    out = tmp_path / "out.json"
+    assert main(["align", str(huge), pair[1], "-o", str(out)]) == 2
+    assert "above the 20 MB limit" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_subtitles_with_only_notes(pair, tmp_path, capsys):
+    notes = tmp_path / "notes.srt"
+    notes.write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\n[MUSIC PLAYING]\n\n2\n00:00:03,000 --> 00:00:04,000\n(SIGHS)\n"
+    )
+    assert main(["align", str(notes), pair[1]]) == 2
+    assert "notes.srt: the subtitles hold no words to align" in capsys.readouterr().err

@@ -239,3 +239,25 @@ def test_read_from_disk_raises_only_subtitle_error(tmp_path_factory, data):
             read_subtitles(p, lenient=True)
         except SubtitleError:
             pass
+
+
+def test_utf16_with_bom(tmp_path):
+    p = tmp_path / "wide.srt"
+    p.write_bytes(
+        b"\xff\xfe" + "1\r\n00:00:01,000 --> 00:00:02,000\r\nNa\u00efve caf\u00e9.\r\n".encode("utf-16-le")
+    )
+    subs = read_subtitles(p)
+    assert subs.encoding == "utf-16-le"
+    assert subs.cues[0].text == "Na\u00efve caf\u00e9."
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(SubtitleError, match="unknown subtitle format 'ass'"):
+        parse_subtitles(b"whatever", format="ass")
+
+
+def test_timing_line_inside_text(tmp_path):
+    p = tmp_path / "x.srt"
+    p.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n00:00:03,000 --> 00:00:04,000\nWorld\n")
+    with pytest.raises(SubtitleError, match=r"x\.srt:4: timing line inside a cue's text"):
+        read_subtitles(p)
