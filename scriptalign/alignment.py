@@ -40,6 +40,8 @@ _CLUSTER_GAP_S = 20.0
 _ISOLATED_MAX_WORDS = 5
 _NEIGHBOURS = 2
 _NEIGHBOUR_GAP_S = 300.0
+# Elements that share the times of their dialogue instead of a share of a gap.
+_ATTACHED = (ElementKind.CHARACTER, ElementKind.PARENTHETICAL)
 
 
 class _Vocabulary(dict):
@@ -218,6 +220,7 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
         ends[e_pos] = max(cues[k].end for k in cue_pos)
         cue_ids[e_pos] = tuple(cues[k].index for k in cue_pos)
     _interpolate(sorted(found), starts, ends, elements, max((c.end for c in cues), default=0.0))
+    _attach(starts, ends, elements)
 
     result = []
     for e_pos, el in enumerate(elements):
@@ -427,13 +430,31 @@ def _interpolate(
         hi = starts[right] if right < len(elements) else max(last_time, lo)
         hi = max(hi, lo)  # a smaller hi: the next anchor is earlier (a moved scene), no room to share
         run = range(left + 1, right)
-        weights = [len(elements[p].text) + 1 for p in run]
-        scale = (hi - lo) / sum(weights)
+        weights = [0 if elements[p].kind in _ATTACHED else len(elements[p].text) + 1 for p in run]
+        scale = (hi - lo) / max(sum(weights), 1)
         acc = 0
         for p, w in zip(run, weights):
             starts[p] = lo + acc * scale
             acc += w
             ends[p] = lo + acc * scale
+
+
+def _attach(
+    starts: list[float | None], ends: list[float | None], elements: tuple[ScriptElement, ...]
+) -> None:
+    """Character cues and parentheticals take the times of the dialogue they introduce or interrupt."""
+    owner: int | None = None
+    for p in range(len(elements) - 1, -1, -1):  # backwards: the dialogue that follows is known
+        kind = elements[p].kind
+        if kind is ElementKind.DIALOGUE:
+            owner = p
+        elif kind in _ATTACHED:
+            if owner is not None:
+                starts[p], ends[p] = starts[owner], ends[owner]
+            if kind is ElementKind.CHARACTER:
+                owner = None
+        else:
+            owner = None
 
 
 def _assign_lines(cues, order, spans, match_of_s, t_elem, elements) -> tuple[tuple[AlignedLine, ...], ...]:

@@ -123,13 +123,20 @@ def test_cut_line_is_interpolated_between_neighbours(result):
     assert louis.interpolated
     assert louis.score < DEFAULT_MIN_SCORE
     assert louis.cues == ()
-    # Elements 8..12 lie between Sam's line (ends 20 s) and Rick's airport line (starts 30 s), in order.
-    run = result.elements[8:13]
+    # Louis's line, the description and the heading (9..11) share the gap between Sam's line (ends 20 s)
+    # and Rick's airport line (starts 30 s) in order, in proportion to their text length.
+    run = result.elements[9:12]
     assert run[0].start == 20.0 and run[-1].end == pytest.approx(30.0)
     for a, b in itertools.pairwise(run):
         assert a.end == pytest.approx(b.start)
         assert a.start <= a.end
+    lengths = [len(a.element.text) + 1 for a in run]
+    assert run[0].end == pytest.approx(20.0 + 10.0 * lengths[0] / sum(lengths))
     assert all(a.interpolated for a in run)
+    # Character cues take the times of their dialogue, trusted or not.
+    louis_cue, rick_cue = result.elements[8], result.elements[12]
+    assert (louis_cue.start, louis_cue.end) == (louis.start, louis.end)
+    assert (rick_cue.start, rick_cue.end, rick_cue.interpolated) == (30.0, 35.0, True)
 
 
 def test_non_dialogue_elements_are_interpolated(result):
@@ -138,7 +145,8 @@ def test_non_dialogue_elements_are_interpolated(result):
     assert heading.score is None and action.score is None
     # Before the first aligned element in script order (Rick, 10 s): the span from 0 s, shared by length.
     assert heading.start == 0.0
-    assert result.elements[2].end == pytest.approx(10.0)
+    assert action.end == pytest.approx(10.0)
+    assert (result.elements[2].start, result.elements[2].end) == (10.0, 14.0)  # the cue RICK: his line
 
 
 def test_every_subtitle_line_gets_its_speaker(result):
