@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, chain, count, pairwise, repeat
 
 from scriptalign.cues import Cue, Subtitles
 from scriptalign.errors import ScriptError, SubtitleError
@@ -42,14 +42,6 @@ _NEIGHBOURS = 2
 _NEIGHBOUR_GAP_S = 300.0
 # Elements that share the times of their dialogue instead of a share of a gap.
 _ATTACHED = (ElementKind.CHARACTER, ElementKind.PARENTHETICAL)
-
-
-class _Vocabulary(dict):
-    """Word -> integer id, a new id for each new word."""
-
-    def __missing__(self, word: str) -> int:
-        self[word] = n = len(self)
-        return n
 
 
 @dataclass(frozen=True)
@@ -245,28 +237,27 @@ class _WordStreams:
     """Both sides as integer word ids: subtitle words in time order, script dialogue words in order."""
 
     def __init__(self, cues: tuple[Cue, ...], elements: tuple[ScriptElement, ...]) -> None:
-        vocab = _Vocabulary()
-        word_id = vocab.__getitem__
+        # vocab.setdefault(word, next(ids)) gives each word one id (ids need not be consecutive).
+        vocab: dict[str, int] = {}
+        ids = count()
         # Cues sorted by start (stable); the file order is kept for output.
         self.order = sorted(range(len(cues)), key=lambda k: (cues[k].start, k))
-        self.s_ids: list[int] = []
-        self.s_cue: list[int] = []  # position in the file of each word's cue
-        self.spans: dict[tuple[int, int], tuple[int, int]] = {}  # (cue position, line) -> word range
         keys = [(k, li) for k in self.order for li, cl in enumerate(cues[k].lines) if cl.text]
-        for key, ws in zip(keys, words_of_many([cues[k].lines[li].text for k, li in keys])):
-            if ws:
-                self.spans[key] = (len(self.s_ids), len(self.s_ids) + len(ws))
-                self.s_ids += map(word_id, ws)
-                self.s_cue += [key[0]] * len(ws)
-        self.t_ids: list[int] = []
-        self.t_elem: list[int] = []  # position in the script of each word's element
-        self.n_words: dict[int, int] = {}  # dialogue element position -> word count (when > 0)
+        lists = words_of_many([cues[k].lines[li].text for k, li in keys])
+        lens = list(map(len, lists))
+        self.s_ids: list[int] = list(map(vocab.setdefault, chain.from_iterable(lists), ids))
+        # The position in the file of each word's cue; each (cue position, line) -> its word range.
+        self.s_cue: list[int] = list(chain.from_iterable(map(repeat, (k for k, _ in keys), lens)))
+        self.spans: dict[tuple[int, int], tuple[int, int]] = {
+            key: (end - n, end) for key, n, end in zip(keys, lens, accumulate(lens)) if n
+        }
         dialogue = [p for p, el in enumerate(elements) if el.kind is ElementKind.DIALOGUE]
-        for p, ws in zip(dialogue, words_of_many([elements[p].text for p in dialogue])):
-            if ws:
-                self.n_words[p] = len(ws)
-                self.t_ids += map(word_id, ws)
-                self.t_elem += [p] * len(ws)
+        lists = words_of_many([elements[p].text for p in dialogue])
+        lens = list(map(len, lists))
+        self.t_ids: list[int] = list(map(vocab.setdefault, chain.from_iterable(lists), ids))
+        # The position in the script of each word's element; dialogue position -> word count (when > 0).
+        self.t_elem: list[int] = list(chain.from_iterable(map(repeat, dialogue, lens)))
+        self.n_words: dict[int, int] = {p: n for p, n in zip(dialogue, lens) if n}
 
 
 def _match(s_ids: list[int], t_ids: list[int]) -> list[tuple[int, int]]:
