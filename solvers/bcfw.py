@@ -47,7 +47,7 @@ def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, rando
         nonlocal F
         G = obj.grad(f.rows)
         gx = 2.0 * kappa * xi[f.xs]
-        g, D, dxi, plan = f.direction(obj.Z, xi, G, gx, n)
+        g, D, dxi, plan = f.direction(obj.Z, xi, G, gx, 1.0 / obj.curv_bound)
         lin = float(np.sum(G * D)) + float(gx @ dxi)
         if lin < 0.0:
             curv, aux = obj.curvature(f.rows, D)

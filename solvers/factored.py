@@ -10,7 +10,8 @@ with the largest gradient inner product) with the step g_f minimizing the separa
 
     F(Z + sum_f g_f d_f) <= F + sum_f [ g_f <grad, d_f> + g_f^2 (||d_f||^2 / n + kappa ||dxi_f||^2) ],
 
-valid because A <= P / n <= I / n (ridge residual operator) and the d_f have disjoint supports;
+valid because A <= lambda_max(A) I with lambda_max(A) <= 1/n (ridge residual operator; "n" below
+stands for 1 / lambda_max, computed exactly by the objective) and the d_f have disjoint supports;
 g_f is capped at the weight of V_f.  The combined direction is then scaled by an exact line search
 (t in [0, 1]).  Each iteration decreases F at least as much as the majorizer promises; the
 Frank-Wolfe duality gap of the whole problem is computed exactly at every iteration.

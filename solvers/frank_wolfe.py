@@ -204,7 +204,7 @@ def _frank_wolfe_factored(obj, problem: Problem, *, max_iter: int, tol: float, t
     for it in range(1, max_iter + 1):
         G = obj.grad(rows)
         gx = 2.0 * kappa * xi
-        gap, D, dxi, plan = fac.direction(obj.Z, xi, G, gx, n)
+        gap, D, dxi, plan = fac.direction(obj.Z, xi, G, gx, 1.0 / obj.curv_bound)
         gaps.append(gap / max(F, 1e-300))
         objs.append(F)
         times.append(time.perf_counter() - t0)

@@ -63,6 +63,14 @@ class ExplicitObjective:
                 "X^T P X + n reg I is singular: the centred features are rank-deficient and reg = 0"
                 " (expected reg > 0 or features of full column rank)") from None
         self.Minv = scipy.linalg.cho_solve(cho, np.eye(M.shape[0]))
+        # largest eigenvalue of A (used by the separable step model): 1/n on the complement of the
+        # features' span inside range(P), reg / (s^2 + n reg) on the span (s: singular values of Xc)
+        self.curv_bound = 1.0 / self.n
+        if self.n - 1 <= Xc.shape[1]:
+            s = np.linalg.svd(Xc, compute_uv=False)
+            r = int(np.sum(s > 1e-10 * max(s.max(initial=0.0), 1e-300)))
+            if r >= self.n - 1 and self.reg > 0:
+                self.curv_bound = self.reg / (s[: self.n - 1].min() ** 2 + self.n * self.reg)
         self.rows: NumpyRows | TorchRows = make_rows(Xc, device)
         self.Z: np.ndarray | None = None
 
@@ -138,6 +146,7 @@ class KernelObjective:
         inv = np.linalg.inv(Kc + self.n * self.reg * np.eye(self.n))
         self.A = self.reg * (P @ inv @ P)
         self.A = (self.A + self.A.T) / 2
+        self.curv_bound = float(np.linalg.eigvalsh(self.A)[-1])
         self.Z: np.ndarray | None = None
 
     def apply(self, Z: np.ndarray) -> np.ndarray:

@@ -1,0 +1,140 @@
+"""DiscriminativeClustering: learned attributes, planted recovery, bad input, backends."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from solvers import Bag, ConstraintError, DiscriminativeClustering
+from solvers.planted import make_planted
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return make_planted(400, 6, 16, random_state=11)
+
+
+@pytest.fixture(scope="module")
+def fitted(planted):
+    return DiscriminativeClustering(6, reg=0.05, tol=1e-5).fit(planted.X, planted.bags, background=planted.negatives)
+
+
+def test_learned_attributes(planted, fitted):
+    m, n = fitted, planted.X.shape[0]
+    assert m.Z_.shape == (n, 6) and m.scores_.shape == (n, 6)
+    np.testing.assert_allclose(m.Z_.sum(1), 1.0, atol=1e-9)
+    assert m.coef_.shape == (16, 6) and m.intercept_.shape == (6,)
+    assert m.converged_ and m.gap_history_[-1] <= 1e-5 and len(m.gap_history_) == m.n_iter_
+    np.testing.assert_allclose(m.scores_, planted.X @ m.coef_ + m.intercept_)
+    # constraint-respecting rounding satisfies every bag, in the caller's track order
+    for b in planted.bags:
+        assert set(b.required_labels) <= set(m.labels_[list(b.track_indices)].tolist())
+    assert (m.labels_[planted.negatives] == 0).all()
+    np.testing.assert_array_equal(m.predict(planted.X), np.argmax(m.scores_, 1))
+
+
+def test_planted_recovery(planted, fitted):
+    acc = np.mean(fitted.labels_ == planted.y)
+    assert acc >= 0.75, acc  # nearest-mean oracle ~0.9 on these features
+
+
+def test_cvxpy_solver_agrees(planted, fitted):
+    ref = DiscriminativeClustering(6, reg=0.05, solver="cvxpy").fit(planted.X, planted.bags,
+                                                                     background=planted.negatives)
+    assert fitted.objective_ == pytest.approx(ref.objective_, rel=1e-4)
+    assert np.mean(ref.labels_ == fitted.labels_) > 0.97
+
+
+def test_fw_is_deterministic_and_bcfw_seeded(planted):
+    kw = dict(background=planted.negatives)
+    a = DiscriminativeClustering(6, reg=0.05, max_iter=50).fit(planted.X, planted.bags, **kw)
+    b = DiscriminativeClustering(6, reg=0.05, max_iter=50).fit(planted.X, planted.bags, **kw)
+    np.testing.assert_array_equal(a.Z_, b.Z_)
+    blocks = np.arange(400) // 100
+    bags = [bg for bg in planted.bags if len({t // 100 for t in bg.track_indices}) == 1]
+    c = DiscriminativeClustering(6, reg=0.05, solver="bcfw", max_iter=20, random_state=5).fit(planted.X, bags, blocks, **kw)
+    d = DiscriminativeClustering(6, reg=0.05, solver="bcfw", max_iter=20, random_state=5).fit(planted.X, bags, blocks, **kw)
+    np.testing.assert_array_equal(c.Z_, d.Z_)
+
+
+@pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if __import__("torch").cuda.is_available() else []))
+def test_torch_backend_agrees_with_numpy(planted, device):
+    kw = dict(reg=0.05, max_iter=40, tol=0.0)
+    a = DiscriminativeClustering(6, device="numpy", **kw).fit(planted.X, planted.bags, background=planted.negatives)
+    t = DiscriminativeClustering(6, device=device, **kw).fit(planted.X, planted.bags, background=planted.negatives)
+    np.testing.assert_allclose(t.Z_, a.Z_, atol=1e-8)
+    assert t.objective_ == pytest.approx(a.objective_, rel=1e-9)
+    np.testing.assert_allclose(t.gap_history_, a.gap_history_, rtol=1e-6)
+
+
+def test_n_smaller_than_d_is_exact():
+    P = make_planted(30, 3, 50, random_state=12)
+    m = DiscriminativeClustering(3, reg=0.1, tol=1e-8, max_iter=6000).fit(P.X, P.bags, background=P.negatives)
+    r = DiscriminativeClustering(3, reg=0.1, solver="cvxpy").fit(P.X, P.bags, background=P.negatives)
+    assert m.coef_.shape == (50, 3)
+    # FW's gap certifies 1e-8; Clarabel stops at its default accuracy (~1e-6 relative here)
+    assert m.objective_ == pytest.approx(r.objective_, rel=1e-5)
+    assert m.objective_ <= r.objective_ * (1 + 1e-8)
+
+
+# ---- bad input ---------------------------------------------------------------------------------
+
+def test_bag_with_too_few_tracks_names_the_bag():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    with pytest.raises(ConstraintError, match=r"scene 7: requires 2 distinct label\(s\).*only 1 track"):
+        DiscriminativeClustering(3).fit(X, [Bag((0, 1), (1,)), Bag((4,), (1, 2), name="scene 7")])
+
+
+def test_bag_with_too_few_tracks_is_fine_with_slack():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    m = DiscriminativeClustering(3, kappa=1.0, tol=1e-6).fit(X, [((0, 1), (1,)), ((4,), (1, 2))])
+    assert m.slack_.shape == (3,) and m.slack_[1:].sum() >= 1 - 1e-6  # one of the two labels must slack
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_features(bad):
+    X = np.ones((10, 3))
+    X[4, 2] = bad
+    with pytest.raises(ValueError, match=r"non-finite.*\(4, 2\)"):
+        DiscriminativeClustering(3).fit(X, [((0, 1), (1,))])
+
+
+def test_empty_bag_and_empty_labels():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    with pytest.raises(ConstraintError, match="bag 1: empty bag"):
+        DiscriminativeClustering(3).fit(X, [((0,), (1,)), ((), (2,))])
+    with pytest.raises(ConstraintError, match="bag 0: no required labels"):
+        DiscriminativeClustering(3).fit(X, [((0,), ())])
+
+
+def test_label_and_track_out_of_range():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    with pytest.raises(ConstraintError, match=r"bag 0: label 3 out of range \(expected 0..2\)"):
+        DiscriminativeClustering(3).fit(X, [((0,), (3,))])
+    with pytest.raises(ConstraintError, match=r"bag 0: track index 10 out of range"):
+        DiscriminativeClustering(3).fit(X, [((10,), (1,))])
+
+
+def test_label_no_bag_requires_warns():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    with pytest.warns(UserWarning, match=r"label\(s\) \[2\] are required by no bag"):
+        DiscriminativeClustering(3).fit(X, [((0, 1), (1,))])
+
+
+def test_bag_spanning_blocks_and_missing_blocks():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ConstraintError, match="bag 0: tracks lie in 2 different blocks"):
+            DiscriminativeClustering(3, solver="bcfw").fit(X, [((4, 5), (1,))], blocks=[0] * 5 + [1] * 5)
+        with pytest.raises(ValueError, match="needs blocks"):
+            DiscriminativeClustering(3, solver="bcfw").fit(X, [((4, 5), (1,))])
+
+
+def test_predict_checks_shape():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    m = DiscriminativeClustering(3, max_iter=5).fit(X, [((0, 1), (1,)), ((2, 3), (2,))])
+    with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
+        m.predict(np.ones((2, 4)))
