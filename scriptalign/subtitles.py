@@ -32,7 +32,7 @@ _DASH = re.compile(r"^\s*[-\u2010\u2012\u2013\u2014]+\s*")
 # ``JOHN: ...`` or ``DR. JONES (O.S.): ...``: upper-case names only, so that ``Note: ...`` stays text.
 _SPEAKER = re.compile(r"^([A-Z][A-Z0-9 .'\-]{0,29}[A-Z0-9.])\s*(?:\([^)]*\))?\s*:\s*(.*)$")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
-_MUSIC = ("\u266a", "\u266b", "#")
+_MUSIC = ("\u266a", "\u266b")
 _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"[^\W_]")
 # A line with nothing to clean: no markup, note, dash, colon, music sign or entity, single spaces.
@@ -337,7 +337,8 @@ def clean_line(raw: str, line: int = 0, *, vtt: bool = False) -> CueLine:
     text = _HTML_TAG.sub("", text)
     if vtt or "&" in text:
         text = html.unescape(text)
-    if any(m in text for m in _MUSIC):
+    bare = text.strip()
+    if any(m in text for m in _MUSIC) or bare.startswith("#") or (bare.endswith("#") and len(bare) > 1):
         # Sung lyrics are not script dialogue.
         return CueLine("", raw, line, None)
     text = _HI_NOTE.sub(" ", text)

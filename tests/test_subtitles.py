@@ -261,3 +261,9 @@ def test_timing_line_inside_text(tmp_path):
     p.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n00:00:03,000 --> 00:00:04,000\nWorld\n")
     with pytest.raises(SubtitleError, match=r"x\.srt:4: timing line inside a cue's text"):
         read_subtitles(p)
+
+
+def test_lyrics_markers():
+    assert clean_line("\u266a Fly me to the moon \u266a").text == ""
+    assert clean_line("# Fly me to the moon #").text == ""
+    assert clean_line("We're number #1 fans").text == "We're number #1 fans"
