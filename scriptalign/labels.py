@@ -23,19 +23,32 @@ SCHEMA = "scriptalign.labels/1"
 ALIGNMENT_SCHEMA = "scriptalign.alignment/1"
 DEFAULT_MARGIN = 2.0
 
-_TITLES = frozenset("mr mrs ms miss dr doctor sir lady lord captain capt officer detective sgt sergeant".split())
+_TITLES = frozenset([
+    "mr", "mrs", "ms", "miss", "dr", "doctor", "sir", "lady", "lord", "captain", "capt", "officer",
+    "detective", "sgt", "sergeant"
+])
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "they"})
 _UNNAMED = frozenset({"someone", "somebody", "everyone", "everybody", "anyone", "anybody"})
 _NOBODY = frozenset({"nobody", "noone"})
 _NEGATIONS = frozenset({"not", "n't", "never", "without"})
-_ADVERBS = frozenset("then also still just finally again now both all slowly quickly suddenly even only soon".split())
-_SUBORDINATORS = frozenset("as while when whilst until because before after once though although if".split())
-_DETERMINERS = frozenset("a an the his her their its my your our this that these those another some one two".split())
+_ADVERBS = frozenset([
+    "then", "also", "still", "just", "finally", "again", "now", "both", "all", "slowly", "quickly",
+    "suddenly", "even", "only", "soon"
+])
+_SUBORDINATORS = frozenset([
+    "as", "while", "when", "whilst", "until", "because", "before", "after", "once", "though",
+    "although", "if"
+])
+_DETERMINERS = frozenset([
+    "a", "an", "the", "his", "her", "their", "its", "my", "your", "our", "this", "that", "these",
+    "those", "another", "some", "one", "two"
+])
 _GROUP_JOINERS = frozenset({"and", ",", "&"})
-_STOP_CAPS = frozenset(
-    "a an the and or but he she they it we you i his her their its then as while when with at in on to "
-    "of for from by int ext day night cont continued later".split()
-)
+_STOP_CAPS = frozenset([
+    "a", "an", "the", "and", "or", "but", "he", "she", "they", "it", "we", "you", "i", "his", "her",
+    "their", "its", "then", "as", "while", "when", "with", "at", "in", "on", "to", "of", "for", "from",
+    "by", "int", "ext", "day", "night", "cont", "continued", "later"
+])
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|Lt|Sgt|Capt|Col|Gen|Prof)\.\s", re.IGNORECASE)
 _TOKEN = re.compile(r"n't|'s|[A-Za-z][A-Za-z\-]*|\d+|--|[^\w\s]")

@@ -110,7 +110,10 @@ def default_lexicon_path() -> Path:
     return Path(str(resources.files("scriptalign") / "data" / "lexicon.yaml"))
 
 
-_DETERMINERS = frozenset("a an the his her their its my your our this that these those another some every each".split())
+_DETERMINERS = frozenset([
+    "a", "an", "the", "his", "her", "their", "its", "my", "your", "our", "this", "that", "these",
+    "those", "another", "some", "every", "each"
+])
 _BREAKS = frozenset({",", ";", ":", ".", "!", "?", "and", "or", "but", "--"})
 
 
@@ -135,7 +138,7 @@ def find_phrases(tokens: list[str], lexicon: Lexicon, skip: frozenset[int] = fro
     for i in range(len(tokens)):
         if i in skip or not is_verb_token(tokens, i):
             continue
-        verbs, every = lemmas(tokens[i])
+        verbs = lemmas(tokens[i])[0]
         best: tuple[int, int, Phrase] | None = None
         for ph in lexicon.phrases:
             if ph.words[0] not in verbs and ph.words[0] != tokens[i].lower():
@@ -153,9 +156,8 @@ def find_phrases(tokens: list[str], lexicon: Lexicon, skip: frozenset[int] = fro
                     ok = False
                     break
                 pos = nxt
-            if ok and (len(ph.words) == 1 or pos > i):
-                if best is None or len(ph.words) > len(best[2].words):
-                    best = (i, pos + 1, ph)
+            if ok and (best is None or len(ph.words) > len(best[2].words)):
+                best = (i, pos + 1, ph)
         if best is not None:
             out.append(best)
     return out

@@ -22,7 +22,7 @@ from scriptalign.labels import (
 from scriptalign.lexicon import Lexicon
 
 sys.path.insert(0, str(Path(__file__).parent))
-from toy_alignment import oracle_alignment  # noqa: E402
+from toy_alignment import oracle_alignment
 
 LEX = Lexicon.default()
 CAST = ["EILEEN", "GRACE", "MILES", "JAKE GITTES", "MRS. MULWRAY"]

@@ -79,7 +79,7 @@ def test_truth_consistent_with_script_and_subtitles(seed):
         if ln["cut"]:
             assert ln["cue"] is None and all(ln["text"] != c[3] for c in cues.values())
         else:
-            number, start, end, text = cues[ln["cue"]]
+            _number, start, end, text = cues[ln["cue"]]
             assert (start, end) == pytest.approx((ln["start"], ln["end"]), abs=1e-3)
             assert text == ln["subtitle"] and (text != ln["text"]) == ln["paraphrased"]
     shots = truth["shots"]
@@ -99,7 +99,7 @@ def test_truth_consistent_with_script_and_subtitles(seed):
 
 @pytest.mark.parametrize("seed", [0, 5])
 def test_noise_is_present(seed):
-    srt, script, truth = _texts(seed)
+    _srt, script, truth = _texts(seed)
     lines = truth["lines"]
     assert sum(ln["cut"] for ln in lines) >= 2
     assert sum(ln["paraphrased"] for ln in lines) >= 3

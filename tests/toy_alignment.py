@@ -6,6 +6,8 @@ descriptions share the gap between the aligned dialogue around them, as the alig
 
 from __future__ import annotations
 
+import itertools
+
 
 def oracle_alignment(truth: dict, script_text: str) -> dict:
     rows = script_text.split("\n")
@@ -26,7 +28,7 @@ def oracle_alignment(truth: dict, script_text: str) -> dict:
                          "cues": [], "interpolated": start is None})
     anchors = [k for k, e in enumerate(elements) if e["kind"] == "dialogue" and e["start"] is not None]
     edges = [-1] + anchors + [len(elements)]
-    for left, right in zip(edges, edges[1:]):
+    for left, right in itertools.pairwise(edges):
         run = list(range(left + 1, right))
         if not run:
             continue

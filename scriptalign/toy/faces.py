@@ -10,7 +10,7 @@ different people from the named characters, so a face descriptor can tell them a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from PIL import Image
@@ -59,7 +59,7 @@ def _ellipse_alpha(size: int, rx: float, ry: float) -> np.ndarray:
     return np.clip((1.0 - d) * 6.0, 0.0, 1.0).astype(np.float32)
 
 
-@lru_cache(maxsize=None)
+@cache
 def named_head(source: str) -> Head:
     """The head of a named character, cropped from its source image."""
     (x0, y0, side), (bx1, by1, bx2, by2) = _NAMED_SOURCES[source]
@@ -78,7 +78,7 @@ EXTRA_FACES: tuple[int, ...] = (0, 3, 11, 12, 17, 19, 24, 27, 29, 31, 37, 38, 46
                                 75, 80, 84, 92, 94, 98)
 
 
-@lru_cache(maxsize=None)
+@cache
 def extra_head(index: int) -> Head:
     """An extra's head: face ``index`` of ``skimage.data.lfw_subset()``, upscaled, on a dark backing."""
     import skimage.data

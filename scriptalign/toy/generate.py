@@ -75,10 +75,10 @@ def face_box(story_head: Head, hx: int, hy: int) -> tuple[int, int, int, int]:
     """The face box in frame coordinates for a head drawn at ``(hx, hy)``, clipped to the frame."""
     x1, y1, x2, y2 = story_head.face_box
     return (
-        max(0, int(round(hx + x1))),
-        max(0, int(round(hy + y1))),
-        min(WIDTH, int(round(hx + x2))),
-        min(HEIGHT, int(round(hy + y2))),
+        max(0, round(hx + x1)),
+        max(0, round(hy + y1)),
+        min(WIDTH, round(hx + x2)),
+        min(HEIGHT, round(hy + y2)),
     )
 
 
@@ -98,7 +98,7 @@ def render_frames(story: Story) -> Iterator[np.ndarray]:
 
 
 def _ts(frame: int) -> str:
-    ms = int(round(frame * 1000 / FPS))
+    ms = round(frame * 1000 / FPS)
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
@@ -161,7 +161,7 @@ def make_script(story: Story) -> tuple[str, list[tuple[int, int]], list[tuple[in
 def make_truth(story: Story, do_lines, say_lines, cue_numbers) -> dict:
     """The ground truth: who is on screen where (face boxes per frame), who does what when, the lines."""
     heads = _heads(story)
-    t = lambda f: round(f / FPS, 4)  # noqa: E731
+    t = lambda f: round(f / FPS, 4)
     shots = [
         {"index": sh.index, "scene": story.scene_order.index(sh.scene), "start_frame": sh.f0,
          "end_frame": sh.f1, "start": t(sh.f0), "end": t(sh.f1)}
@@ -179,7 +179,7 @@ def make_truth(story: Story, do_lines, say_lines, cue_numbers) -> dict:
                 "start_frame": sh.f0, "end_frame": sh.f1, "start": t(sh.f0), "end": t(sh.f1),
                 "boxes": boxes,
             })
-    shot_of = lambda f: next(sh.index for sh in story.shots if sh.f0 <= f < sh.f1)  # noqa: E731
+    shot_of = lambda f: next(sh.index for sh in story.shots if sh.f0 <= f < sh.f1)
     descriptions, actions = [], []
     for k, (td, (l0, l1)) in enumerate(zip(story.dos, do_lines)):
         ev = td.do

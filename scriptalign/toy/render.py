@@ -66,7 +66,7 @@ def pose_at(shot: Shot, person: str, frame: int) -> Pose:
 def head_origin(pose: Pose) -> tuple[int, int]:
     """Top-left corner of the head image for a pose."""
     bob = 2.0 * abs(math.sin(pose.walk_phase)) if pose.walking else 0.0
-    return int(round(pose.x - HEAD / 2)), int(round(HEAD_TOP + SIT_DROP * pose.drop - bob))
+    return round(pose.x - HEAD / 2), round(HEAD_TOP + SIT_DROP * pose.drop - bob)
 
 
 def background(shot: Shot) -> np.ndarray:
@@ -89,7 +89,7 @@ def background(shot: Shot) -> np.ndarray:
 def _limb(img, p0, angle_deg, length, colour, thick):
     a = math.radians(angle_deg)
     p1 = (p0[0] + length * math.sin(a), p0[1] + length * math.cos(a))
-    cv2.line(img, (int(round(p0[0])), int(round(p0[1]))), (int(round(p1[0])), int(round(p1[1]))), colour, thick, cv2.LINE_AA)
+    cv2.line(img, (round(p0[0]), round(p0[1])), (round(p1[0]), round(p1[1])), colour, thick, cv2.LINE_AA)
     return p1
 
 

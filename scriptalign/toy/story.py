@@ -228,7 +228,7 @@ def build_story(seed: int) -> Story:
     para_set = {para[i] for i in rng.choice(len(para), size=n_para, replace=False)}
 
     def secs(a: float, b: float) -> int:
-        return int(round(float(rng.uniform(a, b)) * FPS))
+        return round(float(rng.uniform(a, b)) * FPS)
 
     frame = 0
     shots: list[Shot] = []
@@ -239,7 +239,7 @@ def build_story(seed: int) -> Story:
         mirrored = bool(rng.integers(0, 2))
         state = {p: (float(SLOTS[slot]), seated) for p, slot, seated in tpl.cast}
 
-        def new_shot(start: int, mirror: bool) -> Shot:
+        def new_shot(start: int, mirror: bool, state=state, s=s) -> Shot:
             c1 = tuple(int(v) for v in (rng.uniform(40, 220, size=3)))
             c2 = tuple(int(v) for v in (np.array(c1) * rng.uniform(0.35, 0.7)))
             cast = []
@@ -263,7 +263,7 @@ def build_story(seed: int) -> Story:
                     lines.append(TimedLine(s, ev.speaker, ev.text, None, False, frame, frame))
                     continue
                 dur = min(3.6, 0.9 + 0.3 * _words(ev.text)) + float(rng.uniform(-0.2, 0.3))
-                f1 = frame + int(round(dur * FPS))
+                f1 = frame + round(dur * FPS)
                 para_ = (s, k) in para_set
                 sub = ev.variants[0] if para_ else ev.text
                 lines.append(TimedLine(s, ev.speaker, ev.text, sub, para_, frame, f1))
@@ -276,7 +276,7 @@ def build_story(seed: int) -> Story:
                 continue
             if ev.action == "walk":
                 dist = max(abs(SLOTS[t] - state[p][0]) for p, t in zip(ev.actors, ev.to_slot))
-                dur_f = int(round(dist / float(rng.uniform(35, 50)) * FPS))
+                dur_f = round(dist / float(rng.uniform(35, 50)) * FPS)
             elif ev.action in ("sit_down", "stand_up"):
                 dur_f = secs(1.2, 1.6)
             else:
