@@ -180,3 +180,33 @@ def test_screenplay_like_text_raises_only_script_error(lines, fmt):
         return
     assert script.dialogue
     assert [e.id for e in script] == list(range(len(script)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 a" + " " * 20000 + "b\n\n          ANNA\n     hi\n",  # scene-number pattern, long blank run
+        "\nA" + " " * 20000 + "B\nhello\n",  # cue-like line with a long blank run
+        "A" + " " * 20000 + "x\nB: y\n",  # no colon in reach of a turn name
+        "**a " * 20000 + "\n",  # unclosed emphasis markers
+        "\nINT." + " " * 20000 + "x\n\n",  # heading without scene number
+        "/*\n" * 20000,  # unterminated boneyards
+        "[[\n" * 20000,  # unterminated notes
+        "a." + " " * 20000 + "b\n",
+    ],
+    ids=["scene-number", "cue", "turn", "emphasis", "heading", "boneyard", "notes", "sentence"],
+)
+def test_long_pathological_lines_stay_linear(text):
+    """Inputs that made a backtracking pattern quadratic (tens of seconds each) before it was fixed.
+
+    Not a benchmark: the bound is 50x what a linear pass takes, only to stop a regression hanging CI.
+    """
+    import time
+
+    for fmt in (None, "imsdb", "fountain", "transcript"):
+        t = time.perf_counter()
+        try:
+            read_script("long.txt", fmt, text=text)
+        except ScriptError:
+            pass
+        assert time.perf_counter() - t < 5.0, fmt

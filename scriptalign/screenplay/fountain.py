@@ -17,20 +17,15 @@ from scriptalign.screenplay.builder import ElementBuilder
 from scriptalign.screenplay.elements import ElementKind, Script
 from scriptalign.screenplay.names import split_cue
 
-_BONEYARD = re.compile(r"/\*.*?\*/", re.DOTALL)
-_NOTE = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 _TITLE_KEY = re.compile(r"^[A-Za-z][A-Za-z ]{0,30}:")
 _HEADING = re.compile(r"^(?:INT|EXT|EST|INT\.?/EXT|EXT\.?/INT|I/E)(?:\.|\s)", re.IGNORECASE)
-_SCENE_NUMBER = re.compile(r"\s*#[\w.-]+#\s*$")
+_SCENE_NUMBER = re.compile(r"\s#[\w.-]+#$|^#[\w.-]+#$")
 _PARENS = re.compile(r"\([^()]*\)")
 _LOWER = re.compile(r"[a-z]")
 _LETTER = re.compile(r"[A-Za-z]")
-_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
+# emphasis spans are bounded so that an unclosed marker costs a bounded scan, not the rest of the line
+_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.{1,300}?)(?<=\S)(?<!\\)\1")
 _ESCAPE = re.compile(r"\\([*_\\#!@~.>^\[\]])")
-
-
-def _blank_out(m: re.Match[str]) -> str:
-    return "\n" * m.group(0).count("\n")
 
 
 def _clean(text: str) -> str:
@@ -51,12 +46,30 @@ def _is_heading(text: str) -> bool:
     return (text.startswith(".") and len(text) > 1 and text[1] != ".") or _HEADING.match(text) is not None
 
 
+def _cut(text: str, opening: str, closing: str) -> str:
+    """Remove ``opening ... closing`` spans (keeping their line breaks) in one linear scan."""
+    parts = []
+    pos = 0
+    while True:
+        a = text.find(opening, pos)
+        if a < 0:
+            break
+        b = text.find(closing, a + len(opening))
+        if b < 0:
+            break  # unterminated: left as text
+        parts.append(text[pos:a])
+        parts.append("\n" * text.count("\n", a, b))
+        pos = b + len(closing)
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
 def _without_comments(lines: Sequence[str]) -> list[str]:
     text = "\n".join(lines)
     if "/*" in text:
-        text = _BONEYARD.sub(_blank_out, text)
+        text = _cut(text, "/*", "*/")
     if "[[" in text:
-        text = _NOTE.sub(_blank_out, text)
+        text = _cut(text, "[[", "]]")
     return text.split("\n")
 
 
@@ -122,7 +135,9 @@ def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
         if prev_blank and _is_heading(s):
             flush_action()
             text = s[1:] if s.startswith(".") else s
-            b.add(ElementKind.SCENE_HEADING, _clean(_SCENE_NUMBER.sub("", text)), number)
+            if text.endswith("#"):
+                text = _SCENE_NUMBER.sub("", text)
+            b.add(ElementKind.SCENE_HEADING, _clean(text), number)
             i += 1
             continue
         if s.startswith(">") and s.endswith("<") and len(s) > 1:

@@ -25,9 +25,8 @@ _PARENS = re.compile(r"\([^()]*\)")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}[A-Z]?\.?(?:\s+of\s+\d+)?$", re.IGNORECASE)
 _CONTINUED = re.compile(r"^\(?\s*CONTINUED\s*\)?\s*:?\s*(?:\(\s*\d+\s*\))?$", re.IGNORECASE)
 _MORE = re.compile(r"^\(\s*MORE\s*\)$", re.IGNORECASE)
-_SCENE_NUMBER = re.compile(r"^(\d{1,4}[A-Z]{0,2})\.?\s+(\S.*?)(?:\s+\1\.?)?$")
+_SCENE_NUMBER = re.compile(r"(\d{1,4}[A-Z]{0,2})\.?\s+(?=\S)")
 _HTML_TAG = re.compile(r"</?(?:b|i|u|pre|br|html|body|head|title|font)\b[^<>]*>", re.IGNORECASE)
-_REVISION_TAIL = re.compile(r"\s+\*+$")
 _HEADING_PREFIX = re.compile(r"^(?:INT|EXT|EST|I/E|INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT)(?:\.|\s|$)")
 _TRANSITION = re.compile(
     r"^(?:[A-Z][A-Z .'-]* TO:|(?:FADE|IRIS|WIPE) (?:IN|OUT)[:.]?|FADE TO BLACK\.?|CUT TO BLACK\.?"
@@ -102,7 +101,10 @@ def _prepare(raw_lines: Sequence[str]) -> list[_Line | int]:
         if "&" in line and ";" in line:
             line = html.unescape(line)
         if "*" in line:
-            line = _REVISION_TAIL.sub("", line)
+            if line.endswith("*"):
+                body = line.rstrip("*")
+                if not body or body[-1].isspace():
+                    line = body.rstrip()
             stripped = line.lstrip()
             if stripped.startswith("*"):
                 body = stripped.lstrip("*")
@@ -125,9 +127,13 @@ def _prepare(raw_lines: Sequence[str]) -> list[_Line | int]:
         indent = len(line) - len(text)
         if first.isdigit():
             m = _SCENE_NUMBER.match(text)
-            if m is not None and (_HEADING_PREFIX.match(m.group(2)) or m.group(0).endswith(m.group(1))):
-                indent += m.start(2)
-                text = m.group(2)
+            if m is not None:
+                rest = text[m.end() :]
+                head, _, last = rest.rpartition(" ")
+                numbered_both_sides = head and last.rstrip(".") == m.group(1)
+                if numbered_both_sides or _HEADING_PREFIX.match(rest):
+                    indent += m.end()
+                    text = head.rstrip() if numbered_both_sides else rest
         append(_Line(indent, text))
     return out
 

@@ -17,7 +17,9 @@ from scriptalign.screenplay.names import is_known_extension, normalise_extension
 
 # "Name: text" or "Name (direction): text"; a name starts with a letter, has at most four words
 # and no sentence punctuation.
-_TURN = re.compile(r"^\s*([^\W\d_][^:\[\](){}<>?!,;\"]{0,39}?)\s*(?:\(([^()]*)\))?\s*:(?:\s+|$)(.*)$")
+# Matched on the text before the first colon only, so a long line costs no backtracking.
+_NAME = re.compile(r"\s*([^\W\d_][^:\[\](){}<>?!,;\"]{0,39}?)\s*(?:\(([^()]{0,60})\))?\s*")
+_MAX_PREFIX = 110
 _BRACKET = re.compile(r"^\s*\[(.*)\]\s*$")
 _PAREN_LINE = re.compile(r"^\s*\((.*)\)\s*$")
 _SCENE = re.compile(r"^\s*scene\s*:\s*", re.IGNORECASE)
@@ -26,13 +28,19 @@ _INLINE_PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 def match_turn(line: str) -> tuple[str, str | None, str] | None:
     """``(name, parenthetical or None, utterance)`` when the line starts a ``Name: text`` turn."""
-    m = _TURN.match(line)
+    colon = line.find(":", 0, _MAX_PREFIX)
+    if colon < 0:
+        return None
+    rest = line[colon + 1 :]
+    if rest and not rest[0].isspace():
+        return None  # "10:30", "http://"
+    m = _NAME.fullmatch(line, 0, colon)
     if m is None:
         return None
     name = m.group(1).strip()
     if len(name.split()) > 4 or name.endswith("."):
         return None
-    return name, m.group(2), m.group(3)
+    return name, m.group(2), rest.strip()
 
 
 def looks_like_transcript(lines: Sequence[str]) -> bool:
