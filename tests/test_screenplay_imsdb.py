@@ -237,3 +237,38 @@ def test_html_saved_script_without_blank_lines():
         (K.CHARACTER, "ANNA", 10, "ANNA"),
         (K.DIALOGUE, "Bye.", 11, "ANNA"),
     ]
+
+
+def test_speech_and_action_sharing_the_left_margin():
+    """Only the cues are indented: a blank line ends each speech, and what follows is action."""
+    text = _script(
+        "INT. KITCHEN - DAY",
+        "",
+        "Anna cooks.",
+        "",
+        "          ANNA",
+        "Where is",
+        "everyone?",
+        "",
+        "          BEN (O.S.)",
+        "Upstairs!",
+        "",
+        "Ben runs in.",
+        "",
+        "          ANNA",
+        "Finally.",
+    )
+    assert detect_columns(split_lines(text)) == Columns(
+        action=None, dialogue=0, parenthetical=None, character=10, cues=3
+    )
+    assert [(e.kind, e.text, e.line_start, e.line_end) for e in read_script(text=text)] == [
+        (K.SCENE_HEADING, "INT. KITCHEN - DAY", 1, 1),
+        (K.ACTION, "Anna cooks.", 3, 3),
+        (K.CHARACTER, "ANNA", 5, 5),
+        (K.DIALOGUE, "Where is everyone?", 6, 7),
+        (K.CHARACTER, "BEN (O.S.)", 9, 9),
+        (K.DIALOGUE, "Upstairs!", 10, 10),
+        (K.ACTION, "Ben runs in.", 12, 12),
+        (K.CHARACTER, "ANNA", 14, 14),
+        (K.DIALOGUE, "Finally.", 15, 15),
+    ]

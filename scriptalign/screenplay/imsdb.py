@@ -316,6 +316,7 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
         if (
             block is not None
             and not in_block
+            and cols.action is not None  # else speech and action share a column: no telling them apart
             and action_limit <= indent < character_limit
             and _TRANSITION.match(text) is None
             and _HEADING_PREFIX.match(text) is None
