@@ -142,11 +142,13 @@ def _columns(prepared: Sequence[_Line | int]) -> Columns | None:
     cue_indents: Counter[int] = Counter()
     after_cue: Counter[int] = Counter()
     paren_indents: Counter[int] = Counter()
+    histogram: dict[int, int] = {}
     n = len(prepared)
     for i, item in enumerate(prepared):
-        if not isinstance(item, _Line) or i + 1 >= n:
+        if not isinstance(item, _Line):
             continue
-        nxt = prepared[i + 1]
+        histogram[item.indent] = histogram.get(item.indent, 0) + 1
+        nxt = prepared[i + 1] if i + 1 < n else _BLANK
         if not isinstance(nxt, _Line) or nxt.indent >= item.indent:
             continue
         prev = prepared[i - 1] if i > 0 else _BLANK
@@ -168,11 +170,8 @@ def _columns(prepared: Sequence[_Line | int]) -> Columns | None:
         p = paren_indents.most_common(1)[0][0]
         if dialogue < p < character:
             parenthetical = p
-    left: Counter[int] = Counter()
-    for item in prepared:
-        if isinstance(item, _Line) and item.indent < dialogue - 1:
-            left[item.indent] += 1
-    action = left.most_common(1)[0][0] if left else None
+    left = [(count, -indent) for indent, count in histogram.items() if indent < dialogue - 1]
+    action = -max(left)[1] if left else None
     return Columns(action, dialogue, parenthetical, character, cues)
 
 
