@@ -124,6 +124,7 @@ def _decode(path, frames: set[int]) -> dict[int, np.ndarray]:
     return out
 
 
+@pytest.mark.slow
 def test_mtcnn_finds_every_face_where_the_truth_says(tmp_path):
     """Decode the written MP4 and run MTCNN on sampled frames: every person found, nothing else."""
     from facenet_pytorch import MTCNN
@@ -135,10 +136,10 @@ def test_mtcnn_finds_every_face_where_the_truth_says(tmp_path):
     want: dict[int, list] = {}
     for app in truth["appearances"]:
         for f, *box in app["boxes"]:
-            if f % 37 == 0:
+            if f % 47 == 0:
                 want.setdefault(f, []).append((app["person"], box))
     frames = _decode(movie.movie, set(want))
-    assert len(frames) == len(want) > 25
+    assert len(frames) == len(want) > 20
     mtcnn = MTCNN(keep_all=True, device="cpu")
     found, extra = 0, 0
     for f, img in frames.items():
