@@ -265,4 +265,8 @@ def generate_toy(output: str | Path, seed: int = 0, *, video: bool = True) -> To
     write_text(out / "movie.srt", srt)
     write_text(out / "script.txt", script)
     write_text(out / "truth.json", json.dumps(truth, indent=1) + "\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("movie.srt", "script.txt", "truth.json") + (("movie.mp4",) if video else ()):
+        os.chmod(out / name, 0o666 & ~umask)  # temp files are created 0600; give them normal permissions
     return ToyMovie(out, seed, story.n_frames / FPS, story.n_frames)
