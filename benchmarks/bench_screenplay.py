@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scriptalign.screenplay import ElementKind, read_script  # noqa: E402
-from scriptalign.screenplay.source import decode, read_bytes, split_lines  # noqa: E402
+from scriptalign.screenplay import ElementKind, read_script
+from scriptalign.screenplay.source import decode, read_bytes, split_lines
 
 
 def _times(fn, repeat: int) -> tuple[float, float]:

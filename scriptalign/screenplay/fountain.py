@@ -134,7 +134,7 @@ def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
             continue
         if prev_blank and _is_heading(s):
             flush_action()
-            text = s[1:] if s.startswith(".") else s
+            text = s.removeprefix(".")
             if text.endswith("#"):
                 text = _SCENE_NUMBER.sub("", text)
             b.add(ElementKind.SCENE_HEADING, _clean(text), number)
@@ -172,9 +172,7 @@ def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
 def _dialogue_block(b: ElementBuilder, lines: Sequence[str], i: int) -> int:
     """Read a cue and its parentheticals and dialogue from line ``i``; return the next line index."""
     cue = lines[i].strip()
-    if cue.startswith("@"):
-        cue = cue[1:]
-    cue = cue.rstrip()
+    cue = cue.removeprefix("@").rstrip()
     if cue.endswith("^"):  # dual dialogue: the second speaker of a pair
         cue = cue[:-1].rstrip()
     speaker, extension = split_cue(_clean(cue))

@@ -32,7 +32,7 @@ _TRANSITION = re.compile(
     r"^(?:[A-Z][A-Z .'-]* TO:|(?:FADE|IRIS|WIPE) (?:IN|OUT)[:.]?|FADE TO BLACK\.?|CUT TO BLACK\.?"
     r"|SMASH CUT:?|MATCH CUT:?|JUMP CUT:?|CUT TO\.?|BACK TO SCENE\.?|THE END\.?)$"
 )
-_EXTENSION_ONLY = re.compile(r"^(?:\(\s*(?:CONT'?D|CONT\.|CONTINUING|V\.?O\.?|O\.?S\.?|O\.?C\.?)\s*\)\s*)+$", re.I)
+_EXTENSION_ONLY = re.compile(r"^(?:\(\s*(?:CONT'?D|CONT\.|CONTINUING|V\.?O\.?|O\.?S\.?|O\.?C\.?)\s*\)\s*)+$", re.IGNORECASE)
 _CREDIT = re.compile(
     r"\b(?:by|written|draft|screenplay|revised|revisions?|copyright|based on|story|script|teleplay)\b",
     re.IGNORECASE,
@@ -239,7 +239,6 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
     paren_limit = (cols.dialogue + cols.parenthetical) / 2 if cols.parenthetical else cols.dialogue
 
     b = ElementBuilder()
-    action: list[tuple[int, str]] = []
     front: list[list[tuple[int, str, int]]] = []  # paragraphs before the first cue/heading
     paragraph: list[tuple[int, str, int]] = []
     started = False
@@ -368,24 +367,25 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
             (prev_blank or prev.indent < character_limit)  # type: ignore[union-attr]
             and indent >= character_limit
             and _starts_speech(prepared, i)
+            and _is_cue_like(text)
+            and _TRANSITION.match(text) is None
         ):
-            if _is_cue_like(text) and _TRANSITION.match(text) is None:
-                speaker, extension = split_cue(text)
-                if (
-                    block is not None
-                    and speaker == block.speaker
-                    and (block.more or (block.page_break and extension and "CONT'D" in extension))
-                ):
-                    block.more = block.page_break = False  # the speech goes on after a page break
-                    in_block = True
-                    continue
-                flush_action()
-                close_block()
-                start()
-                cue = b.add(ElementKind.CHARACTER, text, number, speaker=speaker, extension=extension)
-                block = _Block(speaker, cue.id)
+            speaker, extension = split_cue(text)
+            if (
+                block is not None
+                and speaker == block.speaker
+                and (block.more or (block.page_break and extension and "CONT'D" in extension))
+            ):
+                block.more = block.page_break = False  # the speech goes on after a page break
                 in_block = True
                 continue
+            flush_action()
+            close_block()
+            start()
+            cue = b.add(ElementKind.CHARACTER, text, number, speaker=speaker, extension=extension)
+            block = _Block(speaker, cue.id)
+            in_block = True
+            continue
 
         if block is not None:
             close_block()

@@ -13,7 +13,7 @@ FORMATS: tuple[str, ...] = ("imsdb", "fountain", "fdx", "transcript")
 
 def read_script(
     path: str | Path | None = None,
-    format: str | None = None,  # noqa: A002 - the documented keyword
+    format: str | None = None,  # the documented keyword, though it shadows a builtin
     *,
     text: str | bytes | None = None,
 ) -> Script:

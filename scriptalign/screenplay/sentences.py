@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 # Words that end with a period without ending a sentence (compared lower-case, without the period).
 ABBREVIATIONS = frozenset(
@@ -70,10 +71,9 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
             text = " ".join(text.split())
         if not text:
             continue
-        if parts:
-            if not hyphen_joins(parts[-1], text):
-                parts.append(" ")
-                offset += 1
+        if parts and not hyphen_joins(parts[-1], text):
+            parts.append(" ")
+            offset += 1
         starts.append(offset)
         numbers.append(number)
         parts.append(text)
@@ -96,7 +96,7 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
     cuts.append(len(joined))
 
     sentences = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in pairwise(cuts):
         text = joined[a:b].strip()
         if not text:
             continue

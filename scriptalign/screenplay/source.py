@@ -133,8 +133,7 @@ def check_text(text: str, path: str | Path | None = None) -> None:
 
 def split_lines(text: str) -> list[str]:
     """Lines as an editor numbers them (CRLF, CR or LF), with mojibake repaired; index 0 is line 1."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     text = fix_mojibake(text.replace("\r\n", "\n").replace("\r", "\n"))
     return text.split("\n")
 
