@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scriptalign.alignment import align
-from scriptalign.labels import NameIndex, _alias_sources, characters_of, learn_aliases, split_sentences, tokenize, weak_labels
+from scriptalign.labels import NameIndex, alias_sources, characters_of, learn_aliases, split_sentences, tokenize, weak_labels
 from scriptalign.lexicon import Lexicon, find_phrases
 from scriptalign.screenplay import read_script
 from scriptalign.subtitles import read_subtitles
@@ -34,7 +34,7 @@ from scriptalign.toy import generate_toy
 def naive_pairs(doc: dict, lexicon: Lexicon) -> set[tuple[str, str, int]]:
     elements = doc["elements"]
     index = NameIndex(characters_of(elements))
-    sentences, lowercase = _alias_sources(elements)
+    sentences, lowercase = alias_sources(elements)
     learn_aliases(sentences, index, lowercase)
     out = set()
     for e in elements:

@@ -363,7 +363,7 @@ def _check(doc: object, source: str) -> list[dict]:
     return elements
 
 
-def _alias_sources(elements: list[dict]) -> tuple[list[list[str]], set[str]]:
+def alias_sources(elements: list[dict]) -> tuple[list[list[str]], set[str]]:
     """Tokenised description sentences, and every word the script writes in lower case."""
     sentences = [tokenize(s) for e in elements if e["kind"] == "action" for s in split_sentences(e["text"])]
     lowercase = {t for e in elements if e["kind"] in ("action", "dialogue") for t in tokenize(e["text"]) if t.islower()}
@@ -400,7 +400,7 @@ def weak_labels(
     elif not isinstance(lexicon, Lexicon):
         lexicon = Lexicon.load(lexicon)
     index = NameIndex(characters_of(elements), aliases)
-    sentences, lowercase = _alias_sources(elements)
+    sentences, lowercase = alias_sources(elements)
     learn_aliases(sentences, index, lowercase)
 
     bags: list[Bag] = []
@@ -443,7 +443,7 @@ def labels_json(bags: list[Bag], alignment_json: dict, lexicon: Lexicon | None =
     lexicon = lexicon or Lexicon.default()
     elements = alignment_json.get("elements", [])
     index = NameIndex(characters_of(elements), aliases)
-    sentences, lowercase = _alias_sources(elements)
+    sentences, lowercase = alias_sources(elements)
     learned = learn_aliases(sentences, index, lowercase)
     return {
         "schema": SCHEMA,
