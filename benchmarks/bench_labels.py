@@ -24,7 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scriptalign.alignment import align
-from scriptalign.labels import NameIndex, alias_sources, characters_of, learn_aliases, split_sentences, tokenize, weak_labels
+from scriptalign.labels import (
+    NameIndex,
+    alias_sources,
+    characters_of,
+    learn_aliases,
+    split_sentences,
+    tokenize,
+    weak_labels,
+)
 from scriptalign.lexicon import Lexicon, find_phrases
 from scriptalign.screenplay import read_script
 from scriptalign.subtitles import read_subtitles
