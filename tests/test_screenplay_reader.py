@@ -108,10 +108,23 @@ def test_oversized_file_refused_before_reading(tmp_path):
     assert "above the 20 MB limit" in str(err.value)
 
 
-def test_text_without_screenplay_structure():
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shopping list\n\neggs\nmilk\n",
+        "name: scriptalign\nversion: 1\nauthor: me\n",  # YAML keys are not speakers
+        "NOTE\nThis is a readme.\n",  # one upper-case line over text is not yet a screenplay
+    ],
+)
+def test_text_without_screenplay_structure(text):
     with pytest.raises(ScriptError) as err:
-        read_script("notes.txt", text="Shopping list\n\neggs\nmilk\n")
+        read_script("notes.txt", text=text)
     assert str(err.value).startswith("notes.txt:1: unknown screenplay layout")
+
+
+def test_forced_transcript_accepts_lower_case_names():
+    script = read_script(text="sheldon: hi\nleonard: yo\n", format="transcript")
+    assert script.characters == ("sheldon", "leonard")
 
 
 def test_elements_are_consistent_for_every_format(test_data):

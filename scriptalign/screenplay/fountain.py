@@ -74,18 +74,23 @@ def _without_comments(lines: Sequence[str]) -> list[str]:
 
 
 def looks_like_fountain(lines: Sequence[str]) -> bool:
-    """True when the text has at least one flush-left character cue with dialogue under it."""
+    """True when the text has two flush-left character cues with speech under them, or one and a heading."""
     n = len(lines)
+    cues = headings = 0
     for i, line in enumerate(lines):
         s = line.strip()
         if not s or (i > 0 and lines[i - 1].strip()) or i + 1 >= n:
             continue
+        if _HEADING.match(s):
+            headings += 1
         nxt = lines[i + 1].strip()
         if not nxt or nxt.startswith("!"):
             continue
         if s.startswith("@") or (
             _is_cue(s) and not _is_heading(s) and not s.endswith("TO:") and not _is_cue(nxt) and len(s) <= 50
         ):
+            cues += 1
+        if cues >= 2 or (cues and headings):
             return True
     return False
 

@@ -44,12 +44,17 @@ def match_turn(line: str) -> tuple[str, str | None, str] | None:
 
 
 def looks_like_transcript(lines: Sequence[str]) -> bool:
-    """True when most non-blank lines that are not directions are ``Name: text`` turns."""
+    """True when most non-blank lines that are not directions are ``Name: text`` turns.
+
+    For detection the names must be capitalised, so that a lower-case ``key: value`` file (YAML,
+    configuration) is not taken for a conversation; ``format="transcript"`` accepts any name.
+    """
     turns = other = 0
     for line in lines:
         if not line.strip() or _BRACKET.match(line) or _PAREN_LINE.match(line):
             continue
-        if match_turn(line) is not None:
+        turn = match_turn(line)
+        if turn is not None and turn[0][0].isupper():
             turns += 1
         else:
             other += 1
