@@ -272,3 +272,51 @@ def test_speech_and_action_sharing_the_left_margin():
         (K.CHARACTER, "ANNA", 14, 14),
         (K.DIALOGUE, "Finally.", 15, 15),
     ]
+
+
+def test_running_page_headers_are_dropped():
+    page = 0
+
+    def header() -> str:
+        nonlocal page
+        page += 1
+        return f"     THE TEST - Blue Rev. 1/2/99{' ' * 30}{page}."
+
+    text = _script(
+        header(),
+        "",
+        "     EXT. ROUTE 66 - DAY",
+        "",
+        "                    ANNA",
+        "          We drive",
+        "                    (MORE)",
+        header(),
+        "                    ANNA (CONT'D)",
+        "          all night.",
+        "",
+        "     EXT. ROUTE 66 - NIGHT",
+        "",
+        "     Stars.",
+        header(),
+        "                    BEN",
+        "          Route 66!",
+        "",
+        header(),
+        "     EXT. ROUTE 66 - DAWN",
+        "",
+        "                    ANNA",
+        "          Coffee.",
+    )
+    script = read_script(text=text)
+    assert [(e.kind, e.text, e.line_start, e.line_end) for e in script] == [
+        (K.SCENE_HEADING, "EXT. ROUTE 66 - DAY", 3, 3),
+        (K.CHARACTER, "ANNA", 5, 5),
+        (K.DIALOGUE, "We drive all night.", 6, 10),
+        (K.SCENE_HEADING, "EXT. ROUTE 66 - NIGHT", 12, 12),
+        (K.ACTION, "Stars.", 14, 14),
+        (K.CHARACTER, "BEN", 16, 16),
+        (K.DIALOGUE, "Route 66!", 17, 17),
+        (K.SCENE_HEADING, "EXT. ROUTE 66 - DAWN", 20, 20),
+        (K.CHARACTER, "ANNA", 22, 22),
+        (K.DIALOGUE, "Coffee.", 23, 23),
+    ]

@@ -21,6 +21,8 @@ from scriptalign.screenplay.names import split_cue
 
 _LOWER = re.compile(r"[a-z]")
 _LETTER = re.compile(r"[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
 _PARENS = re.compile(r"\([^()]*\)")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}[A-Z]?\.?(?:\s+of\s+\d+)?$", re.IGNORECASE)
 _CONTINUED = re.compile(r"^\(?\s*CONTINUED\s*\)?\s*:?\s*(?:\(\s*\d+\s*\))?$", re.IGNORECASE)
@@ -135,7 +137,24 @@ def _prepare(raw_lines: Sequence[str]) -> list[_Line | int]:
                     indent += m.end()
                     text = head.rstrip() if numbered_both_sides else rest
         append(_Line(indent, text))
+    _drop_page_headers(out)
     return out
+
+
+def _drop_page_headers(prepared: list[_Line | int]) -> None:
+    """Mark running page headers ("CHINATOWN - Rev. 10/9/73  23.") as page noise.
+
+    A header is a line with a number in it that recurs, numbers aside, at least four times; scene
+    headings ("EXT. ROUTE 66") are never headers.
+    """
+    keys: dict[str, list[int]] = {}
+    for i, item in enumerate(prepared):
+        if isinstance(item, _Line) and _DIGIT.search(item.text) and len(item.text) <= 80:
+            keys.setdefault(_DIGITS.sub("#", item.text), []).append(i)
+    for key, where in keys.items():
+        if len(where) >= 4 and _LETTER.search(key) and _HEADING_PREFIX.match(key) is None:
+            for i in where:
+                prepared[i] = _PAGE
 
 
 def _columns(prepared: Sequence[_Line | int]) -> Columns | None:
