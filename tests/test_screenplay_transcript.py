@@ -69,3 +69,17 @@ def test_bbt_transcripts_every_line_is_a_turn(shared_data):
         lines = path.read_text(encoding="utf-8").splitlines()
         expected = [(n, line.split(":", 1)[0]) for n, line in enumerate(lines, 1) if line.strip()]
         assert [(e.line_start, e.speaker) for e in script.dialogue] == expected, path.name
+
+
+def test_unbracketed_scene_lines():
+    script = read_script(text="Scene: The apartment.\n\nSheldon: Hi.\nLeonard: Hello.\n\nScene: The stairs.\nPenny: Hey.\n")
+    assert [(e.kind, e.text, e.line_start, e.scene) for e in script] == [
+        (K.SCENE_HEADING, "The apartment.", 1, 0),
+        (K.CHARACTER, "Sheldon", 3, 0),
+        (K.DIALOGUE, "Hi.", 3, 0),
+        (K.CHARACTER, "Leonard", 4, 0),
+        (K.DIALOGUE, "Hello.", 4, 0),
+        (K.SCENE_HEADING, "The stairs.", 6, 1),
+        (K.CHARACTER, "Penny", 7, 1),
+        (K.DIALOGUE, "Hey.", 7, 1),
+    ]

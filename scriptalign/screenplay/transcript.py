@@ -122,6 +122,10 @@ def parse_transcript(lines: Sequence[str], path: str | None = None) -> Script:
             b.add_action([(number, paren.group(1))])
             continue
         m = match_turn(line)
+        if m is not None and m[0].lower() == "scene" and m[1] is None:
+            flush()  # "Scene: The apartment." without brackets, as many transcript sites write it
+            b.add(ElementKind.SCENE_HEADING, m[2] or "Scene", number)
+            continue
         if m is not None:
             flush()
             name, direction, utterance = m
