@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from .constraints import Problem
-from .factored import Factors
+from .factored import Factors, factored_step
 from .frank_wolfe import SolveResult
 
 
@@ -45,18 +45,8 @@ def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, rando
 
     def step(f: Factors) -> float:
         nonlocal F
-        G = obj.grad(f.rows)
-        gx = 2.0 * kappa * xi[f.xs]
-        g, D, dxi, plan = f.direction(obj.Z, xi, G, gx, 1.0 / obj.curv_bound)
-        lin = float(np.sum(G * D)) + float(gx @ dxi)
-        if lin < 0.0:
-            curv, aux = obj.curvature(f.rows, D)
-            curv += kappa * float(dxi @ dxi)
-            t = 1.0 if curv <= 0 else min(1.0, -lin / (2.0 * curv))
-            obj.update(f.rows, D, t, aux)
-            xi[f.xs] += t * dxi
-            f.commit(plan, t)
-            F += t * lin + t * t * curv
+        g, dF = factored_step(obj, f, xi, kappa)
+        F += dF
         return max(g, 0.0)
 
     def exact_gap() -> float:

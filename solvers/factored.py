@@ -12,8 +12,10 @@ with the largest gradient inner product) with the step g_f minimizing the separa
 
 valid because A <= lambda_max(A) I with lambda_max(A) <= 1/n (ridge residual operator; "n" below
 stands for 1 / lambda_max, computed exactly by the objective) and the d_f have disjoint supports;
-g_f is capped at the weight of V_f.  The combined direction is then scaled by an exact line search
-(t in [0, 1]).  Each iteration decreases F at least as much as the majorizer promises; the
+g_f is capped at the weight of V_f.  The steps are then rescaled by an exact line search in two
+variables: t1 for the steps below their cap (allowed past 1 up to the first cap: the separable
+model is conservative along the low-curvature directions spanned by the features), t2 in [0, 1]
+for the capped ("drop") steps.  Each iteration decreases F at least as much as the majorizer promises; the
 Frank-Wolfe duality gap of the whole problem is computed exactly at every iteration.
 """
 
@@ -146,8 +148,9 @@ class Factors:
         S = self.oracle(G, gx)
         Sd = S.dense(L)
         gap = float(np.sum(G * (Zb - Sd))) + float(gx @ (xb - S.xi))
-        D = np.zeros_like(Zb)
-        dxi = np.zeros_like(xb)
+        D = np.zeros((2,) + Zb.shape)  # [0]: steps below their cap, [1]: capped (drop) steps
+        dxi = np.zeros((2,) + xb.shape)
+        t1max = np.inf
         # free rows: the active set of a simplex row is the row itself
         r = self.simplex
         plan_rows = None
@@ -157,10 +160,16 @@ class Factors:
             s = np.argmin(Gr, axis=1)
             v = np.argmax(np.where(Zb[lr] > 0, Gr, -np.inf), axis=1)
             lin = Gr[np.arange(r.size), s] - Gr[np.arange(r.size), v]
-            g = np.clip(-lin * n / 4.0, 0.0, Zb[lr, v])
+            raw = np.maximum(-lin * n / 4.0, 0.0)
+            cap = Zb[lr, v]
+            grp = (raw >= cap).astype(np.int64)
+            g = np.minimum(raw, cap)
             g[s == v] = 0.0
-            D[lr, s] += g
-            D[lr, v] -= g
+            D[grp, lr, s] += g
+            D[grp, lr, v] -= g
+            unc = (grp == 0) & (g > 0)
+            if unc.any():
+                t1max = min(t1max, float(np.min(cap[unc] / g[unc])))
         plan = []
         xs0 = self.xs.start
         small = None
@@ -180,11 +189,17 @@ class Factors:
             if lin >= 0:
                 continue
             c = float(np.sum(d * d)) / n + self.kappa * float(dx @ dx)
-            g = min(f.w[k], -lin / (2 * c))
-            D[lr] += g * d
-            dxi[f.xs - xs0] += g * dx
-            plan.append((f, k, g, Sf, Sx))
-        return gap, D, dxi, (plan, small)
+            raw = -lin / (2 * c)
+            grp = int(raw >= f.w[k])
+            g = min(f.w[k], raw)
+            if grp == 0:
+                t1max = min(t1max, f.w[k] / g)
+            D[grp][lr] += g * d
+            dxi[grp][f.xs - xs0] += g * dx
+            plan.append((f, k, g, Sf, Sx, grp))
+        if small is not None:
+            t1max = min(t1max, small[4])
+        return gap, D, dxi, (plan, small), t1max
 
     def _small_direction(self, G, gx, S, Sd, D, dxi, n):
         """Vectorized pairwise directions for the small single bags (padded arrays)."""
@@ -208,24 +223,30 @@ class Factors:
         nd = ((S_lab != V_lab) & tv).sum(axis=1)
         dx = S_xi - V_xi
         c = 2.0 * nd / n + self.kappa * (dx * dx).sum(axis=1)
+        cap = self.act_w[np.arange(nb), kv]
         with np.errstate(divide="ignore", invalid="ignore"):
-            g = np.where((lin < 0) & (c > 0), np.minimum(self.act_w[np.arange(nb), kv], -lin / (2 * c)), 0.0)
+            raw = np.where((lin < 0) & (c > 0), -lin / (2 * c), 0.0)
+        grp = (raw >= cap).astype(np.int64)
+        g = np.minimum(raw, cap)
+        unc = (grp == 0) & (g > 0)
+        t1max = float(np.min(cap[unc] / g[unc])) if unc.any() else np.inf
         rows_b, cols_j = np.nonzero(tv & (S_lab != V_lab) & (g[:, None] > 0))
         r = T[rows_b, cols_j]
-        np.add.at(D, (r, S_lab[rows_b, cols_j]), g[rows_b])
-        np.add.at(D, (r, V_lab[rows_b, cols_j]), -g[rows_b])
-        if dxi.size:
+        gb = grp[rows_b]
+        np.add.at(D, (gb, r, S_lab[rows_b, cols_j]), g[rows_b])
+        np.add.at(D, (gb, r, V_lab[rows_b, cols_j]), -g[rows_b])
+        if dxi.shape[1]:
             bb, qq = np.nonzero(xv)
-            np.add.at(dxi, X[bb, qq], g[bb] * dx[bb, qq])
-        return kv, g, S_lab.astype(np.int16), S_xi
+            np.add.at(dxi, (grp[bb], X[bb, qq]), g[bb] * dx[bb, qq])
+        return kv, g, S_lab.astype(np.int16), S_xi, t1max, grp
 
-    def commit(self, plans, t: float) -> None:
-        """Apply the active-set bookkeeping of a step of size t along the planned direction."""
+    def commit(self, plans, t1: float, t2: float) -> None:
+        """Active-set bookkeeping of the step t1 * D[0] + t2 * D[1]."""
         plan, small = plans
         if small is not None:
-            self._small_commit(small, t)
-        for f, k, g, Sf, Sx in plan:
-            step = t * g
+            self._small_commit(small, t1, t2)
+        for f, k, g, Sf, Sx, grp in plan:
+            step = (t2 if grp else t1) * g
             if step <= 0:
                 continue
             key = self._key(Sf, Sx)
@@ -245,9 +266,9 @@ class Factors:
                 f.verts, f.vxi, f.w = f.verts[keep], f.vxi[keep], f.w[keep]
                 del f.keys[k]
 
-    def _small_commit(self, small, t: float) -> None:
-        kv, g, S_lab, S_xi = small
-        step = t * g
+    def _small_commit(self, small, t1: float, t2: float) -> None:
+        kv, g, S_lab, S_xi, _, grp = small
+        step = np.where(grp == 1, t2, t1) * g
         mv = np.flatnonzero(step > 0)
         if not mv.size:
             return
@@ -269,3 +290,52 @@ class Factors:
         self.act_w[mv, j] += step[mv]
         self.act_w[mv, kv[mv]] -= step[mv]
         self.act_w[self.act_w <= 1e-12] = 0.0
+
+
+def box_qp_2d(lin: np.ndarray, C: np.ndarray, t1max: float, t2max: float = 1.0) -> tuple[float, float]:
+    """argmin of lin . t + t^T C t over [0, t1max] x [0, t2max] (C symmetric PSD), exactly."""
+    def q(a: float, b: float) -> float:
+        return lin[0] * a + lin[1] * b + C[0, 0] * a * a + 2 * C[0, 1] * a * b + C[1, 1] * b * b
+
+    def best1(l: float, c: float, hi: float) -> float:
+        if c <= 0:
+            return hi if l < 0 else 0.0
+        return float(np.clip(-l / (2 * c), 0.0, hi))
+
+    cands = [(0.0, 0.0)]
+    det = C[0, 0] * C[1, 1] - C[0, 1] ** 2
+    if det > 1e-30 * max(C[0, 0] * C[1, 1], 1e-300):
+        a, b = np.linalg.solve(2 * C, -lin)
+        if 0 <= a <= t1max and 0 <= b <= t2max:
+            cands.append((float(a), float(b)))
+    for b in (0.0, t2max):
+        cands.append((best1(lin[0] + 2 * C[0, 1] * b, C[0, 0], t1max), b))
+    for a in (0.0, t1max) if np.isfinite(t1max) else (0.0,):
+        cands.append((a, best1(lin[1] + 2 * C[0, 1] * a, C[1, 1], t2max)))
+    cands = [c for c in cands if np.isfinite(c[0]) and np.isfinite(c[1])]
+    return min(cands, key=lambda ab: q(*ab))
+
+
+def factored_step(obj, fac: Factors, xi: np.ndarray, kappa: float) -> tuple[float, float]:
+    """One factored pairwise step on fac's rows with exact 2-D line search; returns (gap, change of F).
+
+    The uncapped steps (D[0]) may be scaled past 1 up to the first cap; the capped (drop) steps
+    (D[1]) up to 1: the quadratic in (t1, t2) is minimized exactly over that box.
+    """
+    rows, xs = fac.rows, fac.xs
+    G = obj.grad(rows)
+    gx = 2.0 * kappa * xi[xs]
+    gap, D, dxi, plan, t1max = fac.direction(obj.Z, xi, G, gx, 1.0 / obj.curv_bound)
+    lin = np.array([float(np.sum(G * D[k])) + float(gx @ dxi[k]) for k in (0, 1)])
+    if lin.min() >= 0.0:
+        return gap, 0.0
+    C, aux = obj.curvature_pair(rows, D[0], D[1])
+    C = C + kappa * np.array([[dxi[0] @ dxi[0], dxi[0] @ dxi[1]], [dxi[0] @ dxi[1], dxi[1] @ dxi[1]]])
+    t1, t2 = box_qp_2d(lin, C, t1max, 1.0)
+    if t1 == 0.0 and t2 == 0.0:
+        return gap, 0.0
+    obj.update(rows, t1 * D[0] + t2 * D[1], 1.0, tuple(t1 * a + t2 * b for a, b in zip(*aux)))
+    xi[xs] += t1 * dxi[0] + t2 * dxi[1]
+    fac.commit(plan, t1, t2)
+    t = np.array([t1, t2])
+    return gap, float(lin @ t + t @ C @ t)

@@ -185,7 +185,7 @@ def _xi_offsets(problem: Problem) -> list[int]:
 
 def _frank_wolfe_factored(obj, problem: Problem, *, max_iter: int, tol: float, time_limit: float | None,
                           callback) -> SolveResult:
-    from .factored import Factors
+    from .factored import Factors, factored_step
 
     L, n = problem.n_labels, problem.n
     kappa = problem.kappa or 0.0
@@ -200,29 +200,20 @@ def _frank_wolfe_factored(obj, problem: Problem, *, max_iter: int, tol: float, t
     converged = False
     gap = np.inf
     it = 0
-    rows = slice(0, n)
     for it in range(1, max_iter + 1):
-        G = obj.grad(rows)
-        gx = 2.0 * kappa * xi
-        gap, D, dxi, plan = fac.direction(obj.Z, xi, G, gx, 1.0 / obj.curv_bound)
-        gaps.append(gap / max(F, 1e-300))
-        objs.append(F)
+        F_before = F
+        gap, dF = factored_step(obj, fac, xi, kappa)
+        gaps.append(gap / max(F_before, 1e-300))
+        objs.append(F_before)
         times.append(time.perf_counter() - t0)
         if callback is not None:
-            callback(it, F, gap)
-        if gap <= tol * max(F, 1e-300):
+            callback(it, F_before, gap)
+        if gap <= tol * max(F_before, 1e-300):
             converged = True
             break
-        lin = float(np.sum(G * D)) + float(gx @ dxi)
-        if lin >= 0.0:
+        F += dF
+        if dF == 0.0:
             break
-        curv, aux = obj.curvature(rows, D)
-        curv += kappa * float(dxi @ dxi)
-        t = 1.0 if curv <= 0 else min(1.0, -lin / (2.0 * curv))
-        obj.update(rows, D, t, aux)
-        xi += t * dxi
-        fac.commit(plan, t)
-        F += t * lin + t * t * curv
         if it % 25 == 0:
             F = obj.current_value() + kappa * float(xi @ xi)
         if time_limit is not None and times[-1] > time_limit:

@@ -104,6 +104,21 @@ class ExplicitObjective:
         curv = (float(np.sum(D * D)) - float(s @ s) / self.n - float(np.sum(u * Mu))) / self.n
         return curv, (Mu, s)
 
+    def curvature_pair(self, rows: slice, D0: np.ndarray, D1: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """The 2 x 2 matrix [<Di, A Dj>] for D0, D1 supported on `rows`, and their `update` data."""
+        U = self.rows.rows_tmatmul(rows, np.concatenate([D0, D1], axis=1))
+        L = D0.shape[1]
+        u0, u1 = U[:, :L], U[:, L:]
+        s0, s1 = D0.sum(axis=0), D1.sum(axis=0)
+        M0, M1 = self.Minv @ u0, self.Minv @ u1
+
+        def c(Da, Db, sa, sb, ua, Mb):
+            return (float(np.sum(Da * Db)) - float(sa @ sb) / self.n - float(np.sum(ua * Mb))) / self.n
+
+        c01 = c(D0, D1, s0, s1, u0, M1)
+        C = np.array([[c(D0, D0, s0, s0, u0, M0), c01], [c01, c(D1, D1, s1, s1, u1, M1)]])
+        return C, ((M0, s0), (M1, s1))
+
     def update(self, rows: slice, D: np.ndarray, gamma: float, aux: tuple) -> None:
         """Z[rows] += gamma D, keeping W and mean(Z) exact."""
         Mu, s = aux
@@ -165,6 +180,12 @@ class KernelObjective:
     def curvature(self, rows: slice, D: np.ndarray) -> tuple[float, tuple]:
         AD = self.A[:, rows] @ D
         return float(np.sum(D * AD[rows])), (AD,)
+
+    def curvature_pair(self, rows: slice, D0: np.ndarray, D1: np.ndarray) -> tuple[np.ndarray, tuple]:
+        A0, A1 = self.A[:, rows] @ D0, self.A[:, rows] @ D1
+        c01 = float(np.sum(D0 * A1[rows]))
+        C = np.array([[float(np.sum(D0 * A0[rows])), c01], [c01, float(np.sum(D1 * A1[rows]))]])
+        return C, ((A0,), (A1,))
 
     def update(self, rows: slice, D: np.ndarray, gamma: float, aux: tuple) -> None:
         self.Z[rows] += gamma * D
