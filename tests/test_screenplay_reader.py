@@ -223,3 +223,28 @@ def test_long_pathological_lines_stay_linear(text):
         except ScriptError:
             pass
         assert time.perf_counter() - t < 5.0, fmt
+
+
+def test_pipe_without_size_is_read_no_further_than_the_limit(tmp_path, monkeypatch):
+    import os
+    import threading
+
+    import scriptalign.screenplay.source as source
+
+    monkeypatch.setattr(source, "MAX_SCRIPT_BYTES", 1000)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def writer():
+        with open(fifo, "wb") as fh:
+            try:
+                fh.write(b"x" * 5000)
+            except BrokenPipeError:
+                pass
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    with pytest.raises(ScriptError) as err:
+        read_script(fifo)
+    thread.join(timeout=10)
+    assert "input is above the 1000 bytes limit" in str(err.value)

@@ -52,6 +52,11 @@ _I_ACUTE = re.compile(r"í(?=(?:s|t|m|d|ll|re|ve)\b|\s|$)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
+def _limit() -> str:
+    mb, rest = divmod(MAX_SCRIPT_BYTES, 1024 * 1024)
+    return f"{mb} MB" if not rest else f"{MAX_SCRIPT_BYTES} bytes"
+
+
 def fix_mojibake(text: str) -> str:
     """Repair common mojibake and map typographic quotes to ASCII; leaves clean text unchanged."""
     text = _REPLACE_RE.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
@@ -91,7 +96,7 @@ def decode(data: bytes, path: str | Path | None = None) -> str:
     """
     if len(data) > MAX_SCRIPT_BYTES:
         raise ScriptError(
-            f"file is {len(data) / 1e6:.1f} MB, above the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit",
+            f"file is {len(data) / 1e6:.1f} MB, above the {_limit()} limit",
             path,
             expected="a screenplay text file (real ones are well under 1 MB)",
         )
@@ -145,11 +150,19 @@ def read_bytes(path: str | Path) -> bytes:
         size = p.stat().st_size
         if size > MAX_SCRIPT_BYTES:
             raise ScriptError(
-                f"file is {size / 1e6:.1f} MB, above the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit",
+                f"file is {size / 1e6:.1f} MB, above the {_limit()} limit",
                 path,
                 expected="a screenplay text file (real ones are well under 1 MB)",
             )
-        return p.read_bytes()
+        with p.open("rb") as fh:
+            data = fh.read(MAX_SCRIPT_BYTES + 1)  # a pipe or device reports no size: read no further
+        if len(data) > MAX_SCRIPT_BYTES:
+            raise ScriptError(
+                f"input is above the {_limit()} limit",
+                path,
+                expected="a screenplay text file (real ones are well under 1 MB)",
+            )
+        return data
     except FileNotFoundError:
         raise ScriptError("no such file", path, expected="a screenplay file") from None
     except IsADirectoryError:
