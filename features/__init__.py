@@ -9,8 +9,17 @@ from __future__ import annotations
 from features.errors import DeviceError, VideoError
 from features.types import Detection, Extraction, Shot, Track, VideoInfo
 
-__all__ = ["extract", "write_outputs", "Extraction", "Shot", "Track", "Detection", "VideoInfo",
-           "VideoError", "DeviceError"]
+__all__ = [
+    "Detection",
+    "DeviceError",
+    "Extraction",
+    "Shot",
+    "Track",
+    "VideoError",
+    "VideoInfo",
+    "extract",
+    "write_outputs",
+]
 
 
 def __getattr__(name: str):

@@ -20,7 +20,11 @@ import torch
 
 from features import motion as motion_mod
 from features.cache import (
-    VideoCache, atomic_save_npy, atomic_save_npz, atomic_write_json, default_cache_root,
+    VideoCache,
+    atomic_save_npy,
+    atomic_save_npz,
+    atomic_write_json,
+    default_cache_root,
 )
 from features.descriptors import FacenetDescriptor, HogLbpDescriptor, pool
 from features.device import resolve_device
@@ -122,7 +126,7 @@ def extract(
     min_face_size: int = 20,
     face_weights: str | Path | None = None,
     motion: bool = True,
-    tracker: TrackerParams = TrackerParams(),
+    tracker: TrackerParams | None = None,
     shot_threshold: float = 27.0,
     progress: bool = False,
     checkpoint_every: float = 30.0,
@@ -136,6 +140,7 @@ def extract(
     """
     if stride < 1 or batch_size < 1:
         raise ValueError("stride and batch_size must be >= 1")
+    tracker = tracker or TrackerParams()
     dev = resolve_device(device)
     info = probe(video)
     size = working_size(info, max_width)

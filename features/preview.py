@@ -19,7 +19,7 @@ def choose_frames(tracks: list[Track], n_frames: int, count: int = 12) -> list[i
     if len(chosen) > count:
         chosen = set(sorted(chosen)[:: max(1, len(chosen) // count)][:count])
     extra = np.linspace(0, max(0, n_frames - 1), num=max(0, count - len(chosen)) + 2)[1:-1]
-    chosen |= {int(round(f)) for f in extra}
+    chosen |= {round(f) for f in extra}
     return sorted(chosen)[:count]
 
 

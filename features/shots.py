@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import cv2
@@ -56,7 +57,7 @@ def shots_from_cuts(cuts: list[int], frame_times: np.ndarray, start: int = 0, fi
     bounds = [start] + sorted(c for c in set(cuts) if start < c < n) + [n]
     shots = []
     step = float(np.median(np.diff(frame_times))) if n > 1 else 0.0
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         end_time = float(frame_times[b]) if b < n else float(frame_times[-1]) + step
         shots.append(Shot(first_index + i, a, b, float(frame_times[a]), end_time))
     return shots

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -25,7 +25,7 @@ FACE_BOXES = {
 ACTIONS = ("walk", "wave", "sit", "stand", "still")
 
 
-@lru_cache(maxsize=None)
+@cache
 def source_image(name: str) -> np.ndarray:
     """The RGB source image of a face (shipped in scikit-image or matplotlib; no download)."""
     if name == "astronaut":
@@ -37,7 +37,7 @@ def source_image(name: str) -> np.ndarray:
 
         return np.repeat(camera()[:, :, None], 3, axis=2)
     if name == "grace_hopper":
-        import matplotlib.cbook as cbook
+        from matplotlib import cbook
         from PIL import Image
 
         with cbook.get_sample_data("grace_hopper.jpg") as f:
@@ -131,9 +131,9 @@ class SyntheticVideo:
 def _draw_person(frame: np.ndarray, p: Person, k: int) -> tuple[float, float, float, float] | None:
     head, fb = head_sprite(p.face, p.face_width)
     hx, hy = p.offset(k)
-    hx, hy = int(round(hx)), int(round(hy))
+    hx, hy = round(hx), round(hy)
     H, W = frame.shape[:2]
-    hh, hw = head.shape[:2]
+    hh = head.shape[0]
     fw = fb[2] - fb[0]
     body_w, body_h = int(fw * 1.8), int(fw * 2.6)
     bx = hx + int((fb[0] + fb[2]) / 2 - body_w / 2)

@@ -42,7 +42,7 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def appearance_vector(rgb: np.ndarray, box: Box, size: int = 16) -> np.ndarray:
     """A cheap linking cue: the face crop in grey at 16x16 plus a coarse hue histogram, unit norm."""
     h, w = rgb.shape[:2]
-    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    x1, y1, x2, y2 = (round(v) for v in box)
     x1, y1, x2, y2 = max(0, x1), max(0, y1), min(w, x2), min(h, y2)
     if x2 - x1 < 2 or y2 - y1 < 2:
         return np.zeros(size * size + 8, dtype=np.float32)

@@ -75,7 +75,7 @@ def working_size(info: VideoInfo, max_width: int | None) -> tuple[int, int]:
     if not max_width or info.width <= max_width:
         return info.width, info.height
     w = int(max_width) // 2 * 2
-    h = max(2, int(round(info.height * w / info.width / 2)) * 2)
+    h = max(2, round(info.height * w / info.width / 2) * 2)
     return w, h
 
 
@@ -124,7 +124,7 @@ def iter_frames(
         except av.error.FFmpegError as err:
             raise VideoError(f"decoding failed: {err}", path, frame=index, expected="an intact video stream") from err
         # Containers with a frame count: fewer frames decoded means truncated or corrupt data.
-        if expected and index < expected and start_pts is None:
+        if expected and index < expected:
             raise VideoError(
                 f"stream ended after {index} of {expected} frames (truncated or corrupt file)",
                 path,
@@ -137,7 +137,7 @@ def iter_frames(
         container.close()
 
 
-def to_batch(frames: list[np.ndarray], device) -> "torch.Tensor":  # noqa: F821
+def to_batch(frames: list[np.ndarray], device) -> torch.Tensor:  # noqa: F821
     """Stack same-size RGB uint8 frames into one (N, H, W, 3) tensor on ``device``."""
     import torch
 

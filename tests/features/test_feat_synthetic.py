@@ -39,7 +39,7 @@ def _match(video, result):
 
 
 def test_shots_and_exact_track_count(synth):
-    video, result, _ = synth
+    _, result, _ = synth
     assert [(s.start_frame, s.end_frame) for s in result.shots] == [(0, 48), (48, 96)]
     assert result.shots[1].start_time == pytest.approx(2.0)
     assert len(result.tracks) == 4
