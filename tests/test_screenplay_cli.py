@@ -72,3 +72,12 @@ def test_parse_as_a_process(test_data):
     )
     assert proc.returncode == 2
     assert "invalid choice: 'docx'" in proc.stderr
+
+
+def test_parse_unwritable_output_is_a_clean_error(test_data, tmp_path, capsys):
+    out_path = tmp_path / "missing" / "out.json"
+    assert main(["parse", str(test_data / "scripts" / "fdx_small.fdx"), "-o", str(out_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"scriptalign parse: error: {out_path}: cannot write the output (No such file or directory)"
+        " (expected a path in an existing, writable folder)\n"
+    )

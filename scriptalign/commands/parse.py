@@ -28,8 +28,13 @@ def run(args: argparse.Namespace) -> int:
     text = script_to_json(script, indent=None if args.compact else 1)
     if args.output:
         from scriptalign.atomic import write_text
+        from scriptalign.errors import InputError
 
-        write_text(args.output, text)
+        try:
+            write_text(args.output, text)
+        except OSError as err:
+            raise InputError(f"cannot write the output ({err.strerror})", args.output,
+                             expected="a path in an existing, writable folder") from None
     else:
         sys.stdout.write(text)
     return 0
