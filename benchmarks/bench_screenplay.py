@@ -66,10 +66,14 @@ def cue_check(data: Path) -> dict:
     failures = []
     for r in truth:
         elements = scripts[r["film"]].elements
-        cue = next((e for e in elements if e.kind is ElementKind.CHARACTER and e.line_start == r["block_line"]), None)
+        cue = next(
+            (e for e in elements if e.kind is ElementKind.CHARACTER and e.line_start == r["block_line"]), None
+        )
         dialogue = None
         if cue is not None:
-            dialogue = next((e for e in elements[cue.id + 1 :] if e.kind is not ElementKind.PARENTHETICAL), None)
+            dialogue = next(
+                (e for e in elements[cue.id + 1 :] if e.kind is not ElementKind.PARENTHETICAL), None
+            )
         excerpt = " ".join(r["dialogue_excerpt"].split())[:30]
         if (
             dialogue is not None
@@ -113,13 +117,17 @@ def main() -> int:
     tmp.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, out)
     for name, r in result["files"].items():
-        print(f"{name:32s} {r['format']:10s} {r['bytes']:7d} B {r['elements']:5d} elements  "
-              f"read_script {r['read_script_min_s'] * 1e3:6.1f} ms (median {r['read_script_median_s'] * 1e3:6.1f})  "
-              f"floor {r['floor_min_s'] * 1e3:5.1f} ms  x{r['parse_over_floor']}")
+        print(
+            f"{name:32s} {r['format']:10s} {r['bytes']:7d} B {r['elements']:5d} elements  "
+            f"read_script {r['read_script_min_s'] * 1e3:6.1f} ms (median {r['read_script_median_s'] * 1e3:6.1f})  "
+            f"floor {r['floor_min_s'] * 1e3:5.1f} ms  x{r['parse_over_floor']}"
+        )
     c = result["cue_check"]
     print(f"hand-labelled cues: {c['correct']}/{c['blocks']} correct")
-    print(f"load average before/after: {result['machine']['load_average_before']} / "
-          f"{result['machine']['load_average_after']}")
+    print(
+        f"load average before/after: {result['machine']['load_average_before']} / "
+        f"{result['machine']['load_average_after']}"
+    )
     return 0
 
 

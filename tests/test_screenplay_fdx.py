@@ -47,7 +47,7 @@ def test_fdx_doctype_and_entities_refused():
     bomb = (
         '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
         ' <!ENTITY lol2 "&lol;&lol;&lol;&lol;">\n]>\n'
-        "<FinalDraft><Content><Paragraph Type=\"Dialogue\"><Text>&lol2;</Text></Paragraph></Content></FinalDraft>\n"
+        '<FinalDraft><Content><Paragraph Type="Dialogue"><Text>&lol2;</Text></Paragraph></Content></FinalDraft>\n'
     )
     with pytest.raises(ScriptError) as err:
         read_script("bomb.fdx", text=bomb)
@@ -64,11 +64,16 @@ def test_fdx_malformed_xml_names_the_line():
 def test_other_xml_is_refused():
     with pytest.raises(ScriptError) as err:
         read_script("page.xml", text='<?xml version="1.0"?>\n<html><body>Hi</body></html>\n')
-    assert str(err.value) == "page.xml:1: XML document with root <html> (expected a Final Draft file (root <FinalDraft>))"
+    assert (
+        str(err.value)
+        == "page.xml:1: XML document with root <html> (expected a Final Draft file (root <FinalDraft>))"
+    )
 
 
 def test_fdx_without_dialogue_is_an_error():
-    text = '<FinalDraft><Content><Paragraph Type="Action"><Text>Rain.</Text></Paragraph></Content></FinalDraft>'
+    text = (
+        '<FinalDraft><Content><Paragraph Type="Action"><Text>Rain.</Text></Paragraph></Content></FinalDraft>'
+    )
     with pytest.raises(ScriptError) as err:
         read_script("dry.fdx", text=text)
     assert str(err.value).startswith("dry.fdx:1: no dialogue found")

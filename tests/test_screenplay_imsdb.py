@@ -43,7 +43,15 @@ def test_small_script_exact(test_data):
         (K.ACTION, "Walsh waits.", 28, 28, None, None, 1),
         (K.CHARACTER, "GITTES", 30, 30, "GITTES", None, 1),
         # (MORE), the page number and the repeated "GITTES (CONT'D)" cue: one speech
-        (K.DIALOGUE, "This is a long speech that runs over the page. And it goes on here.", 31, 37, "GITTES", None, 1),
+        (
+            K.DIALOGUE,
+            "This is a long speech that runs over the page. And it goes on here.",
+            31,
+            37,
+            "GITTES",
+            None,
+            1,
+        ),
         (K.TRANSITION, "CUT TO:", 39, 39, None, None, 1),
         (K.SCENE_HEADING, "EXT. STREET - NIGHT", 41, 41, None, None, 2),
         (K.CHARACTER, "WALSH", 43, 44, "WALSH", "CONT'D", 2),  # "(CONT'D)" on its own line
@@ -164,7 +172,12 @@ def _truth(shared_data):
 def test_films_columns(shared_data):
     films = shared_data / "films"
     chinatown = detect_columns(split_lines((films / "chinatown.txt").read_text(encoding="utf-8")))
-    assert (chinatown.action, chinatown.dialogue, chinatown.parenthetical, chinatown.character) == (15, 25, 30, 37)
+    assert (chinatown.action, chinatown.dialogue, chinatown.parenthetical, chinatown.character) == (
+        15,
+        25,
+        30,
+        37,
+    )
     mi = detect_columns(split_lines((films / "mission_impossible.txt").read_text(encoding="utf-8")))
     assert (mi.action, mi.dialogue, mi.parenthetical, mi.character) == (5, 16, 21, 26)
 

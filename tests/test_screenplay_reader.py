@@ -72,7 +72,9 @@ def test_mojibake_repairs():
     assert fix_mojibake("Itâ€™s â€œhotâ€\x9d") == 'It\'s "hot"'
     assert fix_mojibake("caf\u00c3\u00a9") == "caf\u00e9"
     # "í" for an apostrophe only when the file shows the pattern repeatedly
-    assert fix_mojibake("I donít know. Itís ETHANíS. PHELPSí POV") == "I don't know. It's ETHAN'S. PHELPS' POV"
+    assert (
+        fix_mojibake("I donít know. Itís ETHANíS. PHELPSí POV") == "I don't know. It's ETHAN'S. PHELPS' POV"
+    )
     assert fix_mojibake("Martínez is here") == "Martínez is here"
 
 
@@ -229,7 +231,7 @@ def test_pipe_without_size_is_read_no_further_than_the_limit(tmp_path, monkeypat
     import os
     import threading
 
-    import scriptalign.screenplay.source as source
+    from scriptalign.screenplay import source
 
     monkeypatch.setattr(source, "MAX_SCRIPT_BYTES", 1000)
     fifo = tmp_path / "pipe"

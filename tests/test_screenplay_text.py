@@ -13,7 +13,7 @@ def test_sentences_keep_their_lines():
     lines = [
         (10, "Mr. Gittes walks in. He sits.  The L.A. heat"),
         (11, "is awful... really. J. J. Gittes waits at the INT. of"),
-        (12, "the office! Then? \"Yes.\" Okay"),
+        (12, 'the office! Then? "Yes." Okay'),
     ]
     assert split_sentences(lines) == [
         Sentence("Mr. Gittes walks in.", 10, 10),

@@ -20,7 +20,15 @@ def test_small_transcript_exact(test_data):
     assert rows(script) == [
         (K.SCENE_HEADING, "A corridor at a sperm bank.", 1, 1, None, None, 0),
         (K.CHARACTER, "Sheldon", 3, 3, "Sheldon", None, 0),
-        (K.DIALOGUE, "So if a photon is directed through a plane with two slits in it...", 3, 3, "Sheldon", None, 0),
+        (
+            K.DIALOGUE,
+            "So if a photon is directed through a plane with two slits in it...",
+            3,
+            3,
+            "Sheldon",
+            None,
+            0,
+        ),
         (K.CHARACTER, "Leonard", 5, 5, "Leonard", None, 0),
         (K.DIALOGUE, "Agreed, what's your point?", 5, 5, "Leonard", None, 0),
         (K.ACTION, "Penny enters.", 7, 7, None, None, 0),
@@ -72,7 +80,9 @@ def test_bbt_transcripts_every_line_is_a_turn(shared_data):
 
 
 def test_unbracketed_scene_lines():
-    script = read_script(text="Scene: The apartment.\n\nSheldon: Hi.\nLeonard: Hello.\n\nScene: The stairs.\nPenny: Hey.\n")
+    script = read_script(
+        text="Scene: The apartment.\n\nSheldon: Hi.\nLeonard: Hello.\n\nScene: The stairs.\nPenny: Hey.\n"
+    )
     assert [(e.kind, e.text, e.line_start, e.scene) for e in script] == [
         (K.SCENE_HEADING, "The apartment.", 1, 0),
         (K.CHARACTER, "Sheldon", 3, 0),

@@ -11,10 +11,19 @@ SCRIPT_FORMATS = ("imsdb", "fountain", "fdx", "transcript")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("script", metavar="SCRIPT", help="screenplay: IMSDb-style text, Fountain, FDX or transcript")
-    parser.add_argument("--script-format", choices=SCRIPT_FORMATS, default=None, metavar="F",
-                        help="layout of SCRIPT: " + ", ".join(SCRIPT_FORMATS) + " (default: detected)")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write the JSON here (default: standard output)")
+    parser.add_argument(
+        "script", metavar="SCRIPT", help="screenplay: IMSDb-style text, Fountain, FDX or transcript"
+    )
+    parser.add_argument(
+        "--script-format",
+        choices=SCRIPT_FORMATS,
+        default=None,
+        metavar="F",
+        help="layout of SCRIPT: " + ", ".join(SCRIPT_FORMATS) + " (default: detected)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", help="write the JSON here (default: standard output)"
+    )
     parser.add_argument("--compact", action="store_true", help="one-line JSON")
 
 
@@ -33,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_text(args.output, text)
         except OSError as err:
-            raise InputError(f"cannot write the output ({err.strerror})", args.output,
-                             expected="a path in an existing, writable folder") from None
+            raise InputError(
+                f"cannot write the output ({err.strerror})",
+                args.output,
+                expected="a path in an existing, writable folder",
+            ) from None
     else:
         sys.stdout.write(text)
     return 0

@@ -32,7 +32,10 @@ def format_from_name_or_xml(content: str, path: str | None) -> str | None:
         if not head.lstrip().startswith("<?xml"):
             return None  # e.g. a script saved from an HTML page: read as text, tags dropped
         raise ScriptError(
-            f"XML document with root <{m.group(1)}>", path, 1, expected="a Final Draft file (root <FinalDraft>)"
+            f"XML document with root <{m.group(1)}>",
+            path,
+            1,
+            expected="a Final Draft file (root <FinalDraft>)",
         )
     return None
 

@@ -53,8 +53,12 @@ def _paragraphs(data: bytes | str) -> tuple[str | None, list[tuple[str, str, int
             root.append(name)
         stack.append(name)
         if name == "Paragraph" and current is None and _in_body(stack):
-            current = {"type": attrs.get("Type", "Action"), "text": [], "line": parser.CurrentLineNumber,
-                       "depth": len(stack)}
+            current = {
+                "type": attrs.get("Type", "Action"),
+                "text": [],
+                "line": parser.CurrentLineNumber,
+                "depth": len(stack),
+            }
         elif name == "Text" and current is not None and len(stack) == current["depth"] + 1:
             current["in_text"] = True
 
@@ -64,7 +68,9 @@ def _paragraphs(data: bytes | str) -> tuple[str | None, list[tuple[str, str, int
             if name == "Text" and len(stack) == current["depth"] + 1:
                 current["in_text"] = False
             elif name == "Paragraph" and len(stack) == current["depth"]:
-                out.append((current["type"], "".join(current["text"]), current["line"], parser.CurrentLineNumber))
+                out.append(
+                    (current["type"], "".join(current["text"]), current["line"], parser.CurrentLineNumber)
+                )
                 current = None
         stack.pop()
 
@@ -96,10 +102,15 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
     try:
         root, paragraphs = _paragraphs(data)
     except _Refused as err:
-        raise ScriptError(f"{err.what} refused", path, err.line, expected="a Final Draft XML file without DTD") from None
+        raise ScriptError(
+            f"{err.what} refused", path, err.line, expected="a Final Draft XML file without DTD"
+        ) from None
     except expat.ExpatError as err:
         raise ScriptError(
-            f"malformed XML ({expat.ErrorString(err.code)})", path, err.lineno, expected="a Final Draft XML file"
+            f"malformed XML ({expat.ErrorString(err.code)})",
+            path,
+            err.lineno,
+            expected="a Final Draft XML file",
         ) from None
     except (ValueError, UnicodeError) as err:
         raise ScriptError(f"unreadable XML ({err})", path, 1, expected="a Final Draft XML file") from None
@@ -112,8 +123,13 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
 
     def flush_speech() -> None:
         if speech:
-            b.add(ElementKind.DIALOGUE, " ".join(t for _, _, t in speech), speech[0][0], speech[-1][1],
-                  speaker=speaker)
+            b.add(
+                ElementKind.DIALOGUE,
+                " ".join(t for _, _, t in speech),
+                speech[0][0],
+                speech[-1][1],
+                speaker=speaker,
+            )
             speech.clear()
 
     for ptype, text, start, end in paragraphs:
@@ -142,7 +158,10 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
     script = b.build(path, "fdx")
     if not script.dialogue:
         raise ScriptError(
-            "no dialogue found", path, 1, expected='<Paragraph Type="Character"> followed by "Dialogue" paragraphs'
+            "no dialogue found",
+            path,
+            1,
+            expected='<Paragraph Type="Character"> followed by "Dialogue" paragraphs',
         )
     return script
 

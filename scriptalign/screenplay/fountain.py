@@ -194,8 +194,13 @@ def _dialogue_block(b: ElementBuilder, lines: Sequence[str], i: int) -> int:
         if paren:
             paren.append((i + 1, s))
             if ")" in s:
-                b.add(ElementKind.PARENTHETICAL, _clean(" ".join(t for _, t in paren)), paren[0][0], i + 1,
-                      speaker=speaker)
+                b.add(
+                    ElementKind.PARENTHETICAL,
+                    _clean(" ".join(t for _, t in paren)),
+                    paren[0][0],
+                    i + 1,
+                    speaker=speaker,
+                )
                 paren = []
         elif s.startswith("("):
             if speech:
@@ -209,8 +214,13 @@ def _dialogue_block(b: ElementBuilder, lines: Sequence[str], i: int) -> int:
             speech.append((i + 1, s))
         i += 1
     if paren:
-        b.add(ElementKind.PARENTHETICAL, _clean(" ".join(t for _, t in paren)), paren[0][0], paren[-1][0],
-              speaker=speaker)
+        b.add(
+            ElementKind.PARENTHETICAL,
+            _clean(" ".join(t for _, t in paren)),
+            paren[0][0],
+            paren[-1][0],
+            speaker=speaker,
+        )
     if speech:
         b.add_dialogue([(num, _clean(t)) for num, t in speech], speaker)
     return i

@@ -3,7 +3,8 @@
 Each file uses its own columns, so they are measured from the file: character cues are upper-case
 lines that are followed at once by a less indented line; the dialogue column is where those next
 lines start; the action column is the most common indent left of the dialogue. Page numbers,
-CONTINUED lines and (MORE) are dropped, and a speech broken by a page break is continued.
+running page headers, CONTINUED lines and (MORE) are dropped, and a speech broken by a page
+break is continued.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ _TRANSITION = re.compile(
     r"^(?:[A-Z][A-Z .'-]* TO:|(?:FADE|IRIS|WIPE) (?:IN|OUT)[:.]?|FADE TO BLACK\.?|CUT TO BLACK\.?"
     r"|SMASH CUT:?|MATCH CUT:?|JUMP CUT:?|CUT TO\.?|BACK TO SCENE\.?|THE END\.?)$"
 )
-_EXTENSION_ONLY = re.compile(r"^(?:\(\s*(?:CONT'?D|CONT\.|CONTINUING|V\.?O\.?|O\.?S\.?|O\.?C\.?)\s*\)\s*)+$", re.IGNORECASE)
+_EXTENSION_ONLY = re.compile(
+    r"^(?:\(\s*(?:CONT'?D|CONT\.|CONTINUING|V\.?O\.?|O\.?S\.?|O\.?C\.?)\s*\)\s*)+$", re.IGNORECASE
+)
 _CREDIT = re.compile(
     r"\b(?:by|written|draft|screenplay|revised|revisions?|copyright|based on|story|script|teleplay)\b",
     re.IGNORECASE,

@@ -38,7 +38,8 @@ def read_script(
     else:
         if len(text) > MAX_SCRIPT_BYTES:
             raise ScriptError(
-                f"text is {len(text) / 1e6:.1f} M characters, above the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit",
+                f"text is {len(text) / 1e6:.1f} M characters, "
+                f"above the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit",
                 path,
                 expected="a screenplay (real ones are well under 1 MB)",
             )

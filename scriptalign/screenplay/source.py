@@ -66,7 +66,7 @@ def fix_mojibake(text: str) -> str:
 
 
 def _fix_i_acute(text: str) -> str:
-    """"donít" -> "don't", "PHELPSí POV" -> "PHELPS' POV", when the file shows it three times or more."""
+    """ "donít" -> "don't", "PHELPSí POV" -> "PHELPS' POV", when the file shows it three times or more."""
 
     def is_apostrophe(i: int) -> bool:
         prev = text[i - 1] if i else ""

@@ -147,7 +147,5 @@ def parse_transcript(lines: Sequence[str], path: str | None = None) -> Script:
 
     script = b.build(path, "transcript")
     if not script.dialogue:
-        raise ScriptError(
-            "no dialogue found", path, 1, expected="'Name: utterance' turns in a TV transcript"
-        )
+        raise ScriptError("no dialogue found", path, 1, expected="'Name: utterance' turns in a TV transcript")
     return script
