@@ -57,3 +57,13 @@ def test_fountain_without_dialogue_is_an_error():
     with pytest.raises(ScriptError) as err:
         read_script("a.fountain", text="EXT. BEACH - DAY\n\nWaves roll in.\n")
     assert str(err.value).startswith("a.fountain:1: no dialogue found")
+
+
+def test_fade_in_first_line_is_not_a_title_page():
+    script = read_script("a.fountain", text="FADE IN:\n\nEXT. BEACH - DAY\n\nBOB\nHi.\n")
+    assert [(e.kind, e.text, e.line_start) for e in script] == [
+        (K.ACTION, "FADE IN:", 1),
+        (K.SCENE_HEADING, "EXT. BEACH - DAY", 3),
+        (K.CHARACTER, "BOB", 5),
+        (K.DIALOGUE, "Hi.", 6),
+    ]

@@ -104,7 +104,8 @@ def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
 
     # Title page: "Key: value" lines (values may continue on indented lines) up to the first blank line.
     first = next((k for k, line in enumerate(lines) if line.strip()), n)
-    if first < n and _TITLE_KEY.match(lines[first].strip()) and not _HEADING.match(lines[first].strip()):
+    head = lines[first].strip() if first < n else ""
+    if _TITLE_KEY.match(head) and not _HEADING.match(head) and not (head.isupper() and head.endswith(":")):
         i = first
         while i < n and lines[i].strip():
             i += 1
