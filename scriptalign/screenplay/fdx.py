@@ -52,7 +52,9 @@ def _paragraphs(data: bytes | str) -> tuple[str | None, list[tuple[str, str, int
         if not stack:
             root.append(name)
         stack.append(name)
-        if name == "Paragraph" and current is None and _in_body(stack):
+        if name == "DualDialogue":
+            current = None  # the enclosing Paragraph only holds the pair: read the inner ones
+        elif name == "Paragraph" and current is None and _in_body(stack):
             current = {
                 "type": attrs.get("Type", "Action"),
                 "text": [],
