@@ -1,12 +1,12 @@
-"""The bundled example and the demo that runs on it."""
+"""The demo: the whole pipeline on the bundled toy movie, evaluated against its ground truth."""
 
 from __future__ import annotations
 
-import json
+import time
 from importlib import resources
 from pathlib import Path
 
-from scriptalign.atomic import write_text
+from scriptalign.pipeline import RunResult
 
 
 def example_dir() -> Path:
@@ -14,28 +14,25 @@ def example_dir() -> Path:
     return Path(str(resources.files("scriptalign") / "data" / "example"))
 
 
-def run_demo(output: str | Path) -> dict:
-    """Align the bundled example, write ``aligned.json`` and ``aligned.srt`` to ``output``, print a summary."""
-    from scriptalign.alignment import align
-    from scriptalign.screenplay import read_script
-    from scriptalign.subtitles import read_subtitles
+def run_demo(output: str | Path, *, device: str = "auto", cache_dir: str | Path | None = None) -> RunResult:
+    """Run the pipeline on the bundled toy movie, print its evaluation and where the report is."""
+    from scriptalign.commands.evaluate import print_evaluation
+    from scriptalign.pipeline import run_movie
+    from scriptalign.toy import default_toy_dir
 
-    src = example_dir()
-    subtitles = read_subtitles(src / "movie.srt")
-    script = read_script(src / "script.txt")
-    alignment = align(subtitles, script)
-    doc = alignment.to_json()
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "aligned.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    write_text(out / "aligned.srt", alignment.to_srt())
-    print(f"example: {src / 'movie.srt'} + {src / 'script.txt'}")
-    print("who speaks each subtitle line:")
-    for cue in doc["cues"]:
-        for line in cue["lines"]:
-            speaker = line["speaker"] or "?"
-            print(f"  {cue['start']:7.2f}s  {speaker:<10} {line['text']}")
-    stats = doc["stats"]
-    print("stats: " + ", ".join(f"{k}={v}" for k, v in stats.items() if not isinstance(v, dict)))
-    print(f"wrote {out / 'aligned.json'} and {out / 'aligned.srt'}")
-    return doc
+    toy = default_toy_dir()
+    print(f"toy movie: {toy}")
+    t0 = time.perf_counter()
+    result = run_movie(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt", output, truth=toy / "truth.json",
+                       device=device, cache_dir=cache_dir, progress=True)
+    elapsed = time.perf_counter() - t0
+    tracks = result.assignments["tracks"]
+    print(f"{len(tracks)} face tracks; per track name and action:")
+    for r in tracks:
+        print(f"  track {r['track']:>3}  {str(r['name']):<10} {r['name_score']:.3f}   "
+              f"{str(r['action']):<10} {r['action_score']:.3f}")
+    if result.evaluation:
+        print_evaluation(result.evaluation)
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+    print(f"done in {elapsed:.1f}s ({stages}); report: {Path(output) / 'report.html'}")
+    return result

@@ -55,3 +55,88 @@ def average_precision(scores: Sequence[float], positives: Sequence[bool]) -> flo
     hits = positives[order]
     precision_at_hit = np.cumsum(hits)[hits] / (np.flatnonzero(hits) + 1)
     return float(precision_at_hit.mean())
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise IoU of boxes (x1, y1, x2, y2)."""
+    x1 = np.maximum(a[:, 0], b[:, 0])
+    y1 = np.maximum(a[:, 1], b[:, 1])
+    x2 = np.minimum(a[:, 2], b[:, 2])
+    y2 = np.minimum(a[:, 3], b[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
+    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
+
+
+def track_identity(frames: Sequence[int], boxes: Sequence[Sequence[float]], truth: dict,
+                   min_iou: float = 0.3) -> str | None:
+    """The truth person whose face boxes best overlap a track's boxes (mean IoU over the track's frames).
+
+    ``truth`` is a toy movie's ``truth.json``: ``appearances`` with per-frame ``boxes``
+    ``[frame, x1, y1, x2, y2]``. ``None`` when no person reaches ``min_iou``.
+    """
+    frames = np.asarray(frames)
+    boxes = np.asarray(boxes, dtype=float)
+    best, best_iou = None, min_iou
+    for app in truth["appearances"]:
+        tb = np.asarray(app["boxes"], dtype=float)
+        if len(tb) == 0 or frames[-1] < tb[0, 0] or frames[0] > tb[-1, 0]:
+            continue
+        by_frame = {int(r[0]): r[1:] for r in tb}
+        common = [i for i, f in enumerate(frames) if int(f) in by_frame]
+        if not common:
+            continue
+        ours = boxes[common]
+        theirs = np.stack([by_frame[int(frames[i])] for i in common])
+        score = float(_iou(ours, theirs).sum() / len(frames))
+        if score > best_iou:
+            best, best_iou = app["person"], score
+    return best
+
+
+def track_actions(identity: str | None, start: float, end: float, truth: dict) -> set[str]:
+    """Actions the track's person performs while the track lasts (truth ``actions`` intervals)."""
+    if identity is None:
+        return set()
+    return {a["action"] for a in truth["actions"]
+            if a["actor"] == identity and a["start"] <= end and a["end"] >= start}
+
+
+def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dict,
+                        baseline: Sequence[str | None] | None = None) -> dict:
+    """Naming and action scores of per-track outputs against a toy movie's truth.
+
+    ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: per track
+    ``frames``, ``boxes``, ``start_time``, ``end_time`` (``tracks.json``). Naming is measured on the
+    tracks of named characters; actions on all tracks that show a person.
+    """
+    named = {c["name"] for c in truth["characters"]}
+    vocabulary = list(truth["actions_vocabulary"])
+    ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
+    keep = [i for i, who in enumerate(ids) if who in named]
+    result: dict = {"n_tracks": len(tracks), "n_named_tracks": len(keep)}
+    if keep:
+        pred = [rows[i]["name"] or "" for i in keep]
+        true = [ids[i] for i in keep]
+        curve = naming_curve(pred, true, [rows[i]["name_score"] for i in keep])
+        result["naming_accuracy"] = curve.final_accuracy
+        result["naming_ap"] = curve.ap
+        result["per_character_accuracy"] = {
+            c: float(np.mean([p == c for p, t in zip(pred, true) if t == c]))
+            for c in sorted(named) if c in true
+        }
+        if baseline is not None:
+            result["baseline_only_track_accuracy"] = float(np.mean([baseline[i] == ids[i] for i in keep]))
+    else:
+        result.update(naming_accuracy=float("nan"), naming_ap=float("nan"), per_character_accuracy={})
+    people = [i for i, who in enumerate(ids) if who is not None]
+    per_action = {}
+    for a in vocabulary:
+        truth_a = [a in track_actions(ids[i], tracks[i]["start_time"], tracks[i]["end_time"], truth) for i in people]
+        scores = [rows[i]["action_scores"].get(a, 0.0) for i in people]
+        per_action[a] = average_precision(scores, truth_a)
+    valid = [v for v in per_action.values() if not np.isnan(v)]
+    result["per_action_ap"] = per_action
+    result["action_map"] = float(np.mean(valid)) if valid else float("nan")
+    result["identities"] = ids
+    return result

@@ -1,0 +1,158 @@
+"""Many movies: per-movie alignment and feature extraction as Dask tasks, then one block-coordinate
+Frank-Wolfe solve over all of them (one block per movie, Miech et al. ICCV 2017).
+
+The manifest is a CSV with a header and the columns ``video``, ``subtitles``, ``script`` and, optionally,
+``name`` (the movie's output folder; default the video's file stem) and ``truth``. Relative paths are
+relative to the manifest. Each movie's folder under the output gets the files of ``scriptalign run``;
+a movie whose preparation finished (``prepared.json`` there, for the same inputs and parameters) is not
+prepared again, so an interrupted batch resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scriptalign.atomic import write_text
+from scriptalign.errors import InputError
+
+SUMMARY_SCHEMA = "scriptalign.batch/1"
+_REQUIRED = ("video", "subtitles", "script")
+
+
+@dataclass(frozen=True)
+class MovieEntry:
+    """One manifest row: the movie's name and input files, and the manifest line it came from."""
+
+    name: str
+    video: Path
+    subtitles: Path
+    script: Path
+    truth: Path | None
+    line: int
+
+
+def read_manifest(path: str | Path) -> list[MovieEntry]:
+    """Rows of a batch manifest; InputError naming the file and line of a bad row or a missing file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read manifest: {err}", path) from err
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"manifest header lacks {', '.join(missing)}", path, 1,
+                         expected="a CSV header with video,subtitles,script[,name,truth]")
+    entries: list[MovieEntry] = []
+    names: set[str] = set()
+    for k, row in enumerate(reader, start=2):
+        files = {}
+        for col in (*_REQUIRED, "truth"):
+            value = (row.get(col) or "").strip()
+            if not value:
+                if col == "truth":
+                    files[col] = None
+                    continue
+                raise InputError(f"empty {col}", path, k)
+            f = Path(value) if Path(value).is_absolute() else path.parent / value
+            if not f.is_file():
+                raise InputError(f"{col} file not found: {f}", path, k)
+            files[col] = f
+        name = (row.get("name") or "").strip() or files["video"].stem
+        if name in names:
+            raise InputError(f"movie name {name!r} used twice", path, k, expected="one output folder per movie")
+        names.add(name)
+        entries.append(MovieEntry(name, files["video"], files["subtitles"], files["script"], files["truth"], k))
+    if not entries:
+        raise InputError("manifest lists no movie", path, expected="one row per movie")
+    return entries
+
+
+def _fingerprint(entry: MovieEntry, params: dict) -> str:
+    h = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
+    for f in (entry.video, entry.subtitles, entry.script):
+        st = f.stat()
+        h.update(f"{f.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _prepare_task(entry: MovieEntry, output: str, params: dict) -> str:
+    """Dask task: prepare one movie unless an earlier run already did; returns its folder."""
+    from scriptalign.pipeline import prepare_movie
+
+    out = Path(output) / entry.name
+    marker = out / "prepared.json"
+    fingerprint = _fingerprint(entry, params)
+    if marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == fingerprint:
+        return str(out)
+    prepare_movie(entry.video, entry.subtitles, entry.script, out, **params)
+    write_text(marker, json.dumps({"fingerprint": fingerprint, "movie": entry.name}) + "\n")
+    return str(out)
+
+
+def _client(scheduler: str, n_workers: int):
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
+    return Client(scheduler), None
+
+
+def run_batch(
+    manifest: str | Path,
+    output: str | Path,
+    *,
+    scheduler: str = "local",
+    n_workers: int = 2,
+    device: str = "auto",
+    stride: int = 5,
+    cache_dir: str | Path | None = None,
+    lexicon: str | Path | None = None,
+    report: bool = True,
+) -> dict:
+    """Prepare every movie of ``manifest`` on Dask, solve them jointly, write per-movie results and
+    ``summary.json`` to ``output``; returns the summary."""
+    from scriptalign.assign import assign
+    from scriptalign.pipeline import load_prepared, write_results
+
+    entries = read_manifest(manifest)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    params = {"device": device, "stride": stride, "lexicon": str(lexicon) if lexicon else None,
+              "cache_dir": str(cache_dir) if cache_dir else None}
+    client, cluster = _client(scheduler, min(n_workers, len(entries)))
+    try:
+        futures = [client.submit(_prepare_task, e, str(out), params, pure=False, key=f"prepare-{e.name}")
+                   for e in entries]
+        folders = client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    movies = [load_prepared(f) for f in folders]
+    blocks = np.concatenate([np.full(len(m.tracks), k) for k, m in enumerate(movies)])
+    offsets = np.cumsum([0] + [len(m.tracks) for m in movies])
+    spans = [s for m in movies for s in m.spans]
+    bags = [b for m in movies for b in m.bags]
+    bag_blocks = [k for k, m in enumerate(movies) for _ in m.bags]
+    result = assign(spans, np.concatenate([m.face_descriptors for m in movies]),
+                    np.concatenate([m.motion_descriptors for m in movies]), bags, blocks=blocks,
+                    bag_blocks=bag_blocks)
+    summary: dict = {"schema": SUMMARY_SCHEMA, "names": list(result.names), "actions": list(result.actions),
+                     "movies": []}
+    for k, (entry, m) in enumerate(zip(entries, movies)):
+        part = result.select(range(offsets[k], offsets[k + 1]))
+        evaluation = write_results(m, part, truth=entry.truth, report=report)
+        summary["movies"].append({"name": entry.name, "folder": str(m.output), "n_tracks": len(m.tracks),
+                                  "evaluation": evaluation})
+    write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    return summary
+

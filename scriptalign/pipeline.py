@@ -1,0 +1,255 @@
+"""The whole job on one movie: align, weak labels, face tracks, bags over tracks, joint solve, outputs.
+
+``run_movie`` writes to one output folder (each file atomically):
+``aligned.json`` (the alignment), ``bags.json`` (weak labels), ``tracks.json`` with
+``face_descriptors.npy`` and ``motion_descriptors.npy`` (the video side), ``assignments.json`` and
+``assignments.csv`` (per track name, action and scores), ``report.html`` and, with a truth file,
+``evaluation.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scriptalign.atomic import write_text
+
+ASSIGNMENTS_SCHEMA = "scriptalign.assignments/1"
+EVALUATION_SCHEMA = "scriptalign.evaluation/1"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a run wrote its outputs, what it measured and how long each stage took (seconds)."""
+
+    output: Path
+    assignments: dict
+    evaluation: dict | None
+    timings: dict
+
+
+def _dump(path: Path, doc: dict) -> None:
+    write_text(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _csv(rows: list[dict], tracks: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["track", "start", "end", "name", "name_score", "action", "action_score"])
+    for r, t in zip(rows, tracks):
+        writer.writerow([r["track"], f"{t['start_time']:.3f}", f"{t['end_time']:.3f}", r["name"] or "",
+                         r["name_score"], r["action"] or "", r["action_score"]])
+    return buf.getvalue()
+
+
+def _json_safe(value):
+    """NaN (e.g. the AP of an action with no positive) as null, so the JSON stays standard."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One movie's text and video sides, as written to (and read back from) its output folder."""
+
+    output: Path
+    video: str
+    alignment: dict
+    bags: tuple
+    tracks: tuple[dict, ...]
+    face_descriptors: np.ndarray
+    motion_descriptors: np.ndarray
+
+    @property
+    def spans(self) -> list:
+        from scriptalign.assign import TrackSpan
+
+        return [TrackSpan(t["id"], t["start_time"], t["end_time"]) for t in self.tracks]
+
+
+def prepare_movie(
+    video: str | Path,
+    subtitles: str | Path,
+    script: str | Path,
+    output: str | Path,
+    *,
+    lexicon: str | Path | None = None,
+    device: str = "auto",
+    stride: int = 5,
+    cache_dir: str | Path | None = None,
+    progress: bool = False,
+) -> Prepared:
+    """Align and label the text, extract the face tracks; write ``aligned.json``, ``bags.json``,
+    ``tracks.json`` and the descriptor arrays to ``output``."""
+    import features
+    from scriptalign.alignment import align
+    from scriptalign.labels import labels_json, weak_labels
+    from scriptalign.screenplay import read_script
+    from scriptalign.subtitles import read_subtitles
+
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    alignment = align(read_subtitles(subtitles), read_script(script)).to_json()
+    bags = weak_labels(alignment, lexicon)
+    extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress)
+    _dump(out / "aligned.json", alignment)
+    _dump(out / "bags.json", labels_json(bags, alignment))
+    features.write_outputs(extraction, out)
+    return Prepared(out, str(video), alignment, tuple(bags), tuple(t.to_dict() for t in extraction.tracks),
+                    extraction.face_descriptors, extraction.motion_descriptors)
+
+
+def load_prepared(output: str | Path) -> Prepared:
+    """Read back what ``prepare_movie`` wrote (InputError naming the missing or broken file)."""
+    from scriptalign.errors import InputError
+    from scriptalign.labels import Bag
+
+    out = Path(output)
+    try:
+        alignment = json.loads((out / "aligned.json").read_text(encoding="utf-8"))
+        bags_doc = json.loads((out / "bags.json").read_text(encoding="utf-8"))
+        tracks_doc = json.loads((out / "tracks.json").read_text(encoding="utf-8"))
+        face = np.load(out / "face_descriptors.npy")
+        motion = np.load(out / "motion_descriptors.npy")
+    except (OSError, ValueError) as err:
+        raise InputError(f"incomplete run folder: {err}", out, expected="the output of prepare_movie") from err
+    bags = tuple(
+        Bag(**{**b, "names": tuple(b["names"]), "actions": tuple(b["actions"]),
+               "pairs": tuple(tuple(p) for p in b["pairs"]), "unnamed_actions": tuple(b["unnamed_actions"]),
+               "negated": tuple(b["negated"])})
+        for b in bags_doc["bags"]
+    )
+    return Prepared(out, tracks_doc["video"]["path"], alignment, bags, tuple(tracks_doc["tracks"]), face, motion)
+
+
+def write_results(prepared: Prepared, result, *, truth: str | Path | None = None, report: bool = True) -> dict | None:
+    """Write ``assignments.json``/``.csv``, with a truth ``evaluation.json``, and ``report.html``."""
+    from scriptalign.assign import only_track_baseline
+
+    out = prepared.output
+    rows = result.rows()
+    doc = {
+        "schema": ASSIGNMENTS_SCHEMA,
+        "video": prepared.video,
+        "names": list(result.names),
+        "actions": list(result.actions),
+        "n_person_bags": len(result.person_bags),
+        "n_action_bags": len(result.action_bags),
+        "baseline_only_track": only_track_baseline(prepared.spans, prepared.bags),
+        "tracks": rows,
+    }
+    _dump(out / "assignments.json", doc)
+    write_text(out / "assignments.csv", _csv(rows, list(prepared.tracks)))
+    evaluation = curves = action_truth = None
+    if truth is not None:
+        evaluation, curves, action_truth = evaluate_output(out, truth, details=True)
+    if report:
+        from scriptalign.report import write_report
+
+        write_report(out / "report.html", video=prepared.video, alignment=prepared.alignment, bags=prepared.bags,
+                     tracks=prepared.tracks, rows=rows, gap_history=result.gap_history, evaluation=evaluation,
+                     curves=curves, action_truth=action_truth)
+    return evaluation
+
+
+def run_movie(
+    video: str | Path,
+    subtitles: str | Path,
+    script: str | Path,
+    output: str | Path,
+    *,
+    truth: str | Path | None = None,
+    lexicon: str | Path | None = None,
+    device: str = "auto",
+    stride: int = 5,
+    cache_dir: str | Path | None = None,
+    report: bool = True,
+    progress: bool = False,
+) -> RunResult:
+    """Run the pipeline on one movie and write its outputs to ``output``."""
+    from scriptalign.assign import assign
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    prepared = prepare_movie(video, subtitles, script, output, lexicon=lexicon, device=device, stride=stride,
+                             cache_dir=cache_dir, progress=progress)
+    timings["prepare"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = assign(prepared.spans, prepared.face_descriptors, prepared.motion_descriptors, prepared.bags)
+    timings["solve"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    evaluation = write_results(prepared, result, truth=truth, report=report)
+    timings["write"] = time.perf_counter() - t0
+    assignments = json.loads((prepared.output / "assignments.json").read_text(encoding="utf-8"))
+    return RunResult(prepared.output, assignments, evaluation, timings)
+
+
+def read_truth(path: str | Path) -> dict:
+    """A toy movie's ``truth.json``; InputError naming the file when it is not one."""
+    from scriptalign.errors import InputError
+
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", path) from err
+    except json.JSONDecodeError as err:
+        raise InputError(f"invalid JSON: {err.msg}", path, err.lineno) from err
+    missing = [k for k in ("characters", "appearances", "actions", "actions_vocabulary") if k not in doc]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}", path, expected="a truth.json from scriptalign toy")
+    return doc
+
+
+def evaluate_output(output: str | Path, truth: str | Path, *, details: bool = False):
+    """Score a run folder against a truth file; writes ``evaluation.json`` there and returns it."""
+    from scriptalign.errors import InputError
+    from scriptalign.evaluation import evaluate_assignment, naming_curve, track_actions
+
+    out = Path(output)
+    docs = {}
+    for name in ("assignments.json", "tracks.json"):
+        try:
+            docs[name] = json.loads((out / name).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise InputError(f"cannot read: {err.strerror}", out / name, expected="the output folder of scriptalign run") from err
+    truth_doc = read_truth(truth)
+    rows = docs["assignments.json"]["tracks"]
+    tracks = docs["tracks.json"]["tracks"]
+    if len(rows) != len(tracks):
+        raise InputError(f"{len(rows)} assignments for {len(tracks)} tracks", out / "assignments.json")
+    baseline = docs["assignments.json"].get("baseline_only_track")
+    result = evaluate_assignment(rows, tracks, truth_doc, baseline)
+    ids = result.pop("identities")
+    evaluation = _json_safe({"schema": EVALUATION_SCHEMA, "truth": str(truth), **result})
+    _dump(out / "evaluation.json", evaluation)
+    if not details:
+        return evaluation
+    named = {c["name"] for c in truth_doc["characters"]}
+    keep = [i for i, who in enumerate(ids) if who in named]
+    curves = {}
+    if keep:
+        curves["DIFFRAC"] = naming_curve([rows[i]["name"] or "" for i in keep], [ids[i] for i in keep],
+                                         [rows[i]["name_score"] for i in keep])
+        if baseline is not None:
+            curves["only track"] = naming_curve([baseline[i] or "" for i in keep], [ids[i] for i in keep],
+                                                [1.0 if baseline[i] else 0.0 for i in keep])
+    people = [i for i, who in enumerate(ids) if who is not None]
+    vocabulary = truth_doc["actions_vocabulary"]
+    action_truth = {
+        "scores": {a: [rows[i]["action_scores"].get(a, 0.0) for i in people] for a in vocabulary},
+        "positives": {a: [a in track_actions(ids[i], tracks[i]["start_time"], tracks[i]["end_time"], truth_doc)
+                          for i in people] for a in vocabulary},
+    }
+    return evaluation, curves, action_truth
