@@ -51,7 +51,17 @@ def test_fdx_doctype_and_entities_refused():
     )
     with pytest.raises(ScriptError) as err:
         read_script("bomb.fdx", text=bomb)
-    assert str(err.value).startswith("bomb.fdx:2: DOCTYPE declaration refused")
+    assert str(err.value).startswith("bomb.fdx:2: DOCTYPE declaration with an internal subset refused")
+
+
+def test_fdx_bare_doctype_is_accepted():
+    text = (
+        '<?xml version="1.0"?>\n<!DOCTYPE FinalDraft SYSTEM "http://example.invalid/fd.dtd">\n'
+        '<FinalDraft><Content><Paragraph Type="Character"><Text>ANNA</Text></Paragraph>'
+        '<Paragraph Type="Dialogue"><Text>Hi.</Text></Paragraph></Content></FinalDraft>\n'
+    )
+    script = read_script("ok.fdx", text=text)
+    assert [(e.kind, e.text, e.line_start) for e in script] == [(K.CHARACTER, "ANNA", 3), (K.DIALOGUE, "Hi.", 3)]
 
 
 def test_fdx_malformed_xml_names_the_line():

@@ -1,7 +1,8 @@
 """Final Draft FDX screenplays (XML): ``<Paragraph Type="...">`` elements holding ``<Text>`` runs.
 
-Read with expat, which reports the source line of each element (ElementTree does not). DOCTYPE
-and entity declarations are refused, so no entity expansion or external fetch can happen. Only
+Read with expat, which reports the source line of each element (ElementTree does not). A DOCTYPE
+with declarations in it, and any entity declaration, is refused, so no entity expansion can
+happen; expat never fetches an external DTD. Only
 the script body counts (``FinalDraft/Content``, including ``DualDialogue`` pairs), not the title page.
 """
 
@@ -41,8 +42,10 @@ def _paragraphs(data: bytes | str) -> tuple[str | None, list[tuple[str, str, int
     current: dict | None = None
     root: list[str] = []
 
-    def refuse_doctype(*_args) -> None:
-        raise _Refused("DOCTYPE declaration", parser.CurrentLineNumber)
+    def refuse_doctype(_name, _system_id, _public_id, has_internal_subset) -> None:
+        # a bare <!DOCTYPE FinalDraft> is harmless (expat fetches nothing); declarations are not
+        if has_internal_subset:
+            raise _Refused("DOCTYPE declaration with an internal subset", parser.CurrentLineNumber)
 
     def refuse_entity(*_args) -> None:
         raise _Refused("entity declaration", parser.CurrentLineNumber)
