@@ -108,7 +108,7 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
         root, paragraphs = _paragraphs(data)
     except _Refused as err:
         raise ScriptError(
-            f"{err.what} refused", path, err.line, expected="a Final Draft XML file without DTD"
+            f"{err.what} refused", path, err.line, expected="a Final Draft XML file without entity declarations"
         ) from None
     except expat.ExpatError as err:
         raise ScriptError(
