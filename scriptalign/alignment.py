@@ -196,7 +196,7 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
     found: dict[int, list[int]] = {}
     scores: dict[int, float] = {}
     for e_pos, n in w.n_words.items():
-        subs = _densest_occurrence(sorted(by_elem.get(e_pos, [])), w.s_cue, cues, n)
+        subs = _densest_occurrence(by_elem.get(e_pos, []), w.s_cue, cues, n)  # pairs are sorted
         scores[e_pos] = len(subs) / n
         if subs and scores[e_pos] >= min_score:
             found[e_pos] = subs
