@@ -333,3 +333,33 @@ def test_running_page_headers_are_dropped():
         (K.CHARACTER, "ANNA", 22, 22),
         (K.DIALOGUE, "Coffee.", 23, 23),
     ]
+
+
+def test_centred_cues_with_long_names():
+    def cue(name: str) -> str:
+        return " " * (40 - len(name) // 2) + name
+
+    text = _script(
+        "          INT. HALL - DAY",
+        "",
+        cue("ANNA"),
+        "                    Hello.",
+        "",
+        cue("BEN"),
+        "                         (bowing)",
+        "                    Madam.",
+        "",
+        cue("MRS. HENDERSON-SMITH (V.O.)"),
+        "                    Dinner is served.",
+        "",
+        cue("ANNA"),
+        "                    At last.",
+    )
+    script = read_script(text=text)
+    assert [(e.kind, e.speaker, e.line_start) for e in script if e.kind is K.CHARACTER] == [
+        (K.CHARACTER, "ANNA", 3),
+        (K.CHARACTER, "BEN", 6),
+        (K.CHARACTER, "MRS. HENDERSON-SMITH", 10),
+        (K.CHARACTER, "ANNA", 13),
+    ]
+    assert [e.text for e in script.dialogue] == ["Hello.", "Madam.", "Dinner is served.", "At last."]

@@ -257,6 +257,8 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
         )
     action_limit = cols.action_limit
     character_limit = cols.character_limit
+    # centred cues: a long name starts left of the character column, but still right of the speech
+    cue_floor = max(cols.dialogue, cols.parenthetical or 0) + 1
     # a "(" line at the dialogue column, e.g. "(Joe)...?", is speech unless it is a whole "(...)"
     paren_limit = (cols.dialogue + cols.parenthetical) / 2 if cols.parenthetical else cols.dialogue
 
@@ -387,7 +389,7 @@ def parse_imsdb(lines: Sequence[str], path: str | None = None, layout: Layout | 
 
         if (
             (prev_blank or prev.indent < character_limit)  # type: ignore[union-attr]
-            and indent >= character_limit
+            and (indent >= character_limit or (prev_blank and indent > cue_floor))
             and _starts_speech(prepared, i)
             and _is_cue_like(text)
             and _TRANSITION.match(text) is None
