@@ -30,9 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import features  # noqa: E402
-from features.synthetic import Person, ShotSpec, render, two_shot_video  # noqa: E402
-from features.tracking import iou  # noqa: E402
+import features
+from features.synthetic import Person, ShotSpec, render, two_shot_video
+from features.tracking import iou
 
 # Tears of Steel clip: the three faces on screen, checked on a contact sheet (features.preview): the man on
 # the bridge, the man with glasses, the woman at the end (her face fades in through a dissolve until ~223).
@@ -122,11 +122,12 @@ def compare(name: str, video: Path, truth_fn, device: str, stride: int) -> dict:
 
 def _peak_rss_child(video: Path, device: str, stride: int) -> dict:
     code = (
-        "import sys, resource, time, tempfile; sys.path.insert(0, %r); import features\n"
+        f"import sys, resource, time, tempfile; sys.path.insert(0, {str(ROOT)!r}); import features\n"
         "t=time.perf_counter()\n"
-        "with tempfile.TemporaryDirectory() as c: r = features.extract(%r, cache_dir=c, device=%r, stride=%d)\n"
+        f"with tempfile.TemporaryDirectory() as c: r = features.extract({str(video)!r}, cache_dir=c, "
+        f"device={device!r}, stride={stride})\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.frame_times), len(r.tracks), time.perf_counter()-t)\n"
-    ) % (str(ROOT), str(video), device, stride)
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     return {"peak_rss_mib": int(out[0]) / 1024, "frames": int(out[1]), "tracks": int(out[2]), "seconds": float(out[3])}
 

@@ -83,17 +83,27 @@ class FacenetDescriptor:
     def __init__(self, weights: str | Path, device: torch.device) -> None:
         from facenet_pytorch import InceptionResnetV1
 
+        from features.errors import WeightsError
+
         p = Path(weights)
         if not p.is_file():
-            raise FileNotFoundError(f"{p}: face weights file not found (expected a local InceptionResnetV1 state dict)")
-        state = torch.load(p, map_location="cpu", weights_only=True)
+            raise WeightsError(f"{p}: face weights file not found (expected a local InceptionResnetV1 state dict)")
+        try:
+            state = torch.load(p, map_location="cpu", weights_only=True)
+        except Exception as err:  # torch raises several types for a file it cannot read
+            raise WeightsError(f"{p}: cannot be read by torch.load ({err.__class__.__name__}: {err})") from err
         if isinstance(state, dict) and "state_dict" in state:
             state = state["state_dict"]
+        if not isinstance(state, dict):
+            raise WeightsError(f"{p}: not an InceptionResnetV1 state dict (a {type(state).__name__})")
         state = {k: v for k, v in state.items() if not k.startswith("logits.")}
         self.model = InceptionResnetV1(pretrained=None, classify=False)
-        missing, _ = self.model.load_state_dict(state, strict=False)
+        try:
+            missing, _ = self.model.load_state_dict(state, strict=False)
+        except RuntimeError as err:
+            raise WeightsError(f"{p}: not an InceptionResnetV1 state dict ({str(err).splitlines()[0]})") from err
         if missing:
-            raise ValueError(f"{p}: not an InceptionResnetV1 state dict (missing {len(missing)} keys, e.g. {missing[0]})")
+            raise WeightsError(f"{p}: not an InceptionResnetV1 state dict (missing {len(missing)} keys, e.g. {missing[0]})")
         self.model.eval().to(device)
         self.device = device
         self.kind = f"facenet-inceptionresnetv1:{p.name}"

@@ -29,3 +29,7 @@ class VideoError(ValueError):
 
 class DeviceError(ValueError):
     """A device that was asked for but is not available."""
+
+
+class WeightsError(ValueError):
+    """A face-descriptor weights file that is missing or is not an InceptionResnetV1 state dict."""

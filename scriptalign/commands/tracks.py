@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
                          expected="a local InceptionResnetV1 state dict (.pt)")
 
     import features
-    from features.errors import DeviceError, VideoError
+    from features.errors import DeviceError, VideoError, WeightsError
 
     video = Path(args.video)
     out = Path(args.output) if args.output else video.with_name(video.stem + ".tracks")
@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
             InputError(f"frame {err.frame}: {err.problem}", path=err.path, expected=err.expected) from err
     except DeviceError as err:
         raise InputError(str(err), path="--device") from err
+    except WeightsError as err:
+        raise InputError(str(err), path="--face-weights") from err
     doc = features.write_outputs(result, out)
     if args.preview:
         from features.preview import contact_sheet

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import features
-from features.errors import DeviceError, VideoError
+from features.errors import DeviceError, VideoError, WeightsError
 from features.synthetic import ShotSpec, render, two_shot_video
 
 
@@ -132,3 +132,25 @@ def test_bad_device_name():
     with pytest.raises(DeviceError, match="unknown device 'tpu'"):
         resolve_device("tpu")
     assert resolve_device("cpu") == torch.device("cpu")
+
+
+def test_face_weights_file_gives_facenet_descriptors(small, tmp_path):
+    from facenet_pytorch import InceptionResnetV1
+
+    torch.manual_seed(0)
+    weights = tmp_path / "irv1.pt"
+    torch.save(InceptionResnetV1(pretrained=None).state_dict(), weights)  # random weights: shape check only
+    result = features.extract(small.path, cache_dir=tmp_path / "c", device="cpu", stride=8, motion=False,
+                              face_weights=weights)
+    assert result.face_descriptor_kind == "facenet-inceptionresnetv1:irv1.pt"
+    assert result.face_descriptors.shape == (len(result.tracks), 512) and len(result.tracks) == 4
+    np.testing.assert_allclose(np.linalg.norm(result.face_descriptors, axis=1), 1.0, atol=1e-5)
+    bad = tmp_path / "bad.pt"
+    torch.save({"foo": torch.zeros(1)}, bad)
+    with pytest.raises(WeightsError, match="not an InceptionResnetV1 state dict"):
+        features.extract(small.path, cache_dir=tmp_path / "c", device="cpu", face_weights=bad)
+    from scriptalign.cli import main
+
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a torch file")
+    assert main(["tracks", str(small.path), "-q", "--face-weights", str(junk), "--cache", str(tmp_path / "c")]) == 2

@@ -133,3 +133,18 @@ def test_cli_writes_tracks_json_and_arrays(synth, capsys):
     assert np.load(out / "motion_descriptors.npy").shape[0] == 4
     assert (out / "preview.png").stat().st_size > 1000
     assert "4 tracks" in capsys.readouterr().out
+
+
+def test_motion_bag_of_words_with_chi2_map(synth):
+    from features.motion import MotionBoW
+
+    _, result, _ = synth
+    vols = np.load(result.cache_dir / "motion_volumes.npz")
+    volumes = [vols[f"track_{t.id}"] for t in result.tracks]
+    assert all(v.shape[1] == MOTION_DIM and len(v) >= 3 for v in volumes)
+    bow = MotionBoW(n_words=6).fit(volumes)
+    hist = bow.histograms(volumes)
+    np.testing.assert_allclose(hist.sum(1), 1.0)
+    mapped = bow.transform(volumes)
+    assert mapped.shape == (4, 6 * 3)  # AdditiveChi2Sampler, sample_steps=2: 3 values per word
+    assert np.all(np.isfinite(mapped))
