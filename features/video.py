@@ -99,6 +99,9 @@ def iter_frames(
     rate = stream.average_rate or stream.guessed_rate
     fps = float(rate) if rate else 25.0
     expected = int(stream.frames or 0)
+    # Without a frame count, the video stream's own duration (never the container's: audio may be longer).
+    stream_end = float(stream.duration * stream.time_base) + float(stream.start_time or 0) * (tb or 0) \
+        if stream.duration is not None and tb else None
     index = start_index
     last_time = -math.inf
     try:
@@ -131,6 +134,10 @@ def iter_frames(
                 frame=index,
                 expected=f"{expected} frames",
             )
+        if not expected and stream_end is not None and last_time < stream_end - max(1.0, 3.0 / fps):
+            raise VideoError(
+                f"stream ended at {last_time:.3f} s, before its stated end {stream_end:.3f} s (truncated or corrupt file)",
+                path, frame=index, expected=f"frames up to {stream_end:.3f} s")
         if index == 0:
             raise VideoError("no frame could be decoded", path, frame=0, expected="at least one frame")
     finally:

@@ -76,3 +76,28 @@ def test_flow_direction_of_a_moving_texture():
 def test_upper_body_box_is_clipped():
     assert upper_body_box((10, 10, 30, 40), 100, 100) == (0.0, 0.0, 50.0, 100.0)
     assert upper_body_box((40, 20, 60, 40), 200, 200) == (20.0, 10.0, 80.0, 90.0)
+
+
+def test_variable_frame_rate_times_come_from_timestamps(tmp_path):
+    from fractions import Fraction
+
+    import av
+
+    from features.video import iter_frames
+
+    pts_ms = [0, 40, 100, 120, 200, 260, 400, 410, 500, 600]
+    path = tmp_path / "vfr.mkv"
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 160, 120, "yuv420p"
+        s.codec_context.time_base = Fraction(1, 1000)
+        for i, p in enumerate(pts_ms):
+            f = av.VideoFrame.from_ndarray(np.full((120, 160, 3), i * 20, np.uint8), format="rgb24")
+            f.pts, f.time_base = p, Fraction(1, 1000)
+            for pk in s.encode(f):
+                out.mux(pk)
+        for pk in s.encode():
+            out.mux(pk)
+    got = [(f.index, f.time) for f in iter_frames(path, size=(80, 60))]
+    assert [i for i, _ in got] == list(range(10))
+    np.testing.assert_allclose([t for _, t in got], np.array(pts_ms) / 1000)
