@@ -27,8 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from scriptalign.errors import InputError
 
-    if args.stride < 1:
-        raise InputError(f"--stride must be >= 1, got {args.stride}", expected="a positive integer")
+    for flag, value in (("--stride", args.stride), ("--batch-size", args.batch_size),
+                        ("--max-width", args.max_width), ("--min-face", args.min_face)):
+        if value < 1:
+            raise InputError(f"{flag} must be >= 1, got {value}", expected="a positive integer")
     if args.face_weights and not Path(args.face_weights).is_file():
         raise InputError("face weights file not found", path=args.face_weights,
                          expected="a local InceptionResnetV1 state dict (.pt)")

@@ -101,3 +101,22 @@ def test_variable_frame_rate_times_come_from_timestamps(tmp_path):
     got = [(f.index, f.time) for f in iter_frames(path, size=(80, 60))]
     assert [i for i, _ in got] == list(range(10))
     np.testing.assert_allclose([t for _, t in got], np.array(pts_ms) / 1000)
+
+
+def test_features_never_imports_scriptalign_or_solvers():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys; import features, features.pipeline, features.preview, features.synthetic; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('scriptalign', 'solvers')]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_rejects_bad_numbers(tmp_path, capsys):
+    from scriptalign.cli import main
+
+    assert main(["tracks", str(tmp_path / "x.mp4"), "--stride", "0"]) == 2
+    assert "--stride must be >= 1, got 0" in capsys.readouterr().err
