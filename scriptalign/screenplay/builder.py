@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
-from scriptalign.screenplay.sentences import join_lines, split_sentences
+from scriptalign.screenplay.sentences import join_lines, sentence_spans
 
 
 class ElementBuilder:
@@ -46,8 +46,8 @@ class ElementBuilder:
 
     def add_action(self, lines: Sequence[tuple[int, str]]) -> None:
         """One ACTION element per sentence of a paragraph given as ``(line number, text)`` pairs."""
-        for s in split_sentences(lines):
-            self.add(ElementKind.ACTION, s.text, s.line_start, s.line_end, clean=True)
+        for text, start, end in sentence_spans(lines):
+            self.add(ElementKind.ACTION, text, start, end, clean=True)
 
     def add_dialogue(self, lines: Sequence[tuple[int, str]], speaker: str | None) -> None:
         """One DIALOGUE element for consecutive dialogue lines, their text joined with spaces."""

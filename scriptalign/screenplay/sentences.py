@@ -62,6 +62,11 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
     Abbreviations ("Mr.", "INT."), initials ("J. Mulwray", "L.A.") and ellipses ("and... then")
     do not end a sentence.
     """
+    return [Sentence(*span) for span in sentence_spans(lines)]
+
+
+def sentence_spans(lines: Sequence[tuple[int, str]]) -> list[tuple[str, int, int]]:
+    """``split_sentences`` as plain ``(text, line_start, line_end)`` tuples (cheaper to build)."""
     parts: list[str] = []
     starts: list[int] = []
     numbers: list[int] = []
@@ -71,7 +76,7 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
             text = " ".join(text.split())
         if not text:
             continue
-        if parts and not hyphen_joins(parts[-1], text):
+        if parts and not (parts[-1][-1] == "-" and hyphen_joins(parts[-1], text)):
             parts.append(" ")
             offset += 1
         starts.append(offset)
@@ -80,28 +85,35 @@ def split_sentences(lines: Sequence[tuple[int, str]]) -> list[Sentence]:
         offset += len(text)
     if not parts:
         return []
-    joined = "".join(parts)
+    joined = "".join(parts) if len(parts) > 1 else parts[0]
+    n = len(joined)
 
     cuts = [0]
-    for m in _BOUNDARY.finditer(joined) if _MAYBE_END.search(joined, 0, len(joined) - 1) else ():
-        punct = m.group(1)
-        if punct == "." or (len(punct) >= 2 and set(punct) == {"."}):
-            if len(punct) >= 2:
-                continue  # ellipsis: a trailing-off, not a full stop
-            word_start = joined.rfind(" ", 0, m.start()) + 1
-            word = joined[word_start : m.start()].lstrip("\"'([")
-            if word.lower() in ABBREVIATIONS or len(word) == 1 or _DOTTED.match(word):
-                continue
-        cuts.append(m.end())
-    cuts.append(len(joined))
+    if _MAYBE_END.search(joined, 0, n - 1):
+        for m in _BOUNDARY.finditer(joined):
+            punct = m.group(1)
+            if punct[0] == "." and punct.count(".") == len(punct):
+                if len(punct) >= 2:
+                    continue  # ellipsis: a trailing-off, not a full stop
+                dot = m.start()
+                word = joined[joined.rfind(" ", 0, dot) + 1 : dot].lstrip("\"'([")
+                if len(word) == 1 or word.lower() in ABBREVIATIONS or _DOTTED.match(word):
+                    continue
+            cuts.append(m.end())
+    cuts.append(n)
 
-    sentences = []
+    if len(cuts) == 2:  # one sentence
+        return [(joined, numbers[0], numbers[-1])]
+    spans = []
     for a, b in pairwise(cuts):
-        text = joined[a:b].strip()
-        if not text:
+        piece = joined[a:b].rstrip()
+        if not piece:
             continue
-        end = a + len(joined[a:b].rstrip()) - 1
-        sentences.append(
-            Sentence(text, numbers[bisect_right(starts, a) - 1], numbers[bisect_right(starts, end) - 1])
+        spans.append(
+            (
+                piece,
+                numbers[bisect_right(starts, a) - 1],
+                numbers[bisect_right(starts, a + len(piece) - 1) - 1],
+            )
         )
-    return sentences
+    return spans
