@@ -65,6 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"scriptalign {args.verb}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        # e.g. an output folder that does not exist or cannot be written
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"scriptalign {args.verb}: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted", file=sys.stderr)
         return 130

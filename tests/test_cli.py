@@ -34,3 +34,35 @@ def test_import_does_not_load_heavy_modules():
 
 def test_parser_builds():
     assert build_parser().prog == "scriptalign"
+
+
+def test_unwritable_output_is_a_clean_error(tmp_path, capsys):
+    from scriptalign.demo import example_dir
+
+    src = example_dir()
+    target = tmp_path / "missing-folder" / "out.json"
+    assert main(["align", str(src / "movie.srt"), str(src / "script.txt"), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "missing-folder" in err and "No such file or directory" in err
+    assert not target.parent.exists()
+
+
+def test_example_pair_aligns_every_spoken_line(capsys):
+    import json
+
+    from scriptalign.demo import example_dir
+
+    src = example_dir()
+    assert main(["align", str(src / "movie.srt"), str(src / "script.txt")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    speakers = [(c["index"], line["speaker"]) for c in doc["cues"] for line in c["lines"] if line["text"]]
+    # cue 8 is a two-speaker cue: "- In this weather?" (TOM) and "- Then run." (MARGARET)
+    assert [s for i, s in speakers if i == 8] == ["TOM", "MARGARET"]
+    assert [s for i, s in speakers if i == 9] == ["TOM", "TOM"]  # the voice-over
+    assert all(s in ("TOM", "MARGARET") for _, s in speakers)
+    dialogue = {e["text"]: e for e in doc["elements"] if e["kind"] == "dialogue"}
+    # mostly cut from the film: 3 of its 9 words are spoken, under min_score, so its times are interpolated
+    cut = dialogue["In this weather? It's a hundred yards of mud."]
+    assert cut["score"] == pytest.approx(1 / 3, abs=1e-3) and cut["interpolated"] and cut["cues"] == []
+    assert dialogue["Then run."]["cues"] == [8] and not dialogue["Then run."]["interpolated"]
+    assert sum(not e["interpolated"] for e in dialogue.values()) == 15
