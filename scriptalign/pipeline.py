@@ -89,9 +89,11 @@ def prepare_movie(
     stride: int = 5,
     cache_dir: str | Path | None = None,
     progress: bool = False,
+    speaker_bags: bool = False,
 ) -> Prepared:
     """Align and label the text, extract the face tracks; write ``aligned.json``, ``bags.json``,
-    ``tracks.json`` and the descriptor arrays to ``output``."""
+    ``tracks.json`` and the descriptor arrays to ``output``. ``speaker_bags`` adds a bag per matched
+    dialogue turn ("the speaker appears")."""
     import features
     from scriptalign.alignment import align
     from scriptalign.labels import labels_json, weak_labels
@@ -101,7 +103,7 @@ def prepare_movie(
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     alignment = align(read_subtitles(subtitles), read_script(script)).to_json()
-    bags = weak_labels(alignment, lexicon)
+    bags = weak_labels(alignment, lexicon, speaker_bags=speaker_bags)
     extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress)
     _dump(out / "aligned.json", alignment)
     _dump(out / "bags.json", labels_json(bags, alignment))
@@ -176,6 +178,7 @@ def run_movie(
     cache_dir: str | Path | None = None,
     report: bool = True,
     progress: bool = False,
+    speaker_bags: bool = False,
 ) -> RunResult:
     """Run the pipeline on one movie and write its outputs to ``output``."""
     from scriptalign.assign import assign
@@ -183,7 +186,7 @@ def run_movie(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prepared = prepare_movie(video, subtitles, script, output, lexicon=lexicon, device=device, stride=stride,
-                             cache_dir=cache_dir, progress=progress)
+                             cache_dir=cache_dir, progress=progress, speaker_bags=speaker_bags)
     timings["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = assign(prepared.spans, prepared.face_descriptors, prepared.motion_descriptors, prepared.bags)

@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--stride", type=int, default=5, help="run the face detector every K-th frame")
     parser.add_argument("--cache", help="feature cache folder (default: the user cache folder)")
+    parser.add_argument("--speaker-bags", action="store_true",
+                        help="also use each matched dialogue turn as a bag: its speaker appears")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report")
 
 
@@ -26,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = run_movie(args.video, args.subtitles, args.script, args.output, truth=args.truth,
                        lexicon=args.lexicon, device=args.device, stride=args.stride, cache_dir=args.cache,
-                       report=not args.no_report, progress=True)
+                       report=not args.no_report, progress=True,
+                       speaker_bags=args.speaker_bags)
     named = sum(r["name"] is not None for r in result.assignments["tracks"])
     print(f"{len(result.assignments['tracks'])} tracks, {named} named; outputs in {result.output}")
     if result.evaluation:
