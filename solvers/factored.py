@@ -186,9 +186,9 @@ class Factors:
             d = Sf - f.verts[k]
             dx = Sx - f.vxi[k]
             lin = float(np.sum(Gf * Sf)) + float(gxf @ Sx) - vals[k]
-            if lin >= 0:
-                continue
             c = float(np.sum(d * d)) / n + self.kappa * float(dx @ dx)
+            if lin >= 0 or c <= 0:
+                continue
             raw = -lin / (2 * c)
             grp = int(raw >= f.w[k])
             g = min(f.w[k], raw)

@@ -135,8 +135,8 @@ class AtLeastOnceOracle:
             self._small(C, m, labels, gxi, xi)
         for k in self.general:
             self._single(k, C, m, labels, gxi, xi)
-        for comp in self.multi:
-            self._lp(comp, C, labels, gxi, xi, frac_rows, frac_vals)
+        if self.multi:  # all overlapping components in one (block-diagonal) HiGHS call
+            self._lp([k for comp in self.multi for k in comp], C, labels, gxi, xi, frac_rows, frac_vals)
         labels = labels.astype(np.int16)
         if frac_rows:
             labels[frac_rows] = -1
