@@ -45,7 +45,8 @@ class DiscriminativeClustering(BaseEstimator):
     def fit(self, X: np.ndarray, bags: Sequence[BagLike], blocks: Sequence[int] | None = None,
             background: Sequence[int] | np.ndarray | None = None, *, rho: float = 0.0):
         """Solve for Z; `background` = indices (or a boolean mask) of tracks fixed to label 0;
-        `rho`: at least this fraction of the tracks in no bag are background (per block)."""
+        `rho`: at least this fraction of the tracks in no bag are background (per block when
+        `blocks` are given, for every solver; bags must then lie inside one block)."""
         from .frank_wolfe import frank_wolfe
         from .rounding import round_constrained
 
@@ -55,11 +56,10 @@ class DiscriminativeClustering(BaseEstimator):
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty 2-D array (n_tracks x n_features), got shape {X.shape}")
         n = X.shape[0]
-        use_blocks = blocks if self.solver == "bcfw" else None
         if self.solver == "bcfw" and blocks is None:
             raise ValueError("solver='bcfw' needs blocks= (a group id per track)")
         problem = build_problem(n, self.n_labels, bags, alpha=self.alpha, kappa=self.kappa,
-                                background=background, rho=rho, blocks=use_blocks)
+                                background=background, rho=rho, blocks=blocks)
         Xp = X[problem.order]
         obj = ExplicitObjective(Xp, self.reg, device="numpy" if self.solver == "cvxpy" else self.device)
         if self.solver == "cvxpy":

@@ -138,3 +138,32 @@ def test_predict_checks_shape():
     m = DiscriminativeClustering(3, max_iter=5).fit(X, [((0, 1), (1,)), ((2, 3), (2,))])
     with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
         m.predict(np.ones((2, 4)))
+
+
+def test_device_resolution():
+    import torch
+
+    from solvers.backend import resolve_device
+
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "numpy")
+    assert resolve_device("numpy") == "numpy" and resolve_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no CUDA device"):
+            resolve_device("cuda")
+
+
+def test_blocks_scope_rho_for_fw_and_cvxpy_alike():
+    P = make_planted(120, 4, 6, random_state=13, n_blocks=3)
+    kw = dict(blocks=P.blocks, background=P.negatives, rho=0.5)
+    a = DiscriminativeClustering(4, reg=0.05, tol=1e-7, max_iter=5000).fit(P.X, P.bags, **kw)
+    b = DiscriminativeClustering(4, reg=0.05, solver="cvxpy").fit(P.X, P.bags, **kw)
+    assert a.objective_ == pytest.approx(b.objective_, rel=1e-5)
+    for blk in np.unique(P.blocks):
+        free = np.ones(120, bool)
+        for bag in P.bags:
+            free[list(bag.track_indices)] = False
+        free[P.negatives] = False
+        sel = free & (P.blocks == blk)
+        assert a.Z_[sel, 0].sum() >= 0.5 * sel.sum() - 1e-6
