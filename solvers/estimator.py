@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .constraints import BagLike, build_problem
-from .objective import ExplicitObjective
+from .objective import ExplicitObjective, _check_finite
 
 SOLVERS = ("fw", "bcfw", "cvxpy")
 
@@ -55,6 +55,7 @@ class DiscriminativeClustering(BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty 2-D array (n_tracks x n_features), got shape {X.shape}")
+        _check_finite("X", X)
         n = X.shape[0]
         if self.solver == "bcfw" and blocks is None:
             raise ValueError("solver='bcfw' needs blocks= (a group id per track)")

@@ -95,3 +95,20 @@ def test_bcfw_matches_fw_and_is_seed_deterministic():
     assert r1.objective == pytest.approx(fw.objective, rel=1e-4)
     assert r1.objective - fw.objective <= r1.gap + 1e-12
     np.testing.assert_array_equal(r1.Z, r2.Z)
+
+
+@pytest.mark.parametrize("solver", ["OSQP", "SCS"])
+def test_reference_solvers_selectable_and_agree(solver):
+    P = small(9, n=60)
+    problem = build_problem(60, 5, P.bags, background=P.negatives)
+    clar, _ = reference_value(P, 0.05, problem)
+    other, ref = reference_value(P, 0.05, problem, solver)
+    assert ref.status.startswith("optimal")
+    assert other == pytest.approx(clar, rel=1e-3)
+
+
+def test_reference_rejects_unknown_solver():
+    P = small(9, n=30)
+    problem = build_problem(30, 5, P.bags, check_labels=False)
+    with pytest.raises(ValueError, match="solver must be one of"):
+        solve_reference(P.X, 0.05, problem, "ECOS")
