@@ -105,12 +105,12 @@ def standardize(X: np.ndarray) -> np.ndarray:
 
 
 def _solve(X: np.ndarray, n_labels: int, bags: list, reg: float, kappa: float, random_state: int | None,
-           blocks: Sequence[int] | None):
+           blocks: Sequence[int] | None, rho: float = 0.0):
     from solvers import DiscriminativeClustering
 
     model = DiscriminativeClustering(n_labels, reg=reg, solver="fw" if blocks is None else "bcfw", kappa=kappa,
-                                     max_iter=2000, tol=1e-5, random_state=random_state)
-    return model.fit(X, bags, blocks=blocks)
+                                     max_iter=1000, tol=1e-3, random_state=random_state)
+    return model.fit(X, bags, blocks=blocks, rho=rho)
 
 
 def _confidence(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -133,6 +133,7 @@ def assign(
     reg: float = 1e-2,
     kappa: float = 10.0,
     random_state: int | None = 0,
+    action_rho: float = 1.0,
     blocks: Sequence[int] | None = None,
     bag_blocks: Sequence[int] | None = None,
 ) -> Assignment:
@@ -141,6 +142,8 @@ def assign(
     ``bags`` are ``scriptalign.labels.Bag`` (anything with start, end, names, actions, pairs).
     ``names``/``actions`` fix the classes (default: those the bags mention, sorted). ``kappa`` is
     the slack penalty that keeps noisy bags (a name nobody shows, a missed face) from being infeasible.
+    ``action_rho``: at least this fraction of the tracks in no action bag do no action (Miech et al.
+    ICCV 2017's background constraint); without it "everyone does everything" costs nothing.
     ``blocks`` (a group id per track, e.g. the movie) switches to block-coordinate Frank-Wolfe, and
     ``bag_blocks`` (a group id per bag) then says which tracks a bag can cover: those of its block.
     """
@@ -179,7 +182,7 @@ def assign(
             action_bags.append((c, rest))
     if actions:
         Xm = standardize(motion_descriptors)
-        acts = _solve(Xm, len(actions) + 1, action_bags, reg, kappa, random_state, blocks)
+        acts = _solve(Xm, len(actions) + 1, action_bags, reg, kappa, random_state, blocks, action_rho)
         action_Z, action_labels = np.asarray(acts.Z_), np.asarray(acts.labels_)
     else:
         action_Z, action_labels = np.ones((n, 1)), np.zeros(n, dtype=int)

@@ -10,7 +10,6 @@ subject, and stays the subject across "and ..." until a new clause starts.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -466,12 +465,8 @@ def labels_json(bags: list[Bag], alignment_json: dict, lexicon: Lexicon | None =
 
 def read_alignment(path: str | Path) -> dict:
     """Read an alignment JSON file; InputError naming the file and line when it is not one."""
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", path) from err
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", path, err.lineno, expected="the output of scriptalign align") from err
+    from scriptalign.jsonfile import read_json
+
+    doc = read_json(path, expected="the output of scriptalign align")
     _check(doc, str(path))
     return doc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ def _csv(rows: list[dict], tracks: list[dict]) -> str:
 
 def _json_safe(value):
     """NaN (e.g. the AP of an action with no positive) as null, so the JSON stays standard."""
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
@@ -115,17 +116,18 @@ def prepare_movie(
 def load_prepared(output: str | Path) -> Prepared:
     """Read back what ``prepare_movie`` wrote (InputError naming the missing or broken file)."""
     from scriptalign.errors import InputError
+    from scriptalign.jsonfile import read_json
     from scriptalign.labels import Bag
 
     out = Path(output)
+    expected = "the output of prepare_movie"
+    alignment, bags_doc, tracks_doc = (read_json(out / name, expected)
+                                       for name in ("aligned.json", "bags.json", "tracks.json"))
     try:
-        alignment = json.loads((out / "aligned.json").read_text(encoding="utf-8"))
-        bags_doc = json.loads((out / "bags.json").read_text(encoding="utf-8"))
-        tracks_doc = json.loads((out / "tracks.json").read_text(encoding="utf-8"))
         face = np.load(out / "face_descriptors.npy")
         motion = np.load(out / "motion_descriptors.npy")
     except (OSError, ValueError) as err:
-        raise InputError(f"incomplete run folder: {err}", out, expected="the output of prepare_movie") from err
+        raise InputError(f"incomplete run folder: {err}", out, expected=expected) from err
     bags = tuple(
         Bag(**{**b, "names": tuple(b["names"]), "actions": tuple(b["actions"]),
                "pairs": tuple(tuple(p) for p in b["pairs"]), "unnamed_actions": tuple(b["unnamed_actions"]),
@@ -135,13 +137,11 @@ def load_prepared(output: str | Path) -> Prepared:
     return Prepared(out, tracks_doc["video"]["path"], alignment, bags, tuple(tracks_doc["tracks"]), face, motion)
 
 
-def write_results(prepared: Prepared, result, *, truth: str | Path | None = None, report: bool = True) -> dict | None:
-    """Write ``assignments.json``/``.csv``, with a truth ``evaluation.json``, and ``report.html``."""
+def assignments_document(prepared: Prepared, result) -> dict:
+    """The ``assignments.json`` document of a solve (schema ``scriptalign.assignments/1``)."""
     from scriptalign.assign import only_track_baseline
 
-    out = prepared.output
-    rows = result.rows()
-    doc = {
+    return {
         "schema": ASSIGNMENTS_SCHEMA,
         "video": prepared.video,
         "names": list(result.names),
@@ -149,8 +149,15 @@ def write_results(prepared: Prepared, result, *, truth: str | Path | None = None
         "n_person_bags": len(result.person_bags),
         "n_action_bags": len(result.action_bags),
         "baseline_only_track": only_track_baseline(prepared.spans, prepared.bags),
-        "tracks": rows,
+        "tracks": result.rows(),
     }
+
+
+def write_results(prepared: Prepared, result, *, truth: str | Path | None = None, report: bool = True) -> dict | None:
+    """Write ``assignments.json``/``.csv``, with a truth ``evaluation.json``, and ``report.html``."""
+    out = prepared.output
+    doc = assignments_document(prepared, result)
+    rows = doc["tracks"]
     _dump(out / "assignments.json", doc)
     write_text(out / "assignments.csv", _csv(rows, list(prepared.tracks)))
     evaluation = curves = action_truth = None
@@ -194,24 +201,19 @@ def run_movie(
     t0 = time.perf_counter()
     evaluation = write_results(prepared, result, truth=truth, report=report)
     timings["write"] = time.perf_counter() - t0
-    assignments = json.loads((prepared.output / "assignments.json").read_text(encoding="utf-8"))
-    return RunResult(prepared.output, assignments, evaluation, timings)
+    return RunResult(prepared.output, assignments_document(prepared, result), evaluation, timings)
 
 
 def read_truth(path: str | Path) -> dict:
     """A toy movie's ``truth.json``; InputError naming the file when it is not one."""
     from scriptalign.errors import InputError
+    from scriptalign.jsonfile import read_json
 
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", path) from err
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", path, err.lineno) from err
+    expected = "a truth.json from scriptalign toy"
+    doc = read_json(path, expected)
     missing = [k for k in ("characters", "appearances", "actions", "actions_vocabulary") if k not in doc]
     if missing:
-        raise InputError(f"missing {', '.join(missing)}", path, expected="a truth.json from scriptalign toy")
+        raise InputError(f"missing {', '.join(missing)}", path, expected=expected)
     return doc
 
 
@@ -219,14 +221,11 @@ def evaluate_output(output: str | Path, truth: str | Path, *, details: bool = Fa
     """Score a run folder against a truth file; writes ``evaluation.json`` there and returns it."""
     from scriptalign.errors import InputError
     from scriptalign.evaluation import evaluate_assignment, naming_curve, track_actions
+    from scriptalign.jsonfile import read_json
 
     out = Path(output)
-    docs = {}
-    for name in ("assignments.json", "tracks.json"):
-        try:
-            docs[name] = json.loads((out / name).read_text(encoding="utf-8"))
-        except OSError as err:
-            raise InputError(f"cannot read: {err.strerror}", out / name, expected="the output folder of scriptalign run") from err
+    docs = {name: read_json(out / name, "the output folder of scriptalign run")
+            for name in ("assignments.json", "tracks.json")}
     truth_doc = read_truth(truth)
     rows = docs["assignments.json"]["tracks"]
     tracks = docs["tracks.json"]["tracks"]

@@ -102,8 +102,8 @@ def naming_curve_plot(curves: dict[str, object]):
 def action_pr_plot(scores: dict[str, Sequence[float]], positives: dict[str, Sequence[bool]]):
     """Precision-recall curve per action class."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    for action in scores:
-        s = np.asarray(scores[action], dtype=float)
+    for action, action_scores in scores.items():
+        s = np.asarray(action_scores, dtype=float)
         p = np.asarray(positives[action], dtype=bool)
         if p.sum() == 0:
             continue

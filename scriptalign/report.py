@@ -17,7 +17,7 @@ def grab_frames(video: str | Path, frames: Sequence[int]) -> dict[int, np.ndarra
     """RGB images of the given frame numbers (decode order), read in one forward pass."""
     import av
 
-    wanted = sorted(set(int(f) for f in frames))
+    wanted = sorted({int(f) for f in frames})
     out: dict[int, np.ndarray] = {}
     if not wanted:
         return out
@@ -88,12 +88,12 @@ def write_report(
     actions = [r["action"] for r in rows]
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>scriptalign report</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}img{max-width:100%}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}</style>",
+        ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}img{max-width:100%}"
+         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}</style>"),
         "</head><body>",
         f"<h1>scriptalign report: {html.escape(Path(video).name)}</h1>",
-        f"<p>{len(tracks)} face tracks, {len(bags)} weak-label bags, "
-        f"{sum(n is not None for n in names)} tracks named.</p>",
+        (f"<p>{len(tracks)} face tracks, {len(bags)} weak-label bags, "
+         f"{sum(n is not None for n in names)} tracks named.</p>"),
     ]
     if evaluation:
         keys = ("naming_accuracy", "naming_ap", "action_map", "baseline_only_track_accuracy")

@@ -1,0 +1,89 @@
+"""Bags over tracks and the persons-then-actions solve on small hand-made problems (no video)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from scriptalign.assign import TrackSpan, assign, only_track_baseline, overlapping_tracks, standardize
+
+
+def bag(start, end, names=(), actions=(), pairs=()):
+    return SimpleNamespace(start=start, end=end, names=tuple(names), actions=tuple(actions), pairs=tuple(pairs))
+
+
+def test_overlapping_tracks_uses_closed_intervals():
+    spans = [TrackSpan(0, 0, 5), TrackSpan(1, 5, 9), TrackSpan(2, 10, 12)]
+    assert overlapping_tracks(spans, 5, 5) == (0, 1)
+    assert overlapping_tracks(spans, 9.5, 9.9) == ()
+    assert overlapping_tracks(spans, 0, 100) == (0, 1, 2)
+
+
+def test_standardize_rejects_nan_and_keeps_constant_columns_at_zero():
+    X = standardize(np.array([[1.0, 3.0], [2.0, 3.0], [3.0, 3.0]]))
+    assert np.allclose(X[:, 1], 0)
+    assert np.allclose(np.linalg.norm(X, axis=1), [1, 0, 1])  # the mean row stays at zero
+    with pytest.raises(ValueError, match="NaN"):
+        standardize(np.array([[np.nan, 1.0]]))
+
+
+@pytest.fixture
+def two_people():
+    """Six clips of two tracks each: ANN and BOB side by side; ANN waves in clips 0-2, BOB in 3-5."""
+    rng = np.random.default_rng(0)
+    face_centres = {"ANN": rng.normal(size=16), "BOB": rng.normal(size=16)}
+    motion_centres = {"wave": rng.normal(size=8), "none": rng.normal(size=8)}
+    spans, face, motion, bags, who, doing = [], [], [], [], [], []
+    for clip in range(6):
+        waver = "ANN" if clip < 3 else "BOB"
+        for person in ("ANN", "BOB"):
+            spans.append(TrackSpan(len(spans), 10 * clip, 10 * clip + 8))
+            face.append(face_centres[person] + 0.2 * rng.normal(size=16))
+            act = "wave" if person == waver else "none"
+            motion.append(motion_centres[act] + 0.2 * rng.normal(size=8))
+            who.append(person)
+            doing.append("wave" if act == "wave" else None)
+        # clip 0 and 3 name one person only: the other must come from the face classifier
+        names = [waver] if clip in (0, 3) else ["ANN", "BOB"]
+        bags.append(bag(10 * clip, 10 * clip + 8, names, ["wave"], [(waver, "wave")]))
+    return spans, np.array(face), np.array(motion), bags, who, doing
+
+
+def test_assign_recovers_names_and_paired_actions(two_people):
+    spans, face, motion, bags, who, doing = two_people
+    result = assign(spans, face, motion, bags)
+    assert result.names == ("ANN", "BOB") and result.actions == ("wave",)
+    assert list(result.track_names) == who
+    assert list(result.track_actions) == doing
+    rows = result.rows()
+    assert [r["track"] for r in rows] == list(range(12))
+    assert set(rows[0]["name_scores"]) == {"ANN", "BOB"}
+
+
+def test_select_keeps_rows_and_remaps_bags(two_people):
+    spans, face, motion, bags, who, _ = two_people
+    result = assign(spans, face, motion, bags)
+    part = result.select(range(6, 12))
+    assert part.track_ids == tuple(range(6, 12))
+    assert list(part.track_names) == who[6:]
+    assert all(all(0 <= i < 6 for i in idx) for idx, _ in part.person_bags)
+    assert len(part.person_bags) == 3
+
+
+def test_blocks_need_bag_blocks(two_people):
+    spans, face, motion, bags, _, _ = two_people
+    with pytest.raises(ValueError, match="bag_blocks"):
+        assign(spans, face, motion, bags, blocks=[0] * len(spans))
+
+
+def test_no_tracks_is_an_error():
+    with pytest.raises(ValueError, match="no face tracks"):
+        assign([], np.zeros((0, 4)), np.zeros((0, 4)), [])
+
+
+def test_only_track_baseline_names_lone_tracks():
+    spans = [TrackSpan(0, 0, 5), TrackSpan(1, 0, 5), TrackSpan(2, 10, 15)]
+    bags = [bag(0, 5, ["ANN"]), bag(10, 15, ["BOB"]), bag(11, 12, ["BOB"]), bag(10, 15, ["ANN", "BOB"])]
+    assert only_track_baseline(spans, bags) == [None, None, "BOB"]
