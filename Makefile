@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip
 
-.PHONY: install install-test demo test bench lint
+.PHONY: install install-test demo test
 
 install:
 	$(PIP) install -q -e .
@@ -11,13 +11,7 @@ install-test:
 	$(PIP) install -q -e '.[test]'
 
 demo: install
-	scriptalign demo
+	$(PYTHON) -m scriptalign demo
 
 test: install-test
 	$(PYTHON) -m pytest -q
-
-bench: install-test
-	$(PYTHON) benchmarks/run_all.py
-
-lint:
-	$(PYTHON) -m ruff check scriptalign features solvers tests benchmarks

@@ -65,6 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"scriptalign {args.verb}: error: {err}", file=sys.stderr)
         return 2
+    except ValueError as err:
+        # features raises its own errors (it never imports scriptalign); they read "file:frame N: ..."
+        if type(err).__module__ != "features.errors":
+            raise
+        print(f"scriptalign {args.verb}: error: {err}", file=sys.stderr)
+        return 2
     except OSError as err:
         # e.g. an output folder that does not exist or cannot be written
         where = f"{err.filename}: " if err.filename else ""

@@ -97,13 +97,17 @@ def prepare_movie(
     dialogue turn ("the speaker appears")."""
     import features
     from scriptalign.alignment import align
+    from scriptalign.errors import InputError
     from scriptalign.labels import labels_json, weak_labels
     from scriptalign.screenplay import read_script
     from scriptalign.subtitles import read_subtitles
 
+    for path in (video, subtitles, script):
+        if not Path(path).is_file():
+            raise InputError("no such file", path)
+    alignment = align(read_subtitles(subtitles), read_script(script)).to_json()
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    alignment = align(read_subtitles(subtitles), read_script(script)).to_json()
     bags = weak_labels(alignment, lexicon, speaker_bags=speaker_bags)
     extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress)
     _dump(out / "aligned.json", alignment)

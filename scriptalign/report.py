@@ -117,8 +117,8 @@ def write_report(
     head = "<tr><th>track</th><th>start</th><th>end</th><th>name</th><th>score</th><th>action</th><th>score</th></tr>"
     body = "".join(
         f"<tr><td>{r['track']}</td><td>{t['start_time']:.2f}</td><td>{t['end_time']:.2f}</td>"
-        f"<td>{html.escape(str(r['name']))}</td><td>{r['name_score']:.3f}</td>"
-        f"<td>{html.escape(str(r['action']))}</td><td>{r['action_score']:.3f}</td></tr>"
+        f"<td>{html.escape(r['name'] or '-')}</td><td>{r['name_score']:.3f}</td>"
+        f"<td>{html.escape(r['action'] or '-')}</td><td>{r['action_score']:.3f}</td></tr>"
         for r, t in zip(rows, tracks)
     )
     parts.append(f"<h2>Tracks</h2><table>{head}{body}</table>")

@@ -66,3 +66,27 @@ def test_example_pair_aligns_every_spoken_line(capsys):
     assert cut["score"] == pytest.approx(1 / 3, abs=1e-3) and cut["interpolated"] and cut["cues"] == []
     assert dialogue["Then run."]["cues"] == [8] and not dialogue["Then run."]["interpolated"]
     assert sum(not e["interpolated"] for e in dialogue.values()) == 15
+
+
+def test_run_names_a_missing_input_and_writes_nothing(tmp_path, capsys):
+    from scriptalign.toy import default_toy_dir
+
+    toy = default_toy_dir()
+    out = tmp_path / "out"
+    rc = main(["run", str(tmp_path / "nope.mp4"), str(toy / "movie.srt"), str(toy / "script.txt"), "-o", str(out)])
+    assert rc == 2
+    assert "nope.mp4: no such file" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_video_errors_from_features_are_clean(tmp_path, capsys):
+    from scriptalign.toy import default_toy_dir
+
+    toy = default_toy_dir()
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all" * 100)
+    rc = main(["run", str(junk), str(toy / "movie.srt"), str(toy / "script.txt"), "-o", str(tmp_path / "out"),
+               "--cache", str(tmp_path / "cache"), "--no-report"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scriptalign run: error: ") and "junk.mp4" in err
