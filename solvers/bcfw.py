@@ -17,11 +17,13 @@ import time
 
 import numpy as np
 
+from .backend import single_blas_thread
 from .constraints import Problem
 from .factored import Factors, factored_step
 from .frank_wolfe import SolveResult
 
 
+@single_blas_thread
 def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, random_state=None,
          time_limit: float | None = None, callback=None) -> SolveResult:
     """Minimize over the problem's blocks; `max_iter` counts epochs (one epoch = n_blocks block steps)."""

@@ -3,16 +3,23 @@
 The polytope is a product of small factors: each free track's simplex, each bag (or group of
 overlapping bags) with its slack, the group of free tracks tied by the rho constraint, an ordering
 block.  Pairwise FW with one active set over the whole product converges linearly in theory but
-with a constant that degrades with the number of factors.  Here every factor keeps its own active
-set (a free track's active set is its row of Z), and one iteration takes, in parallel in every
-factor f, the pairwise direction d_f = S_f - V_f (S_f the oracle's vertex, V_f the active vertex
-with the largest gradient inner product) with the step g_f minimizing the separable majorizer
+with a constant that degrades with the number of factors.  Here one iteration takes, in parallel in
+every factor f, a pairwise direction d_f = S_f - V_f: S_f the oracle's vertex, V_f an "away"
+vertex.  For the general factors V_f is the active vertex with the largest gradient inner product
+(each keeps its own active set).  For free tracks and for the small single bags (the bulk of a
+movie) no active set is kept: V_f is the vertex of the minimal face containing the current point
+with the largest gradient inner product (decomposition-invariant pairwise FW, Garber & Meshi,
+NeurIPS 2016; for a free track, the worst label in the row's support), found by the same
+enumeration as the oracle, and the step is capped by the largest feasible step along d_f (ratio
+test) instead of by an active weight.  An active set of a bag would gain a vertex almost every
+iteration (a vertex fixes the labels of all the bag's tracks), which made it the bottleneck.
+The step g_f minimizes the separable majorizer
 
     F(Z + sum_f g_f d_f) <= F + sum_f [ g_f <grad, d_f> + g_f^2 (||d_f||^2 / n + kappa ||dxi_f||^2) ],
 
 valid because A <= lambda_max(A) I with lambda_max(A) <= 1/n (ridge residual operator; "n" below
 stands for 1 / lambda_max, computed exactly by the objective) and the d_f have disjoint supports;
-g_f is capped at the weight of V_f.  The steps are then rescaled by an exact line search in two
+g_f is capped (weight of V_f, or the ratio test).  The steps are then rescaled by an exact line search in two
 variables: t1 for the steps below their cap (allowed past 1 up to the first cap: the separable
 model is conservative along the low-curvature directions spanned by the features), t2 in [0, 1]
 for the capped ("drop") steps.  Each iteration decreases F at least as much as the majorizer promises; the
@@ -21,9 +28,12 @@ Frank-Wolfe duality gap of the whole problem is computed exactly at every iterat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .constraints import Block, Vertex
+from .oracle import _combos
 
 
 class _Factor:
@@ -84,11 +94,8 @@ class Factors:
         else:
             self.T = np.zeros((0, 1), dtype=np.int64)
             self.R = self.X = np.zeros((0, 1), dtype=np.int64)
-        nb = self.T.shape[0]
-        self.K = 1
-        self.act_lab = np.zeros((nb, 1, self.T.shape[1]), dtype=np.int16)
-        self.act_xi = np.zeros((nb, 1, self.R.shape[1]))
-        self.act_w = np.zeros((nb, 1))
+        self.groups = _small_groups(self.T - self.start, self.R,
+                                    np.where(self.X >= 0, self.X - self.xs.start, -1))
 
     def oracle(self, G: np.ndarray, gx: np.ndarray) -> Vertex:
         """Vertex of the product (rows self.rows, slack self.xs), from each block's exact oracle."""
@@ -113,25 +120,11 @@ class Factors:
         v = self.oracle(np.zeros((nb, self.L)), np.zeros(self.xs.stop - self.xs.start))
         Z[self.rows] = v.dense(self.L)
         xi[self.xs] = v.xi
-        if self.T.shape[0]:
-            self.act_lab[:, 0, :] = self._labels_at(Z, self.T)
-            self.act_xi[:, 0, :] = self._xi_at(xi, self.X)
-            self.act_w[:, 0] = 1.0
         for f in self.general:
             f.verts = Z[f.rows][None].copy()
             f.vxi = xi[f.xs][None].copy()
             f.w = np.ones(1)
             f.keys = [self._key(f.verts[0], f.vxi[0])]
-
-    @staticmethod
-    def _labels_at(Z: np.ndarray, T: np.ndarray) -> np.ndarray:
-        """Labels of the (integral) rows T of Z; 0 at pad positions."""
-        lab = np.argmax(Z[np.where(T >= 0, T, 0)], axis=2)
-        return np.where(T >= 0, lab, 0).astype(np.int16)
-
-    @staticmethod
-    def _xi_at(xi: np.ndarray, X: np.ndarray) -> np.ndarray:
-        return np.where(X >= 0, xi[np.where(X >= 0, X, 0)] if xi.size else 0.0, 0.0)
 
     @staticmethod
     def _key(V: np.ndarray, x: np.ndarray) -> bytes:
@@ -173,8 +166,8 @@ class Factors:
         plan = []
         xs0 = self.xs.start
         small = None
-        if self.T.shape[0]:
-            small = self._small_direction(G, gx, S, Sd, D, dxi, n)
+        if self.groups:
+            small = self._small_direction(Zb, xb, G, gx, S, D, dxi, n)
         for f in self.general:
             lr = f.rows - self.start
             Gf = G[lr]
@@ -198,53 +191,61 @@ class Factors:
             dxi[grp][f.xs - xs0] += g * dx
             plan.append((f, k, g, Sf, Sx, grp))
         if small is not None:
-            t1max = min(t1max, small[4])
-        return gap, D, dxi, (plan, small), t1max
+            t1max = min(t1max, small)
+        return gap, D, dxi, plan, t1max
 
-    def _small_direction(self, G, gx, S, Sd, D, dxi, n):
-        """Vectorized pairwise directions for the small single bags (padded arrays)."""
-        T, X = self.T - self.start, self.X - self.xs.start
-        tv, xv = self.T >= 0, self.X >= 0
-        Tc, Xc = np.where(tv, T, 0), np.where(xv, X, 0)
-        nb, s = T.shape
-        Gb = np.where(tv[:, :, None], G[Tc], 0.0)  # (nb, s, L)
-        gxb = np.where(xv, gx[Xc], 0.0) if gx.size else np.zeros(X.shape)
-        b_idx = np.arange(nb)[:, None, None]
-        j_idx = np.arange(s)[None, None, :]
-        vals = Gb[b_idx, j_idx, self.act_lab].sum(axis=2) + np.einsum("bkq,bq->bk", self.act_xi, gxb)
-        vals = np.where(self.act_w > 0, vals, -np.inf)
-        kv = np.argmax(vals, axis=1)
-        S_lab = np.where(tv, S.labels[Tc].astype(np.int64), 0)
-        S_xi = np.where(xv, S.xi[Xc], 0.0) if S.xi.size else np.zeros(X.shape)
-        gS = np.take_along_axis(Gb, S_lab[:, :, None], axis=2)[:, :, 0].sum(axis=1) + (gxb * S_xi).sum(axis=1)
-        V_lab = self.act_lab[np.arange(nb), kv].astype(np.int64)
-        V_xi = self.act_xi[np.arange(nb), kv]
-        lin = gS - vals[np.arange(nb), kv]
-        nd = ((S_lab != V_lab) & tv).sum(axis=1)
-        dx = S_xi - V_xi
-        c = 2.0 * nd / n + self.kappa * (dx * dx).sum(axis=1)
-        cap = self.act_w[np.arange(nb), kv]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            raw = np.where((lin < 0) & (c > 0), -lin / (2 * c), 0.0)
-        grp = (raw >= cap).astype(np.int64)
-        g = np.minimum(raw, cap)
-        unc = (grp == 0) & (g > 0)
-        t1max = float(np.min(cap[unc] / g[unc])) if unc.any() else np.inf
-        rows_b, cols_j = np.nonzero(tv & (S_lab != V_lab) & (g[:, None] > 0))
-        r = T[rows_b, cols_j]
-        gb = grp[rows_b]
-        np.add.at(D, (gb, r, S_lab[rows_b, cols_j]), g[rows_b])
-        np.add.at(D, (gb, r, V_lab[rows_b, cols_j]), -g[rows_b])
-        if dxi.shape[1]:
-            bb, qq = np.nonzero(xv)
-            np.add.at(dxi, (grp[bb], X[bb, qq]), g[bb] * dx[bb, qq])
-        return kv, g, S_lab.astype(np.int16), S_xi, t1max, grp
+    def _small_direction(self, Zb, xb, G, gx, S, D, dxi, n) -> float:
+        """Decomposition-invariant pairwise directions S - V for the small single bags.
 
-    def commit(self, plans, t1: float, t2: float) -> None:
-        """Active-set bookkeeping of the step t1 * D[0] + t2 * D[1]."""
-        plan, small = plans
-        if small is not None:
-            self._small_commit(small, t1, t2)
+        V is the vertex of the minimal face of the bag's polytope containing the current point
+        that maximizes <G, V> (`_face_away`), so no active set is kept (Garber & Meshi, NeurIPS
+        2016); the step cap is the largest feasible step along S - V (ratio test).  Returns the
+        largest factor by which the uncapped steps may be scaled.
+        """
+        t1max = np.inf
+        for grp_ in self.groups:
+            T, R, X = grp_.T, grp_.R, grp_.X
+            ng, s = T.shape
+            hasx = X >= 0
+            Xc = np.where(hasx, X, 0)
+            xv = np.where(hasx, xb[Xc], 0.0) if xb.size else np.zeros(X.shape)
+            gxv = np.where(hasx, gx[Xc], 0.0) if gx.size else np.zeros(X.shape)
+            Zg, Gg = Zb[T], G[T]
+            V_lab, V_xi, ok, cov = _face_away(grp_, Zg, Gg, xv, gxv, hasx)
+            S_lab = S.labels[T].astype(np.int64)
+            S_xi = np.where(hasx, S.xi[Xc], 0.0) if S.xi.size else np.zeros(X.shape)
+            bi = np.arange(ng)[:, None]
+            ji = np.arange(s)[None, :]
+            diff = S_lab != V_lab
+            dx = S_xi - V_xi
+            lin = (np.where(diff, Gg[bi, ji, S_lab] - Gg[bi, ji, V_lab], 0.0).sum(1) + (gxv * dx).sum(1))
+            c = 2.0 * diff.sum(1) / n + self.kappa * (dx * dx).sum(1)
+            # ratio test: entries leaving V's support, slack bounds, coverage constraints
+            cap = np.where(diff, Zg[bi, ji, V_lab], np.inf).min(1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cap = np.minimum(cap, np.where(dx < 0, xv / -dx, np.where(dx > 0, (1.0 - xv) / dx, np.inf)).min(1))
+                slope = ((S_lab[:, :, None] == R[:, None, :]).sum(1) - (V_lab[:, :, None] == R[:, None, :]).sum(1)
+                         + dx)
+                cap = np.minimum(cap, np.where(slope < 0, np.maximum(cov - 1.0, 0.0) / -slope, np.inf).min(1))
+                move = ok & (lin < 0) & (c > 0) & (cap > 0)
+                raw = np.where(move, -lin / (2 * c), 0.0)
+            cap = np.minimum(cap, 1.0)
+            grp = (raw >= cap).astype(np.int64)
+            g = np.minimum(raw, cap)
+            unc = (grp == 0) & (g > 0)
+            if unc.any():
+                t1max = min(t1max, float(np.min(cap[unc] / g[unc])))
+            b, j = np.nonzero(diff & (g[:, None] > 0))
+            r = T[b, j]
+            D[grp[b], r, S_lab[b, j]] += g[b]
+            D[grp[b], r, V_lab[b, j]] -= g[b]
+            if dxi.shape[1]:
+                b, q = np.nonzero(hasx & (dx != 0) & (g[:, None] > 0))
+                dxi[grp[b], X[b, q]] += g[b] * dx[b, q]
+        return t1max
+
+    def commit(self, plan, t1: float, t2: float) -> None:
+        """Active-set bookkeeping of the step t1 * D[0] + t2 * D[1] (general factors only)."""
         for f, k, g, Sf, Sx, grp in plan:
             step = (t2 if grp else t1) * g
             if step <= 0:
@@ -266,30 +267,78 @@ class Factors:
                 f.verts, f.vxi, f.w = f.verts[keep], f.vxi[keep], f.w[keep]
                 del f.keys[k]
 
-    def _small_commit(self, small, t1: float, t2: float) -> None:
-        kv, g, S_lab, S_xi, _, grp = small
-        step = np.where(grp == 1, t2, t1) * g
-        mv = np.flatnonzero(step > 0)
-        if not mv.size:
-            return
-        lab, axi, w = self.act_lab[mv], self.act_xi[mv], self.act_w[mv]
-        same = (lab == S_lab[mv][:, None, :]).all(axis=2) & (np.abs(axi - S_xi[mv][:, None, :]) < 1e-12).all(axis=2) & (w > 0)
-        has = same.any(axis=1)
-        j = np.where(has, np.argmax(same, axis=1), -1)
-        empty = w <= 0
-        if (~has & ~empty.any(axis=1)).any():  # grow the padded active sets
-            self.act_lab = np.concatenate([self.act_lab, np.zeros_like(self.act_lab)], axis=1)
-            self.act_xi = np.concatenate([self.act_xi, np.zeros_like(self.act_xi)], axis=1)
-            self.act_w = np.concatenate([self.act_w, np.zeros_like(self.act_w)], axis=1)
-            w = self.act_w[mv]
-            empty = w <= 0
-        j = np.where(has, j, np.argmax(empty, axis=1))
-        new = ~has
-        self.act_lab[mv[new], j[new]] = S_lab[mv[new]]
-        self.act_xi[mv[new], j[new]] = S_xi[mv[new]]
-        self.act_w[mv, j] += step[mv]
-        self.act_w[mv, kv[mv]] -= step[mv]
-        self.act_w[self.act_w <= 1e-12] = 0.0
+
+EPS = 1e-12  # entries of Z (and slack values) at or below EPS count as zero when finding faces
+TIGHT = 1e-9  # a coverage constraint within TIGHT of its bound counts as tight
+
+
+@dataclass
+class _SmallGroup:
+    """Small single bags of one shape (s tracks, r required labels), in factor-local indices."""
+
+    T: np.ndarray  # (ng, s) rows
+    R: np.ndarray  # (ng, r) required labels
+    X: np.ndarray  # (ng, r) slack index or -1
+    combos: np.ndarray  # (nc, r) slot -> track position, s = unfilled
+    unused: np.ndarray  # (s, nc) 1.0 where the track takes no slot in the combo
+
+
+def _small_groups(T: np.ndarray, R: np.ndarray, X: np.ndarray) -> list[_SmallGroup]:
+    if not T.shape[0]:
+        return []
+    sizes = np.stack([(T >= 0).sum(1), (R >= 0).sum(1)], axis=1)
+    out = []
+    for s, r in np.unique(sizes, axis=0):
+        idx = np.flatnonzero((sizes[:, 0] == s) & (sizes[:, 1] == r))
+        combos = _combos(int(s), int(r))
+        used = np.zeros((combos.shape[0], s + 1), dtype=bool)
+        for q in range(r):
+            used[np.arange(combos.shape[0]), combos[:, q]] = True
+        out.append(_SmallGroup(T[idx, :s], R[idx, :r], X[idx, :r], combos, (~used[:, :s]).T.astype(np.float64)))
+    return out
+
+
+def _face_away(grp: _SmallGroup, Zg, Gg, xv, gxv, hasx):
+    """Per bag, the vertex of the minimal face containing (Zg, xv) that maximizes <G, V> + <gx, xi>.
+
+    The face keeps the zero entries of Z at zero, the slack at its bound where it is at a bound,
+    and the tight coverage constraints tight (sum_i V[i, l] + xi_l = 1: the slot's track, or the
+    slack, and no other track takes l).  Its vertices are the bag's vertices obeying that (the
+    polytope is integral, see oracle.py), so enumerating the slot maps as the oracle does, with
+    the other tracks at their best label allowed in the face, is exact.
+    Returns (labels (ng, s), slack (ng, r), feasible (ng,), coverage sum_i Z[i, l] + xi_l (ng, r)).
+    """
+    T, R, combos = grp.T, grp.R, grp.combos
+    ng, s = T.shape
+    r = R.shape[1]
+    L = Zg.shape[2]
+    bi = np.arange(ng)[:, None, None]
+    ZR = Zg[bi, np.arange(s)[None, :, None], R[:, None, :]]  # (ng, s, r)
+    cov = ZR.sum(1) + xv
+    eq = np.zeros((ng, L), dtype=bool)
+    eq[np.arange(ng)[:, None], R] = cov <= 1.0 + TIGHT
+    Cfree = np.where((Zg > EPS) & ~eq[:, None, :], -Gg, np.inf)
+    marg = np.argmin(Cfree, axis=2)
+    m = np.take_along_axis(Cfree, marg[:, :, None], axis=2)[:, :, 0]
+    E = np.empty((ng, s + 1, r))
+    must_unfill = hasx & (xv >= 1.0 - EPS)
+    E[:, :s, :] = np.where((ZR > EPS) & ~must_unfill[:, None, :], -Gg[bi, np.arange(s)[None, :, None], R[:, None, :]],
+                           np.inf)
+    E[:, s, :] = np.where(hasx & (xv > EPS), -gxv, np.inf)
+    cost = E[:, combos[:, 0], 0]
+    for q in range(1, r):
+        cost = cost + E[:, combos[:, q], q]
+    fin = np.isfinite(m)
+    cost = cost + np.where(fin, m, 0.0) @ grp.unused
+    cost[(~fin).astype(np.float64) @ grp.unused > 0] = np.inf
+    best = np.argmin(cost, axis=1)
+    ok = np.isfinite(cost[np.arange(ng), best])
+    ch = combos[best]
+    V_lab = marg.copy()
+    b, q = np.nonzero(ch < s)
+    V_lab[b, ch[b, q]] = R[b, q]
+    V_xi = np.where(hasx & (ch == s), 1.0, 0.0)
+    return V_lab, V_xi, ok, cov
 
 
 def box_qp_2d(lin: np.ndarray, C: np.ndarray, t1max: float, t2max: float = 1.0) -> tuple[float, float]:

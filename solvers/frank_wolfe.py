@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .backend import single_blas_thread
 from .constraints import Block, Problem, Vertex
 
 STEPS = ("factored", "pairwise", "away", "vanilla")
@@ -130,6 +131,7 @@ def unit_step(unit: Unit, obj, xi: np.ndarray, kappa: float, n_labels: int, step
     return gap, gamma * lin + gamma * gamma * curv
 
 
+@single_blas_thread
 def frank_wolfe(
     obj,
     problem: Problem,

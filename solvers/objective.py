@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from .backend import NumpyRows, TorchRows, make_rows
+from .backend import NumpyRows, TorchRows, make_rows, single_blas_thread
 
 
 def _check_finite(name: str, M: np.ndarray) -> None:
@@ -39,6 +39,7 @@ class ExplicitObjective:
     rotation invariant) and W is mapped back to d dimensions by `classifier`.
     """
 
+    @single_blas_thread
     def __init__(self, X: np.ndarray, reg: float, device: str = "numpy") -> None:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
