@@ -229,34 +229,51 @@ class AtLeastOnceOracle:
             if o >= 0 and gxi[o] >= 0:
                 xi[o] = a - int(np.sum(slot_lab_a[r[filled]] == l))
 
-    def _lp(self, comp, C, labels, gxi, xi, frac_rows, frac_vals) -> None:
+    def _lp_data(self, comp: list[int]) -> dict:
+        """The component LP's constant parts (built once per set of bags; only the costs change)."""
+        key = tuple(comp)
+        if getattr(self, "_lp_cache", None) is None:
+            self._lp_cache = {}
+        if key in self._lp_cache:
+            return self._lp_cache[key]
         blk = self.block
         L, a = blk.n_labels, blk.alpha
         rows = np.unique(np.concatenate([blk.bags[k][0] for k in comp]))
-        loc = {int(r): j for j, r in enumerate(rows)}
+        loc = -np.ones(blk.size, dtype=np.int64)
+        loc[rows] = np.arange(rows.size)
         nr = rows.size
         pairs = [(k, int(l), int(o)) for k in comp for l, o in zip(blk.bags[k][1], blk.slack_offsets[k])]
-        n_xi = sum(1 for p in pairs if p[2] >= 0)
+        xo = np.asarray([o for _, _, o in pairs if o >= 0], dtype=np.int64)
+        n_xi = xo.size
         nz = nr * L
-        c = np.concatenate([np.where(np.isfinite(C[rows]), C[rows], 0.0).ravel(),
-                            [gxi[o] for _, _, o in pairs if o >= 0]])
         A_eq = sp.hstack([sp.kron(sp.eye(nr), np.ones((1, L))), sp.csr_matrix((nr, n_xi))]).tocsr()
         ri, ci, vi = [], [], []
         xcol = nz
         for q, (k, l, o) in enumerate(pairs):
-            for r in blk.bags[k][0]:
-                ri.append(q); ci.append(loc[int(r)] * L + l); vi.append(-1.0)
+            t = blk.bags[k][0]
+            ri.append(np.full(t.size, q)); ci.append(loc[t] * L + l); vi.append(-np.ones(t.size))
             if o >= 0:
-                ri.append(q); ci.append(xcol); vi.append(-1.0)
+                ri.append([q]); ci.append([xcol]); vi.append([-1.0])
                 xcol += 1
-        A_ub = sp.csr_matrix((vi, (ri, ci)), shape=(len(pairs), nz + n_xi))
+        A_ub = sp.csr_matrix((np.concatenate(vi), (np.concatenate(ri), np.concatenate(ci))),
+                             shape=(len(pairs), nz + n_xi))
         ub = np.ones(nz + n_xi)
         ub[nz:] = a
-        fixed = blk.fixed[rows]
-        ubz = ub[:nz].reshape(nr, L)
-        ubz[fixed, 1:] = 0.0
-        res = scipy.optimize.linprog(c, A_ub=A_ub, b_ub=-a * np.ones(len(pairs)), A_eq=A_eq, b_eq=np.ones(nr),
-                                     bounds=np.stack([np.zeros(nz + n_xi), ub], axis=1), method="highs-ds")
+        ub[:nz].reshape(nr, L)[blk.fixed[rows], 1:] = 0.0
+        data = dict(rows=rows, nr=nr, nz=nz, xo=xo, A_ub=A_ub, A_eq=A_eq, b_ub=-a * np.ones(len(pairs)),
+                    b_eq=np.ones(nr), bounds=np.stack([np.zeros(nz + n_xi), ub], axis=1))
+        self._lp_cache[key] = data
+        return data
+
+    def _lp(self, comp, C, labels, gxi, xi, frac_rows, frac_vals) -> None:
+        blk = self.block
+        L = blk.n_labels
+        lp = self._lp_data(comp)
+        rows, nr, nz, xo = lp["rows"], lp["nr"], lp["nz"], lp["xo"]
+        Cr = C[rows]
+        c = np.concatenate([np.where(np.isfinite(Cr), Cr, 0.0).ravel(), gxi[xo]])
+        res = scipy.optimize.linprog(c, A_ub=lp["A_ub"], b_ub=lp["b_ub"], A_eq=lp["A_eq"], b_eq=lp["b_eq"],
+                                     bounds=lp["bounds"], method="highs-ds")
         if res.status != 0:
             names = ", ".join(blk.bags[k][2] for k in comp)
             raise ConstraintError(f"overlapping bags [{names}]: no assignment satisfies them together "
@@ -264,18 +281,14 @@ class AtLeastOnceOracle:
         z = res.x[:nz].reshape(nr, L)
         z = np.where(np.abs(z) < 1e-9, 0.0, z)
         z = np.where(np.abs(z - 1) < 1e-9, 1.0, z)
-        for j, r in enumerate(rows):
-            top = int(np.argmax(z[j]))
-            if z[j, top] == 1.0:
-                labels[r] = top
-            else:
-                frac_rows.append(int(r))
-                frac_vals.append(z[j] / z[j].sum())
-        xcol = nz
-        for k, l, o in pairs:
-            if o >= 0:
-                xi[o] = res.x[xcol]
-                xcol += 1
+        top = np.argmax(z, axis=1)
+        whole = z[np.arange(nr), top] == 1.0
+        labels[rows[whole]] = top[whole]
+        if not whole.all():
+            frac = np.flatnonzero(~whole)
+            frac_rows.extend(rows[frac].tolist())
+            frac_vals.extend(z[frac] / z[frac].sum(axis=1, keepdims=True))
+        xi[xo] = res.x[nz:]
 
 
 def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

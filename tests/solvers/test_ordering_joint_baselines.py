@@ -88,9 +88,11 @@ def test_joint_model_pairs_help_actions():
             if P.y[i] > 0 and ya[i] > 0:
                 pairs.append(PairBag(tuple(t), int(P.y[i]), int(ya[i])))
     bg_a = np.flatnonzero(ya == 0)[::4]
-    joint = JointActorAction(4, A, reg=0.05, n_alternations=1, tol=1e-3, max_iter=300).fit(
+    # 60 FW iterations per fit (not converged to 1e-3 on the overlapping action bags): enough to show the
+    # effect (action accuracy 0.99 with pairs vs 0.70 without), and each iteration runs a HiGHS LP
+    joint = JointActorAction(4, A, reg=0.05, n_alternations=1, tol=1e-3, max_iter=60).fit(
         P.X, Xa, P.bags, action_bags, pairs, person_background=P.negatives, action_background=bg_a)
-    alone = JointActorAction(4, A, reg=0.05, n_alternations=0, tol=1e-3, max_iter=300).fit(
+    alone = JointActorAction(4, A, reg=0.05, n_alternations=0, tol=1e-3, max_iter=60).fit(
         P.X, Xa, P.bags, action_bags, [], person_background=P.negatives, action_background=bg_a)
     acc_joint = np.mean(joint.action_labels_ == ya)
     acc_alone = np.mean(alone.action_labels_ == ya)
