@@ -1,0 +1,87 @@
+"""The decomposition-invariant away vertex of small bags against a HiGHS LP over the minimal face."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.optimize
+
+from solvers.constraints import build_problem
+from solvers.factored import EPS, TIGHT, Factors, _face_away
+
+
+def random_point(rng, n=60, L=5, kappa=None):
+    """Small disjoint bags, and a point of the polytope: a convex combination of oracle vertices."""
+    bags, i = [], 0
+    y = rng.integers(1, L, size=n)
+    while i < n - 1:
+        j = min(n, i + int(rng.integers(1, 7)))
+        present = np.unique(y[i:j])
+        bags.append((list(range(i, j)), list(rng.choice(present, size=min(int(rng.integers(1, 4)), present.size),
+                                                        replace=False))))
+        i = j + int(rng.integers(0, 2))
+    problem = build_problem(n, L, bags, kappa=kappa, background=[n - 1] if n - 1 not in bags[-1][0] else None,
+                            check_labels=False)
+    blk = problem.blocks[0]
+    k = int(rng.integers(1, 4))
+    w = rng.dirichlet(np.ones(k))
+    Z, xi = np.zeros((n, L)), np.zeros(blk.n_slack)
+    for wk in w:
+        v = blk.oracle(rng.standard_normal((n, L)), rng.uniform(-0.5, 0.5, blk.n_slack))
+        Z += wk * v.dense(L)
+        xi += wk * v.xi
+    return problem, Z, xi
+
+
+def face_lp_max(Zb, xv, G, gx, R, hasx, fixed_rows):
+    """max <G, V> + <gx, xi> over the minimal face of the bag's polytope containing (Zb, xv), by HiGHS."""
+    s, L = Zb.shape
+    r = R.size
+    nz = s * L
+    c = -np.concatenate([G.ravel(), np.where(hasx, gx, 0.0)])
+    ub = np.concatenate([np.where(Zb > EPS, 1.0, 0.0).ravel(), np.where(hasx, 1.0, 0.0)])
+    lb = np.zeros(nz + r)
+    lb[nz:] = np.where(hasx & (xv >= 1 - EPS), 1.0, 0.0)
+    ub[nz:] = np.where(hasx & (xv <= EPS), 0.0, ub[nz:])
+    ub[:nz].reshape(s, L)[fixed_rows, 1:] = 0.0
+    A_eq = [np.concatenate([np.kron(np.eye(s), np.ones(L))[i], np.zeros(r)]) for i in range(s)]
+    b_eq = [1.0] * s
+    A_ub, b_ub = [], []
+    for q, l in enumerate(R):
+        row = np.zeros(nz + r)
+        row[np.arange(s) * L + l] = 1.0
+        row[nz + q] = 1.0
+        if Zb[:, l].sum() + xv[q] <= 1 + TIGHT:
+            A_eq.append(row); b_eq.append(1.0)
+        else:
+            A_ub.append(-row); b_ub.append(-1.0)
+    res = scipy.optimize.linprog(c, A_ub=np.array(A_ub) if A_ub else None, b_ub=b_ub or None, A_eq=np.array(A_eq),
+                                 b_eq=b_eq, bounds=np.stack([lb, ub], 1), method="highs")
+    assert res.status == 0
+    return -res.fun
+
+
+@pytest.mark.parametrize("seed,kappa", [(s, None if s % 2 else 0.3) for s in range(10)])
+def test_face_away_vertex_is_the_face_maximum(seed, kappa):
+    rng = np.random.default_rng(seed)
+    problem, Z, xi = random_point(rng, kappa=kappa)
+    blk = problem.blocks[0]
+    fac = Factors(problem.blocks, [0], problem.n_labels, kappa or 0.0)
+    G = rng.standard_normal(Z.shape)
+    gx = rng.standard_normal(xi.shape)
+    checked = 0
+    for grp in fac.groups:
+        hasx = grp.X >= 0
+        Xc = np.where(hasx, grp.X, 0)
+        xv = np.where(hasx, xi[Xc], 0.0) if xi.size else np.zeros(grp.X.shape)
+        gxv = np.where(hasx, gx[Xc], 0.0) if gx.size else np.zeros(grp.X.shape)
+        V_lab, V_xi, ok, _ = _face_away(grp, Z[grp.T], G[grp.T], xv, gxv, hasx)
+        assert ok.all()
+        for b in range(grp.T.shape[0]):
+            t = grp.T[b]
+            val = G[t, V_lab[b]].sum() + float(gxv[b] @ V_xi[b])
+            ref = face_lp_max(Z[t], xv[b], G[t], gxv[b], grp.R[b], hasx[b], blk.fixed[t])
+            assert val == pytest.approx(ref, abs=1e-9)
+            assert (Z[t, V_lab[b]] > EPS).all()  # V lies in the face: only support entries
+            checked += 1
+    assert checked == len(blk.bags)
