@@ -29,8 +29,8 @@ def run_demo(output: str | Path, *, device: str = "auto", cache_dir: str | Path 
     tracks = result.assignments["tracks"]
     print(f"{len(tracks)} face tracks; per track name and action:")
     for r in tracks:
-        print(f"  track {r['track']:>3}  {r['name']!s:<10} {r['name_score']:.3f}   "
-              f"{r['action']!s:<10} {r['action_score']:.3f}")
+        print(f"  track {r['track']:>3}  {r['name'] or '-':<10} {r['name_score']:.3f}   "
+              f"{r['action'] or '-':<10} {r['action_score']:.3f}")
     if result.evaluation:
         print_evaluation(result.evaluation)
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
