@@ -16,6 +16,7 @@ from pathlib import Path
 
 from scriptalign.cues import Cue, CueLine, Subtitles
 from scriptalign.errors import SubtitleError
+from scriptalign.textfile import decode_text
 
 #: Files larger than this are refused before being read (real subtitle files are well under 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -116,64 +117,8 @@ def parse_subtitles(
 
 
 def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
-    """Decode subtitle bytes: UTF-8 (with or without BOM) or UTF-16 with BOM first, then detection."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as err:
-            raise SubtitleError(
-                f"invalid UTF-8 after a UTF-8 byte-order mark at byte {err.start + 3}",
-                path,
-                _line_of(data, err.start + 3),
-                expected="UTF-8 text",
-            ) from None
-    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                return data[2:].decode(codec), codec
-            except UnicodeDecodeError:
-                raise SubtitleError(
-                    "invalid UTF-16 text after a byte-order mark", path, expected="UTF-16 text"
-                ) from None
-    if b"\x00" in data:
-        raise SubtitleError(
-            "binary data (NUL bytes), not a text file",
-            path,
-            _line_of(data, data.index(b"\x00")),
-            expected="a subtitle text file",
-        )
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    results = from_bytes(data)
-    best = results.best()
-    if best is not None:
-        # Short files leave several legacy code pages nearly tied; cp1252 is by far the most common one
-        # for subtitles, so it wins a near-tie.
-        for match in results:
-            if "cp1252" in match.could_be_from_charset and match.chaos <= best.chaos + 0.05:
-                best = match
-                break
-    if best is None:
-        raise SubtitleError(
-            "cannot detect the text encoding (binary file?)", path, expected="a subtitle text file"
-        )
-    text = str(best)
-    if _looks_binary(text):
-        raise SubtitleError("binary data, not a text file", path, expected="a subtitle text file")
-    return text, "cp1252" if "cp1252" in best.could_be_from_charset else best.encoding
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def _looks_binary(text: str) -> bool:
-    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return control > max(2, len(text) // 100)
+    """Decode subtitle bytes (see :func:`scriptalign.textfile.decode_text`); returns text and encoding."""
+    return decode_text(data, path, SubtitleError, "a subtitle text file")
 
 
 def _seconds(h: str | None, m: str, s: str, ms: str) -> float:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from pathlib import Path
 
 from scriptalign.errors import ScriptError
+from scriptalign.textfile import binary_line, decode_text
 
 #: Largest screenplay file read, in bytes. A feature film script is 100-400 KB; 20 MB is far beyond
 #: any real one and keeps a mistaken input (a video, a corpus dump) from exhausting memory.
@@ -49,7 +49,6 @@ _REPLACE_RE = re.compile("|".join(re.escape(k) for k in sorted(_REPLACEMENTS, ke
 # Apostrophes that became "í" (seen in real IMSDb drafts: "donít", "ETHANíS", "PHELPSí POV").
 # The literal comes first in the pattern so that the scan is fast; the letter before is checked in code.
 _I_ACUTE = re.compile(r"í(?=(?:s|t|m|d|ll|re|ve)\b|\s|$)", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _limit() -> str:
@@ -102,26 +101,7 @@ def decode(data: bytes, path: str | Path | None = None) -> str:
         )
     if not data.strip():
         raise ScriptError("file is empty", path, expected="a screenplay")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise ScriptError(f"invalid UTF-16 ({err.reason})", path, expected="a text file") from None
-    else:
-        if b"\x00" in data:
-            line = data[: data.index(b"\x00")].count(b"\n") + 1
-            raise ScriptError("binary data (NUL byte)", path, line, expected="a screenplay text file")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(data).best()
-            if best is None:
-                raise ScriptError(
-                    "could not detect the text encoding", path, expected="a text file (UTF-8, cp1252, ...)"
-                ) from None
-            text = str(best)
+    text, _ = decode_text(data, path, ScriptError, "a screenplay text file")
     check_text(text, path)
     return text
 
@@ -130,9 +110,8 @@ def check_text(text: str, path: str | Path | None = None) -> None:
     """Refuse text that is mostly control characters (a binary file that happened to decode)."""
     if not text.strip():
         raise ScriptError("file is empty", path, expected="a screenplay")
-    bad = _CONTROL.search(text)
-    if bad is not None and len(_CONTROL.findall(text)) > max(2, len(text) // 200):
-        line = text.count("\n", 0, bad.start()) + 1
+    line = binary_line(text)
+    if line is not None:
         raise ScriptError("binary data (control characters)", path, line, expected="a screenplay text file")
 
 
