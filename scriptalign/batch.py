@@ -150,7 +150,7 @@ def run_batch(
                      "movies": []}
     for k, (entry, m) in enumerate(zip(entries, movies)):
         part = result.select(range(offsets[k], offsets[k + 1]))
-        evaluation = write_results(m, part, truth=entry.truth, report=report)
+        _, evaluation = write_results(m, part, truth=entry.truth, report=report)
         summary["movies"].append({"name": entry.name, "folder": str(m.output), "n_tracks": len(m.tracks),
                                   "evaluation": evaluation})
     write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")

@@ -102,41 +102,54 @@ def track_actions(identity: str | None, start: float, end: float, truth: dict) -
             if a["actor"] == identity and a["start"] <= end and a["end"] >= start}
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """Scores of a run against a truth file (``scores``: the JSON of ``evaluation.json``), with the
+    curves behind them for plotting: naming curves per method, per action the track scores and truth."""
+
+    scores: dict
+    identities: list[str | None]
+    naming_curves: dict[str, NamingCurve]
+    action_scores: dict[str, list[float]]
+    action_positives: dict[str, list[bool]]
+
+
 def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dict,
-                        baseline: Sequence[str | None] | None = None) -> dict:
+                        baseline: Sequence[str | None] | None = None) -> Evaluation:
     """Naming and action scores of per-track outputs against a toy movie's truth.
 
     ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: per track
-    ``frames``, ``boxes``, ``start_time``, ``end_time`` (``tracks.json``). Naming is measured on the
-    tracks of named characters; actions on all tracks that show a person.
+    ``frames``, ``boxes``, ``start_time``, ``end_time`` (``tracks.json``); ``baseline``: the naive
+    rule's name per track. Naming is measured on the tracks of named characters; actions on all
+    tracks that show a person.
     """
     named = {c["name"] for c in truth["characters"]}
-    vocabulary = list(truth["actions_vocabulary"])
     ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
     keep = [i for i, who in enumerate(ids) if who in named]
-    result: dict = {"n_tracks": len(tracks), "n_named_tracks": len(keep)}
+    scores: dict = {"n_tracks": len(tracks), "n_named_tracks": len(keep)}
+    curves: dict[str, NamingCurve] = {}
     if keep:
-        pred = [rows[i]["name"] or "" for i in keep]
         true = [ids[i] for i in keep]
-        curve = naming_curve(pred, true, [rows[i]["name_score"] for i in keep])
-        result["naming_accuracy"] = curve.final_accuracy
-        result["naming_ap"] = curve.ap
-        result["per_character_accuracy"] = {
-            c: float(np.mean([p == c for p, t in zip(pred, true) if t == c]))
-            for c in sorted(named) if c in true
+        pred = [rows[i]["name"] or "" for i in keep]
+        curves["DIFFRAC"] = naming_curve(pred, true, [rows[i]["name_score"] for i in keep])
+        scores["naming_accuracy"] = curves["DIFFRAC"].final_accuracy
+        scores["naming_ap"] = curves["DIFFRAC"].ap
+        scores["per_character_accuracy"] = {
+            c: float(np.mean([p == c for p, t in zip(pred, true) if t == c])) for c in sorted(named) if c in true
         }
         if baseline is not None:
-            result["baseline_only_track_accuracy"] = float(np.mean([baseline[i] == ids[i] for i in keep]))
+            curves["only track"] = naming_curve([baseline[i] or "" for i in keep], true,
+                                                [1.0 if baseline[i] else 0.0 for i in keep])
+            scores["baseline_only_track_accuracy"] = curves["only track"].final_accuracy
     else:
-        result.update(naming_accuracy=float("nan"), naming_ap=float("nan"), per_character_accuracy={})
+        scores.update(naming_accuracy=float("nan"), naming_ap=float("nan"), per_character_accuracy={})
     people = [i for i, who in enumerate(ids) if who is not None]
-    per_action = {}
-    for a in vocabulary:
-        truth_a = [a in track_actions(ids[i], tracks[i]["start_time"], tracks[i]["end_time"], truth) for i in people]
-        scores = [rows[i]["action_scores"].get(a, 0.0) for i in people]
-        per_action[a] = average_precision(scores, truth_a)
+    vocabulary = list(truth["actions_vocabulary"])
+    action_scores = {a: [rows[i]["action_scores"].get(a, 0.0) for i in people] for a in vocabulary}
+    positives = {a: [a in track_actions(ids[i], tracks[i]["start_time"], tracks[i]["end_time"], truth)
+                     for i in people] for a in vocabulary}
+    per_action = {a: average_precision(action_scores[a], positives[a]) for a in vocabulary}
     valid = [v for v in per_action.values() if not np.isnan(v)]
-    result["per_action_ap"] = per_action
-    result["action_map"] = float(np.mean(valid)) if valid else float("nan")
-    result["identities"] = ids
-    return result
+    scores["per_action_ap"] = per_action
+    scores["action_map"] = float(np.mean(valid)) if valid else float("nan")
+    return Evaluation(scores, ids, curves, action_scores, positives)

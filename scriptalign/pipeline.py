@@ -14,7 +14,7 @@ import io
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -157,23 +157,22 @@ def assignments_document(prepared: Prepared, result) -> dict:
     }
 
 
-def write_results(prepared: Prepared, result, *, truth: str | Path | None = None, report: bool = True) -> dict | None:
-    """Write ``assignments.json``/``.csv``, with a truth ``evaluation.json``, and ``report.html``."""
+def write_results(prepared: Prepared, result, *, truth: str | Path | None = None,
+                  report: bool = True) -> tuple[dict, dict | None]:
+    """Write ``assignments.json``/``.csv``, with a truth ``evaluation.json``, and ``report.html``;
+    returns the assignments document and the evaluation scores (None without truth)."""
     out = prepared.output
     doc = assignments_document(prepared, result)
     rows = doc["tracks"]
     _dump(out / "assignments.json", doc)
     write_text(out / "assignments.csv", _csv(rows, list(prepared.tracks)))
-    evaluation = curves = action_truth = None
-    if truth is not None:
-        evaluation, curves, action_truth = evaluate_output(out, truth, details=True)
+    evaluation = evaluate_output(out, truth) if truth is not None else None
     if report:
         from scriptalign.report import write_report
 
         write_report(out / "report.html", video=prepared.video, alignment=prepared.alignment, bags=prepared.bags,
-                     tracks=prepared.tracks, rows=rows, gap_history=result.gap_history, evaluation=evaluation,
-                     curves=curves, action_truth=action_truth)
-    return evaluation
+                     tracks=prepared.tracks, rows=rows, gap_history=result.gap_history, evaluation=evaluation)
+    return doc, (evaluation.scores if evaluation is not None else None)
 
 
 def run_movie(
@@ -203,9 +202,9 @@ def run_movie(
     result = assign(prepared.spans, prepared.face_descriptors, prepared.motion_descriptors, prepared.bags)
     timings["solve"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    evaluation = write_results(prepared, result, truth=truth, report=report)
+    assignments, evaluation = write_results(prepared, result, truth=truth, report=report)
     timings["write"] = time.perf_counter() - t0
-    return RunResult(prepared.output, assignments_document(prepared, result), evaluation, timings)
+    return RunResult(prepared.output, assignments, evaluation, timings)
 
 
 def read_truth(path: str | Path) -> dict:
@@ -221,41 +220,21 @@ def read_truth(path: str | Path) -> dict:
     return doc
 
 
-def evaluate_output(output: str | Path, truth: str | Path, *, details: bool = False):
-    """Score a run folder against a truth file; writes ``evaluation.json`` there and returns it."""
+def evaluate_output(output: str | Path, truth: str | Path):
+    """Score a run folder against a truth file; writes ``evaluation.json`` there and returns the
+    :class:`~scriptalign.evaluation.Evaluation` (its ``scores`` are what the file holds)."""
     from scriptalign.errors import InputError
-    from scriptalign.evaluation import evaluate_assignment, naming_curve, track_actions
+    from scriptalign.evaluation import evaluate_assignment
     from scriptalign.jsonfile import read_json
 
     out = Path(output)
     docs = {name: read_json(out / name, "the output folder of scriptalign run")
             for name in ("assignments.json", "tracks.json")}
-    truth_doc = read_truth(truth)
     rows = docs["assignments.json"]["tracks"]
     tracks = docs["tracks.json"]["tracks"]
     if len(rows) != len(tracks):
         raise InputError(f"{len(rows)} assignments for {len(tracks)} tracks", out / "assignments.json")
-    baseline = docs["assignments.json"].get("baseline_only_track")
-    result = evaluate_assignment(rows, tracks, truth_doc, baseline)
-    ids = result.pop("identities")
-    evaluation = _json_safe({"schema": EVALUATION_SCHEMA, "truth": str(truth), **result})
-    _dump(out / "evaluation.json", evaluation)
-    if not details:
-        return evaluation
-    named = {c["name"] for c in truth_doc["characters"]}
-    keep = [i for i, who in enumerate(ids) if who in named]
-    curves = {}
-    if keep:
-        curves["DIFFRAC"] = naming_curve([rows[i]["name"] or "" for i in keep], [ids[i] for i in keep],
-                                         [rows[i]["name_score"] for i in keep])
-        if baseline is not None:
-            curves["only track"] = naming_curve([baseline[i] or "" for i in keep], [ids[i] for i in keep],
-                                                [1.0 if baseline[i] else 0.0 for i in keep])
-    people = [i for i, who in enumerate(ids) if who is not None]
-    vocabulary = truth_doc["actions_vocabulary"]
-    action_truth = {
-        "scores": {a: [rows[i]["action_scores"].get(a, 0.0) for i in people] for a in vocabulary},
-        "positives": {a: [a in track_actions(ids[i], tracks[i]["start_time"], tracks[i]["end_time"], truth_doc)
-                          for i in people] for a in vocabulary},
-    }
-    return evaluation, curves, action_truth
+    result = evaluate_assignment(rows, tracks, read_truth(truth), docs["assignments.json"].get("baseline_only_track"))
+    scores = _json_safe({"schema": EVALUATION_SCHEMA, "truth": str(truth), **result.scores})
+    _dump(out / "evaluation.json", scores)
+    return replace(result, scores=scores)

@@ -76,12 +76,10 @@ def write_report(
     tracks: Sequence[dict],
     rows: Sequence[dict],
     gap_history: Sequence[float],
-    evaluation: dict | None = None,
-    curves: dict | None = None,
-    action_truth: dict | None = None,
+    evaluation=None,
 ) -> Path:
     """Write the review page: per name a face gallery, per action example frames, the alignment
-    timeline, bags over tracks, the solver's convergence and, with truth, the PR curves."""
+    timeline, bags over tracks, the solver's convergence and, with an ``Evaluation``, the PR curves."""
     from scriptalign import plots
 
     names = [r["name"] for r in rows]
@@ -95,9 +93,10 @@ def write_report(
         (f"<p>{len(tracks)} face tracks, {len(bags)} weak-label bags, "
          f"{sum(n is not None for n in names)} tracks named.</p>"),
     ]
-    if evaluation:
+    if evaluation is not None:
         keys = ("naming_accuracy", "naming_ap", "action_map", "baseline_only_track_accuracy")
-        cells = "".join(f"<tr><th>{k}</th><td>{evaluation[k]:.3f}</td></tr>" for k in keys if k in evaluation)
+        cells = "".join(f"<tr><th>{k}</th><td>{evaluation.scores[k]:.3f}</td></tr>"
+                        for k in keys if evaluation.scores.get(k) is not None)
         parts.append(f"<h2>Evaluation</h2><table>{cells}</table>")
     parts.append("<h2>Faces per name</h2>")
     parts.append(_img(_png(plots.gallery(thumbnails(video, tracks, names))), "face gallery"))
@@ -108,11 +107,11 @@ def write_report(
     parts.append(_img(_png(plots.bags_over_tracks(bags, tracks, names)), "bags over tracks"))
     parts.append("<h2>Solver</h2>")
     parts.append(_img(_png(plots.gap_curve(gap_history)), "duality gap"))
-    if curves:
+    if evaluation is not None:
         parts.append("<h2>Precision and recall</h2>")
-        parts.append(_img(_png(plots.naming_curve_plot(curves)), "naming curve"))
-    if action_truth:
-        parts.append(_img(_png(plots.action_pr_plot(action_truth["scores"], action_truth["positives"])),
+        if evaluation.naming_curves:
+            parts.append(_img(_png(plots.naming_curve_plot(evaluation.naming_curves)), "naming curve"))
+        parts.append(_img(_png(plots.action_pr_plot(evaluation.action_scores, evaluation.action_positives)),
                           "action PR"))
     head = "<tr><th>track</th><th>start</th><th>end</th><th>name</th><th>score</th><th>action</th><th>score</th></tr>"
     body = "".join(

@@ -35,7 +35,7 @@ def print_evaluation(evaluation: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     from scriptalign.pipeline import evaluate_output
 
-    evaluation = evaluate_output(args.output, args.truth)
+    evaluation = evaluate_output(args.output, args.truth).scores
     if args.json:
         print(json.dumps(evaluation, indent=1))
     else:
