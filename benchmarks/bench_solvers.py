@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,13 +28,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from solvers.baselines import MILMaxPool, NaiveOnlyTrack  # noqa: E402
-from solvers.constraints import build_problem  # noqa: E402
-from solvers.frank_wolfe import frank_wolfe  # noqa: E402
-from solvers.objective import ExplicitObjective  # noqa: E402
-from solvers.planted import make_planted  # noqa: E402
-from solvers.reference import solve_reference  # noqa: E402
-from solvers.rounding import round_constrained  # noqa: E402
+from solvers.baselines import MILMaxPool, NaiveOnlyTrack
+from solvers.constraints import build_problem
+from solvers.frank_wolfe import frank_wolfe
+from solvers.objective import ExplicitObjective
+from solvers.planted import make_planted
+from solvers.reference import solve_reference
+from solvers.rounding import round_constrained
 
 RESULTS = ROOT / "benchmarks" / "results" / "bench_solvers.json"
 REG = 1e-2
@@ -79,7 +78,7 @@ def speed(n: int, cvxpy_limit: float, seed: int = 0) -> dict:
             if solver == "CLARABEL" and ref.status == "optimal":
                 best = min(best, val)
                 cv_labels = round_constrained(Z, problem)[inv]
-        except Exception as e:  # time limit without a solution, solver failure: report it
+        except Exception as e:  # noqa: BLE001 - time limit without a solution, solver failure: report it
             out["cvxpy"][solver] = {"status": f"failed: {type(e).__name__}: {e}", "wall_s": time.perf_counter() - t}
         print(n, solver, out["cvxpy"][solver], flush=True)
     target = best * (1 + 1e-4)
@@ -142,7 +141,7 @@ print(json.dumps(dict(generate_s=gen, setup_s=setup, solve_s=res.time_history[-1
 def bcfw_bench(n: int, blocks: int, device: str, limit: float) -> dict:
     code = BCFW_CHILD.format(root=str(ROOT), n=n, blocks=blocks, reg=REG, device=device, limit=limit)
     before = load()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return {"error": proc.stderr[-2000:]}
     out = json.loads(proc.stdout.strip().splitlines()[-1])

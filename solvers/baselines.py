@@ -12,7 +12,7 @@ scores_, predict):
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class MILMaxPool:
         import torch
 
         X = _check_X(X)
-        n, d = X.shape
+        d = X.shape[1]
         L = self.n_labels
         bag_list = as_bags(bags)
         if background is not None and len(background):

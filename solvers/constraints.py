@@ -15,8 +15,9 @@ block.  Each `Block` carries its own linear minimization oracle (`oracle.AtLeast
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -44,7 +45,7 @@ class Bag:
 class Oracle(Protocol):
     """A linear minimization oracle over one block's constraint set."""
 
-    def __call__(self, C: np.ndarray, gxi: np.ndarray) -> "Vertex": ...
+    def __call__(self, C: np.ndarray, gxi: np.ndarray) -> Vertex: ...
 
 
 @dataclass

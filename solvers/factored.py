@@ -39,7 +39,7 @@ from .oracle import _combos
 class _Factor:
     """A general factor: global rows, global slack indices, active set (dense vertices)."""
 
-    __slots__ = ("rows", "xs", "verts", "vxi", "w", "keys")
+    __slots__ = ("keys", "rows", "verts", "vxi", "w", "xs")
 
     def __init__(self, rows: np.ndarray, xs: np.ndarray) -> None:
         self.rows = rows
@@ -146,7 +146,6 @@ class Factors:
         t1max = np.inf
         # free rows: the active set of a simplex row is the row itself
         r = self.simplex
-        plan_rows = None
         if r.size:
             lr = r - self.start
             Gr = G[lr]

@@ -260,8 +260,9 @@ class AtLeastOnceOracle:
         ub = np.ones(nz + n_xi)
         ub[nz:] = a
         ub[:nz].reshape(nr, L)[blk.fixed[rows], 1:] = 0.0
-        data = dict(rows=rows, nr=nr, nz=nz, xo=xo, A_ub=A_ub, A_eq=A_eq, b_ub=-a * np.ones(len(pairs)),
-                    b_eq=np.ones(nr), bounds=np.stack([np.zeros(nz + n_xi), ub], axis=1))
+        data = {"rows": rows, "nr": nr, "nz": nz, "xo": xo, "A_ub": A_ub, "A_eq": A_eq,
+                "b_ub": -a * np.ones(len(pairs)), "b_eq": np.ones(nr),
+                "bounds": np.stack([np.zeros(nz + n_xi), ub], axis=1)}
         self._lp_cache[key] = data
         return data
 

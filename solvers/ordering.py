@@ -14,7 +14,7 @@ hull of the paths is minimized at a path.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

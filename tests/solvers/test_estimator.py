@@ -48,7 +48,7 @@ def test_cvxpy_solver_agrees(planted, fitted):
 
 
 def test_fw_is_deterministic_and_bcfw_seeded(planted):
-    kw = dict(background=planted.negatives)
+    kw = {"background": planted.negatives}
     a = DiscriminativeClustering(6, reg=0.05, max_iter=50).fit(planted.X, planted.bags, **kw)
     b = DiscriminativeClustering(6, reg=0.05, max_iter=50).fit(planted.X, planted.bags, **kw)
     np.testing.assert_array_equal(a.Z_, b.Z_)
@@ -61,7 +61,7 @@ def test_fw_is_deterministic_and_bcfw_seeded(planted):
 
 @pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if __import__("torch").cuda.is_available() else []))
 def test_torch_backend_agrees_with_numpy(planted, device):
-    kw = dict(reg=0.05, max_iter=40, tol=0.0)
+    kw = {"reg": 0.05, "max_iter": 40, "tol": 0.0}
     a = DiscriminativeClustering(6, device="numpy", **kw).fit(planted.X, planted.bags, background=planted.negatives)
     t = DiscriminativeClustering(6, device=device, **kw).fit(planted.X, planted.bags, background=planted.negatives)
     np.testing.assert_allclose(t.Z_, a.Z_, atol=1e-8)
@@ -156,7 +156,7 @@ def test_device_resolution():
 
 def test_blocks_scope_rho_for_fw_and_cvxpy_alike():
     P = make_planted(120, 4, 6, random_state=13, n_blocks=3)
-    kw = dict(blocks=P.blocks, background=P.negatives, rho=0.5)
+    kw = {"blocks": P.blocks, "background": P.negatives, "rho": 0.5}
     a = DiscriminativeClustering(4, reg=0.05, tol=1e-7, max_iter=5000).fit(P.X, P.bags, **kw)
     b = DiscriminativeClustering(4, reg=0.05, solver="cvxpy").fit(P.X, P.bags, **kw)
     assert a.objective_ == pytest.approx(b.objective_, rel=1e-5)
