@@ -39,11 +39,12 @@ from .oracle import _combos
 class _Factor:
     """A general factor: global rows, global slack indices, active set (dense vertices)."""
 
-    __slots__ = ("keys", "rows", "verts", "vxi", "w", "xs")
+    __slots__ = ("keys", "rows", "single", "verts", "vxi", "w", "xs")
 
-    def __init__(self, rows: np.ndarray, xs: np.ndarray) -> None:
+    def __init__(self, rows: np.ndarray, xs: np.ndarray, single=None) -> None:
         self.rows = rows
         self.xs = xs
+        self.single = single  # (labels, has slack per label, alpha) for a single bag: face steps, no active set
         self.verts: np.ndarray | None = None
         self.vxi: np.ndarray | None = None
         self.w = np.zeros(0)
@@ -74,6 +75,7 @@ class Factors:
             else:
                 simplex.append(s + free)
             comps = getattr(b.oracle, "multi", []) + [[k] for k in b.oracle.general]
+            singles = {k for k in b.oracle.general}
             if b.oracle.simple:
                 smallT.append(np.where(b.oracle.T >= 0, b.oracle.T + s, -1))
                 smallR.append(b.oracle.R)
@@ -81,7 +83,11 @@ class Factors:
             for comp in comps:
                 rows = np.unique(np.concatenate([b.bags[k][0] for k in comp]))
                 xs = np.concatenate([b.slack_offsets[k] for k in comp])
-                general.append(_Factor(s + rows, xo + xs[xs >= 0]))
+                single = None
+                if len(comp) == 1 and comp[0] in singles:
+                    lab, offs = b.bags[comp[0]][1], b.slack_offsets[comp[0]]
+                    single = (lab, offs >= 0, b.alpha)
+                general.append(_Factor(s + rows, xo + xs[xs >= 0], single))
         self.simplex = np.concatenate(simplex) if simplex else np.zeros(0, dtype=np.int64)
         self.general = general
         if smallT:
@@ -173,6 +179,9 @@ class Factors:
             gxf = gx[f.xs - xs0]
             Sf = Sd[lr]
             Sx = S.xi[f.xs - xs0]
+            if f.single is not None:
+                t1max = min(t1max, self._single_face_step(f, Zb[lr], xb[f.xs - xs0], Gf, gxf, Sf, Sx, D, dxi, lr, n))
+                continue
             vals = np.einsum("krl,rl->k", f.verts, Gf) + f.vxi @ gxf
             k = int(np.argmax(vals))
             d = Sf - f.verts[k]
@@ -192,6 +201,73 @@ class Factors:
         if small is not None:
             t1max = min(t1max, small)
         return gap, D, dxi, plan, t1max
+
+    def _single_face_step(self, f, Zf, xf, Gf, gxf, Sf, Sx, D, dxi, lr, n) -> float:
+        """Decomposition-invariant pairwise step for a large single bag (see _face_away): the face's
+        best vertex by a square assignment (rows: tracks and one 'unfilled' dummy per slot; columns:
+        slots and one 'own label' column per track), the cap by the ratio test.  Returns the factor
+        by which its uncapped step may be scaled."""
+        import scipy.optimize
+
+        lab, hasx, a = f.single
+        s, L = Zf.shape
+        r = lab.size
+        xv = np.zeros(r)
+        xv[hasx] = xf
+        gv = np.zeros(r)
+        gv[hasx] = gxf
+        cov = Zf[:, lab].sum(0) + xv
+        eq = np.zeros(L, dtype=bool)
+        eq[lab] = cov <= a + TIGHT
+        allowed = Zf > EPS
+        Cfree = np.where(allowed & ~eq[None, :], -Gf, np.inf)
+        marg = np.argmin(Cfree, axis=1)
+        m = Cfree[np.arange(s), marg]
+        slot_lab = np.repeat(np.arange(r), a)
+        ns = slot_lab.size
+        must_unfill = hasx & (xv >= a - EPS)
+        can_unfill = hasx & (xv > EPS)
+        big = np.full((s + ns, ns + s), np.inf)
+        big[:s, :ns] = np.where(allowed[:, lab[slot_lab]] & ~must_unfill[slot_lab][None, :], -Gf[:, lab[slot_lab]], np.inf)
+        big[np.arange(s), ns + np.arange(s)] = m
+        big[s + np.arange(ns), np.arange(ns)] = np.where(can_unfill[slot_lab], -gv[slot_lab], np.inf)
+        big[s:, ns:] = 0.0
+        try:
+            ri, ci = scipy.optimize.linear_sum_assignment(big)
+        except ValueError:
+            return np.inf
+        if not np.isfinite(big[ri, ci]).all():
+            return np.inf
+        V_lab = marg.copy()
+        tr = ri < s
+        to_slot = tr & (ci < ns)
+        V_lab[ri[to_slot]] = lab[slot_lab[ci[to_slot]]]
+        unf = (ri >= s) & (ci < ns)
+        V_xi = np.bincount(slot_lab[ci[unf]], minlength=r).astype(np.float64)
+        S_lab = np.argmax(Sf, axis=1)
+        S_xi = np.zeros(r)
+        S_xi[hasx] = Sx
+        diff = S_lab != V_lab
+        dx = S_xi - V_xi
+        lin = float(Gf[diff, S_lab[diff]].sum() - Gf[diff, V_lab[diff]].sum() + gv @ dx)
+        c = 2.0 * diff.sum() / n + self.kappa * float(dx @ dx)
+        if not (lin < 0 and c > 0):
+            return np.inf
+        slope = (np.bincount(S_lab, minlength=L) - np.bincount(V_lab, minlength=L))[lab] + dx
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cap = min(float(np.min(Zf[diff, V_lab[diff]], initial=np.inf)),
+                      float(np.min(np.where(dx < 0, xv / -dx, np.where(dx > 0, (a - xv) / dx, np.inf)), initial=np.inf)),
+                      float(np.min(np.where(slope < 0, np.maximum(cov - a, 0.0) / -slope, np.inf), initial=np.inf)))
+        if not cap > 0:
+            return np.inf
+        raw = -lin / (2 * c)
+        grp = int(raw >= cap)
+        g = min(cap, raw)
+        rows = lr[diff]
+        D[grp, rows, S_lab[diff]] += g
+        D[grp, rows, V_lab[diff]] -= g
+        dxi[grp][f.xs - self.xs.start] += g * dx[hasx]
+        return cap / g if grp == 0 else np.inf
 
     def _small_direction(self, Zb, xb, G, gx, S, D, dxi, n) -> float:
         """Decomposition-invariant pairwise directions S - V for the small single bags.

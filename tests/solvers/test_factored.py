@@ -85,3 +85,26 @@ def test_face_away_vertex_is_the_face_maximum(seed, kappa):
             assert (Z[t, V_lab[b]] > EPS).all()  # V lies in the face: only support entries
             checked += 1
     assert checked == len(blk.bags)
+
+
+@pytest.mark.parametrize("alpha,kappa", [(1, None), (2, None), (1, 0.3)])
+def test_fw_with_large_bags_agrees_with_cvxpy(alpha, kappa):
+    """Bags of 9-12 tracks (or alpha = 2) take the assignment-based face steps."""
+    from solvers.frank_wolfe import frank_wolfe
+    from solvers.objective import ExplicitObjective
+    from solvers.planted import make_planted
+    from solvers.reference import solve_reference
+
+    P = make_planted(120, 4, 6, random_state=30 + alpha)
+    bags = []
+    for s in range(0, 120, 12):
+        t = list(range(s, s + int(9 + s % 4)))
+        ids = sorted(set(P.y[t].tolist()) - {0})
+        if ids:
+            bags.append((t, ids[:2]))
+    problem = build_problem(120, 4, bags, alpha=alpha, kappa=kappa, background=P.negatives, check_labels=False)
+    assert problem.blocks[0].oracle.general and not problem.blocks[0].oracle.simple
+    res = frank_wolfe(ExplicitObjective(P.X[problem.order], 0.05), problem, max_iter=5000, tol=1e-8)
+    assert res.converged
+    ref = solve_reference(P.X, 0.05, problem)
+    assert res.objective == pytest.approx(ref.value, rel=1e-6)
