@@ -203,47 +203,19 @@ class Factors:
         return gap, D, dxi, plan, t1max
 
     def _single_face_step(self, f, Zf, xf, Gf, gxf, Sf, Sx, D, dxi, lr, n) -> float:
-        """Decomposition-invariant pairwise step for a large single bag (see _face_away): the face's
-        best vertex by a square assignment (rows: tracks and one 'unfilled' dummy per slot; columns:
-        slots and one 'own label' column per track), the cap by the ratio test.  Returns the factor
-        by which its uncapped step may be scaled."""
-        import scipy.optimize
-
+        """Decomposition-invariant pairwise step for a large single bag (`_single_face_away`), capped
+        by the ratio test.  Returns the factor by which its uncapped step may be scaled."""
         lab, hasx, a = f.single
-        s, L = Zf.shape
+        L = Zf.shape[1]
         r = lab.size
         xv = np.zeros(r)
         xv[hasx] = xf
         gv = np.zeros(r)
         gv[hasx] = gxf
-        cov = Zf[:, lab].sum(0) + xv
-        eq = np.zeros(L, dtype=bool)
-        eq[lab] = cov <= a + TIGHT
-        allowed = Zf > EPS
-        Cfree = np.where(allowed & ~eq[None, :], -Gf, np.inf)
-        marg = np.argmin(Cfree, axis=1)
-        m = Cfree[np.arange(s), marg]
-        slot_lab = np.repeat(np.arange(r), a)
-        ns = slot_lab.size
-        must_unfill = hasx & (xv >= a - EPS)
-        can_unfill = hasx & (xv > EPS)
-        big = np.full((s + ns, ns + s), np.inf)
-        big[:s, :ns] = np.where(allowed[:, lab[slot_lab]] & ~must_unfill[slot_lab][None, :], -Gf[:, lab[slot_lab]], np.inf)
-        big[np.arange(s), ns + np.arange(s)] = m
-        big[s + np.arange(ns), np.arange(ns)] = np.where(can_unfill[slot_lab], -gv[slot_lab], np.inf)
-        big[s:, ns:] = 0.0
-        try:
-            ri, ci = scipy.optimize.linear_sum_assignment(big)
-        except ValueError:
+        found = _single_face_away(Zf, xv, Gf, gv, lab, hasx, a)
+        if found is None:
             return np.inf
-        if not np.isfinite(big[ri, ci]).all():
-            return np.inf
-        V_lab = marg.copy()
-        tr = ri < s
-        to_slot = tr & (ci < ns)
-        V_lab[ri[to_slot]] = lab[slot_lab[ci[to_slot]]]
-        unf = (ri >= s) & (ci < ns)
-        V_xi = np.bincount(slot_lab[ci[unf]], minlength=r).astype(np.float64)
+        V_lab, V_xi, cov = found
         S_lab = np.argmax(Sf, axis=1)
         S_xi = np.zeros(r)
         S_xi[hasx] = Sx
@@ -414,6 +386,46 @@ def _face_away(grp: _SmallGroup, Zg, Gg, xv, gxv, hasx):
     V_lab[b, ch[b, q]] = R[b, q]
     V_xi = np.where(hasx & (ch == s), 1.0, 0.0)
     return V_lab, V_xi, ok, cov
+
+
+def _single_face_away(Zf, xv, Gf, gv, lab, hasx, a):
+    """For one bag (any size, any alpha): the vertex of the minimal face containing (Zf, xv) that
+    maximizes <G, V> + <gx, xi> (face as in `_face_away`), by a square assignment: rows are the
+    tracks and one 'unfilled' dummy per slot (alpha slots per label), columns the slots and one
+    'own best label' column per track.  Returns (labels, slack, coverage) or None if none is found.
+    """
+    import scipy.optimize
+
+    s, L = Zf.shape
+    r = lab.size
+    cov = Zf[:, lab].sum(0) + xv
+    eq = np.zeros(L, dtype=bool)
+    eq[lab] = cov <= a + TIGHT
+    allowed = Zf > EPS
+    Cfree = np.where(allowed & ~eq[None, :], -Gf, np.inf)
+    marg = np.argmin(Cfree, axis=1)
+    m = Cfree[np.arange(s), marg]
+    slot_lab = np.repeat(np.arange(r), a)
+    ns = slot_lab.size
+    must_unfill = hasx & (xv >= a - EPS)
+    can_unfill = hasx & (xv > EPS)
+    big = np.full((s + ns, ns + s), np.inf)
+    big[:s, :ns] = np.where(allowed[:, lab[slot_lab]] & ~must_unfill[slot_lab][None, :], -Gf[:, lab[slot_lab]], np.inf)
+    big[np.arange(s), ns + np.arange(s)] = m
+    big[s + np.arange(ns), np.arange(ns)] = np.where(can_unfill[slot_lab], -gv[slot_lab], np.inf)
+    big[s:, ns:] = 0.0
+    try:
+        ri, ci = scipy.optimize.linear_sum_assignment(big)
+    except ValueError:
+        return None
+    if not np.isfinite(big[ri, ci]).all():
+        return None
+    V_lab = marg.copy()
+    to_slot = (ri < s) & (ci < ns)
+    V_lab[ri[to_slot]] = lab[slot_lab[ci[to_slot]]]
+    unf = (ri >= s) & (ci < ns)
+    V_xi = np.bincount(slot_lab[ci[unf]], minlength=r).astype(np.float64)
+    return V_lab, V_xi, cov
 
 
 def box_qp_2d(lin: np.ndarray, C: np.ndarray, t1max: float, t2max: float = 1.0) -> tuple[float, float]:

@@ -7,7 +7,7 @@ import pytest
 import scipy.optimize
 
 from solvers.constraints import build_problem
-from solvers.factored import EPS, TIGHT, Factors, _face_away
+from solvers.factored import EPS, TIGHT, Factors, _face_away, _single_face_away
 
 
 def random_point(rng, n=60, L=5, kappa=None):
@@ -33,7 +33,7 @@ def random_point(rng, n=60, L=5, kappa=None):
     return problem, Z, xi
 
 
-def face_lp_max(Zb, xv, G, gx, R, hasx, fixed_rows):
+def face_lp_max(Zb, xv, G, gx, R, hasx, fixed_rows, alpha=1):
     """max <G, V> + <gx, xi> over the minimal face of the bag's polytope containing (Zb, xv), by HiGHS."""
     s, L = Zb.shape
     r = R.size
@@ -41,7 +41,8 @@ def face_lp_max(Zb, xv, G, gx, R, hasx, fixed_rows):
     c = -np.concatenate([G.ravel(), np.where(hasx, gx, 0.0)])
     ub = np.concatenate([np.where(Zb > EPS, 1.0, 0.0).ravel(), np.where(hasx, 1.0, 0.0)])
     lb = np.zeros(nz + r)
-    lb[nz:] = np.where(hasx & (xv >= 1 - EPS), 1.0, 0.0)
+    lb[nz:] = np.where(hasx & (xv >= alpha - EPS), float(alpha), 0.0)
+    ub[nz:] *= alpha
     ub[nz:] = np.where(hasx & (xv <= EPS), 0.0, ub[nz:])
     ub[:nz].reshape(s, L)[fixed_rows, 1:] = 0.0
     A_eq = [np.concatenate([np.kron(np.eye(s), np.ones(L))[i], np.zeros(r)]) for i in range(s)]
@@ -51,10 +52,10 @@ def face_lp_max(Zb, xv, G, gx, R, hasx, fixed_rows):
         row = np.zeros(nz + r)
         row[np.arange(s) * L + l] = 1.0
         row[nz + q] = 1.0
-        if Zb[:, l].sum() + xv[q] <= 1 + TIGHT:
-            A_eq.append(row); b_eq.append(1.0)
+        if Zb[:, l].sum() + xv[q] <= alpha + TIGHT:
+            A_eq.append(row); b_eq.append(float(alpha))
         else:
-            A_ub.append(-row); b_ub.append(-1.0)
+            A_ub.append(-row); b_ub.append(-float(alpha))
     res = scipy.optimize.linprog(c, A_ub=np.array(A_ub) if A_ub else None, b_ub=b_ub or None, A_eq=np.array(A_eq),
                                  b_eq=b_eq, bounds=np.stack([lb, ub], 1), method="highs")
     assert res.status == 0
@@ -108,3 +109,31 @@ def test_fw_with_large_bags_agrees_with_cvxpy(alpha, kappa):
     assert res.converged
     ref = solve_reference(P.X, 0.05, problem)
     assert res.objective == pytest.approx(ref.value, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_single_face_away_is_the_face_maximum(seed):
+    """The assignment-based face vertex of one large bag (alpha 1 or 2, slack or not) against HiGHS."""
+    rng = np.random.default_rng(50 + seed)
+    alpha = 1 + seed % 2
+    kappa = 0.3 if seed % 4 >= 2 else None
+    n, L = 11, 5
+    y = rng.integers(1, L, size=n)
+    labs = list(rng.choice(np.unique(y), size=min(2, np.unique(y).size), replace=False))
+    problem = build_problem(n, L, [(list(range(n)), labs)], alpha=alpha, kappa=kappa, check_labels=False)
+    blk = problem.blocks[0]
+    Z, xi = np.zeros((n, L)), np.zeros(blk.n_slack)
+    for wk in rng.dirichlet(np.ones(int(rng.integers(1, 4)))):
+        v = blk.oracle(rng.standard_normal((n, L)), rng.uniform(-0.5, 0.5, blk.n_slack))
+        Z += wk * v.dense(L)
+        xi += wk * v.xi
+    lab = blk.bags[0][1]
+    hasx = blk.slack_offsets[0] >= 0
+    xv = np.where(hasx, xi[np.where(hasx, blk.slack_offsets[0], 0)] if xi.size else 0.0, 0.0)
+    for _ in range(5):
+        G = rng.standard_normal((n, L))
+        gv = np.where(hasx, rng.standard_normal(lab.size), 0.0)
+        V_lab, V_xi, _ = _single_face_away(Z, xv, G, gv, lab, hasx, alpha)
+        ref = face_lp_max(Z, xv, G, gv, lab, hasx, blk.fixed, alpha)
+        assert G[np.arange(n), V_lab].sum() + float(gv @ V_xi) == pytest.approx(ref, abs=1e-9)
+        assert (Z[np.arange(n), V_lab] > EPS).all()
