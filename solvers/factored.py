@@ -39,12 +39,13 @@ from .oracle import _combos
 class _Factor:
     """A general factor: global rows, global slack indices, active set (dense vertices)."""
 
-    __slots__ = ("keys", "rows", "single", "verts", "vxi", "w", "xs")
+    __slots__ = ("keys", "need", "rows", "single", "verts", "vxi", "w", "xs")
 
     def __init__(self, rows: np.ndarray, xs: np.ndarray, single=None) -> None:
         self.rows = rows
         self.xs = xs
         self.single = single  # (labels, has slack per label, alpha) for a single bag: face steps, no active set
+        self.need: float | None = None  # the rho group: sum of Z[rows, 0] >= need; face steps, no active set
         self.verts: np.ndarray | None = None
         self.vxi: np.ndarray | None = None
         self.w = np.zeros(0)
@@ -72,6 +73,7 @@ class Factors:
             free = np.flatnonzero(b.free)
             if b.rho > 0 and free.size:
                 general.append(_Factor(s + free, np.zeros(0, dtype=np.int64)))
+                general[-1].need = b.rho * free.size
             else:
                 simplex.append(s + free)
             comps = getattr(b.oracle, "multi", []) + [[k] for k in b.oracle.general]
@@ -179,6 +181,9 @@ class Factors:
             gxf = gx[f.xs - xs0]
             Sf = Sd[lr]
             Sx = S.xi[f.xs - xs0]
+            if f.need is not None:
+                t1max = min(t1max, self._rho_face_step(f, Zb[lr], Gf, Sf, D, lr, n))
+                continue
             if f.single is not None:
                 t1max = min(t1max, self._single_face_step(f, Zb[lr], xb[f.xs - xs0], Gf, gxf, Sf, Sx, D, dxi, lr, n))
                 continue
@@ -239,6 +244,29 @@ class Factors:
         D[grp, rows, S_lab[diff]] += g
         D[grp, rows, V_lab[diff]] -= g
         dxi[grp][f.xs - self.xs.start] += g * dx[hasx]
+        return cap / g if grp == 0 else np.inf
+
+    def _rho_face_step(self, f, Zf, Gf, Sf, D, lr, n) -> float:
+        """Decomposition-invariant pairwise step for the rho group (`_rho_face_away`), capped by the
+        ratio test.  Returns the factor by which its uncapped step may be scaled."""
+        V = _rho_face_away(Zf, Gf, f.need)
+        d = Sf - V
+        d[np.abs(d) < 1e-15] = 0.0
+        lin = float(np.sum(Gf * d))
+        c = float(np.sum(d * d)) / n
+        if not (lin < 0 and c > 0):
+            return np.inf
+        slope = float(d[:, 0].sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cap = float(np.min(np.where(d < 0, np.maximum(Zf, 0.0) / -d, np.inf), initial=np.inf))
+        if slope < 0:
+            cap = min(cap, max(float(Zf[:, 0].sum()) - f.need, 0.0) / -slope)
+        if not cap > 0:
+            return np.inf
+        raw = -lin / (2 * c)
+        grp = int(raw >= cap)
+        g = min(cap, raw)
+        D[grp][lr] += g * d
         return cap / g if grp == 0 else np.inf
 
     def _small_direction(self, Zb, xb, G, gx, S, D, dxi, n) -> float:
@@ -426,6 +454,33 @@ def _single_face_away(Zf, xv, Gf, gv, lab, hasx, a):
     unf = (ri >= s) & (ci < ns)
     V_xi = np.bincount(slot_lab[ci[unf]], minlength=r).astype(np.float64)
     return V_lab, V_xi, cov
+
+
+def _rho_face_away(Zf, Gf, need):
+    """The rho group's vertex of the minimal face containing Zf that maximizes <G, V>: zero entries
+    stay zero and, if sum_i Z[i, 0] = need is tight, it stays tight.  Each row takes label 0 or its
+    best allowed other label; the rows gaining most by label 0 take it (all with a gain when the
+    constraint is not tight, but at least `need`), one row possibly fractional (as in oracle._rho)."""
+    nr, L = Zf.shape
+    C = np.where(Zf > EPS, -Gf, np.inf)
+    other = 1 + np.argmin(C[:, 1:], axis=1)
+    m = C[np.arange(nr), other]
+    e = C[:, 0] - m  # cost of label 0 instead of the best other label (-inf: must be 0, inf: cannot)
+    e = np.where(np.isnan(e), np.inf, e)
+    order = np.argsort(e, kind="stable")
+    tight = Zf[:, 0].sum() <= need + TIGHT
+    k = int(np.floor(need + 1e-9))
+    if not tight:
+        k = max(k, int(np.sum(e < 0)))
+    z0 = np.zeros(nr)
+    z0[order[:k]] = 1.0
+    rest = need - k
+    if rest > 1e-9 and k < nr:
+        z0[order[k]] = rest
+    V = np.zeros((nr, L))
+    V[:, 0] = z0
+    V[np.arange(nr), other] += 1.0 - z0
+    return V
 
 
 def box_qp_2d(lin: np.ndarray, C: np.ndarray, t1max: float, t2max: float = 1.0) -> tuple[float, float]:

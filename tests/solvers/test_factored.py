@@ -7,7 +7,7 @@ import pytest
 import scipy.optimize
 
 from solvers.constraints import build_problem
-from solvers.factored import EPS, TIGHT, Factors, _face_away, _single_face_away
+from solvers.factored import EPS, TIGHT, Factors, _face_away, _rho_face_away, _single_face_away
 
 
 def random_point(rng, n=60, L=5, kappa=None):
@@ -137,3 +137,34 @@ def test_single_face_away_is_the_face_maximum(seed):
         ref = face_lp_max(Z, xv, G, gv, lab, hasx, blk.fixed, alpha)
         assert G[np.arange(n), V_lab].sum() + float(gv @ V_xi) == pytest.approx(ref, abs=1e-9)
         assert (Z[np.arange(n), V_lab] > EPS).all()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rho_face_away_is_the_face_maximum(seed):
+    """The rho group's face vertex (closed form) against HiGHS over the face, tight or not."""
+    rng = np.random.default_rng(70 + seed)
+    n, L = 23, 4
+    rho = [0.3, 0.55, 0.8, 1.0][seed % 4]
+    problem = build_problem(n, L, [], rho=rho, check_labels=False)
+    blk = problem.blocks[0]
+    Z = np.zeros((n, L))
+    for wk in rng.dirichlet(np.ones(int(rng.integers(1, 4)))):
+        Z += wk * blk.oracle(rng.standard_normal((n, L)), np.zeros(0)).dense(L)
+    if seed % 2:  # not tight: move some rows to background
+        Z[:4] = np.eye(L)[0]
+    need = rho * n
+    for _ in range(5):
+        G = rng.standard_normal((n, L))
+        V = _rho_face_away(Z, G, need)
+        np.testing.assert_allclose(V.sum(1), 1.0)
+        assert (V[Z <= EPS] == 0).all() and V[:, 0].sum() >= need - 1e-9
+        A = np.zeros((1, n * L))
+        A[0, ::L] = 1.0
+        tight = Z[:, 0].sum() <= need + TIGHT
+        res = scipy.optimize.linprog(-G.ravel(), A_ub=None if tight else -A, b_ub=None if tight else [-need],
+                                     A_eq=np.vstack([np.kron(np.eye(n), np.ones(L))] + ([A] if tight else [])),
+                                     b_eq=np.concatenate([np.ones(n), [need] if tight else []]),
+                                     bounds=np.stack([np.zeros(n * L), (Z > EPS).ravel().astype(float)], 1),
+                                     method="highs")
+        assert res.status == 0
+        assert float(np.sum(G * V)) == pytest.approx(-res.fun, abs=1e-9)
