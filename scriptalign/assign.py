@@ -109,7 +109,7 @@ def _solve(X: np.ndarray, n_labels: int, bags: list, reg: float, kappa: float, r
     from solvers import DiscriminativeClustering
 
     model = DiscriminativeClustering(n_labels, reg=reg, solver="fw" if blocks is None else "bcfw", kappa=kappa,
-                                     max_iter=1000, tol=1e-3, random_state=random_state)
+                                     max_iter=3000, tol=1e-4, random_state=random_state)
     return model.fit(X, bags, blocks=blocks, rho=rho)
 
 
