@@ -13,14 +13,12 @@ current point (one O(n d L) pass) and the run stops only if that exact gap passe
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .backend import single_blas_thread
 from .constraints import Problem
 from .factored import Factors, factored_step
-from .frank_wolfe import SolveResult
+from .frank_wolfe import SolveResult, Trace
 
 
 @single_blas_thread
@@ -40,9 +38,7 @@ def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, rando
     F = obj.current_value() + kappa * float(xi @ xi)
     B = len(facs)
     gaps_b = np.full(B, np.inf)
-    t0 = time.perf_counter()
-    gaps, objs, times = [], [], []
-    converged = False
+    trace = Trace(tol, time_limit, callback)
     gap = np.inf
 
     def step(f: Factors) -> float:
@@ -73,19 +69,10 @@ def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, rando
                 p = 0.5 * p / max(p.sum(), 1e-300) + 0.5 / B
                 k = int(rng.choice(B, p=p / p.sum()))
             gaps_b[k] = step(facs[k])
-        if gaps_b.sum() <= tol * max(F, 1e-300) or epoch == max_iter or (
-                time_limit is not None and time.perf_counter() - t0 > time_limit):
+        if gaps_b.sum() <= tol * max(F, 1e-300) or epoch == max_iter or trace.out_of_time():
             F = obj.current_value() + kappa * float(xi @ xi)
             gap = exact_gap()
-            gaps.append(gap / max(F, 1e-300))
-            objs.append(F)
-            times.append(time.perf_counter() - t0)
-            if callback is not None:
-                callback(epoch, F, gap)
-            if gap <= tol * max(F, 1e-300):
-                converged = True
-                break
-            if time_limit is not None and times[-1] > time_limit:
+            if trace.record(epoch, F, gap) or trace.out_of_time():
                 break
     F = obj.current_value() + kappa * float(xi @ xi)
-    return SolveResult(obj.Z, xi, F, gap, gaps, objs, times, epoch, converged)
+    return trace.result(obj, xi, F, gap, epoch)

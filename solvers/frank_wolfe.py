@@ -50,6 +50,37 @@ class SolveResult:
     converged: bool
 
 
+class Trace:
+    """The history of one solve (relative gaps, objectives, times) and its stopping rules."""
+
+    def __init__(self, tol: float, time_limit: float | None, callback) -> None:
+        self.tol, self.time_limit, self.callback = tol, time_limit, callback
+        self.t0 = time.perf_counter()
+        self.gaps: list[float] = []
+        self.objs: list[float] = []
+        self.times: list[float] = []
+        self.converged = False
+
+    def record(self, it: int, F: float, gap: float) -> bool:
+        """Log the exact gap at objective F; True when gap / F <= tol (then ``converged`` is set)."""
+        self.gaps.append(gap / max(F, 1e-300))
+        self.objs.append(F)
+        self.times.append(self.elapsed())
+        if self.callback is not None:
+            self.callback(it, F, gap)
+        self.converged = gap <= self.tol * max(F, 1e-300)
+        return self.converged
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def out_of_time(self) -> bool:
+        return self.time_limit is not None and self.elapsed() > self.time_limit
+
+    def result(self, obj, xi: np.ndarray, F: float, gap: float, n_iter: int) -> SolveResult:
+        return SolveResult(obj.Z, xi, F, gap, self.gaps, self.objs, self.times, n_iter, self.converged)
+
+
 def concat_oracle(blocks: list[Block], n_labels: int):
     """An oracle over the product of the blocks' sets (the vertex is the concatenation)."""
 
@@ -156,29 +187,22 @@ def frank_wolfe(
     init_unit(unit, Z, xi, L)
     obj.reset(Z)
     F = obj.current_value() + kappa * float(xi @ xi)
-    t0 = time.perf_counter()
-    gaps, objs, times = [], [], []
-    converged = False
+    trace = Trace(tol, time_limit, callback)
     it = 0
     gap = np.inf
     for it in range(1, max_iter + 1):
         gap, dF = unit_step(unit, obj, xi, kappa, L, step)
         # gap is at the point before this step, whose objective is F
-        gaps.append(gap / max(F, 1e-300))
-        objs.append(F)
-        times.append(time.perf_counter() - t0)
-        if callback is not None:
-            callback(it, F, gap)
-        if gap <= tol * max(F, 1e-300):
-            converged = True
+        if trace.record(it, F, gap):
             break
         F += dF
         if it % 25 == 0:
             F = obj.current_value() + kappa * float(xi @ xi)
-        if time_limit is not None and times[-1] > time_limit:
+        if trace.out_of_time():
             break
     F = obj.current_value() + kappa * float(xi @ xi)
-    return SolveResult(obj.Z, xi, F, gap, gaps, objs, times, it, converged)
+    return trace.result(obj, xi, F, gap, it)
+
 
 
 def _xi_offsets(problem: Problem) -> list[int]:
@@ -197,28 +221,20 @@ def _frank_wolfe_factored(obj, problem: Problem, *, max_iter: int, tol: float, t
     fac.init(Z, xi)
     obj.reset(Z)
     F = obj.current_value() + kappa * float(xi @ xi)
-    t0 = time.perf_counter()
-    gaps, objs, times = [], [], []
-    converged = False
+    trace = Trace(tol, time_limit, callback)
     gap = np.inf
     it = 0
     for it in range(1, max_iter + 1):
         F_before = F
         gap, dF = factored_step(obj, fac, xi, kappa)
-        gaps.append(gap / max(F_before, 1e-300))
-        objs.append(F_before)
-        times.append(time.perf_counter() - t0)
-        if callback is not None:
-            callback(it, F_before, gap)
-        if gap <= tol * max(F_before, 1e-300):
-            converged = True
+        if trace.record(it, F_before, gap):
             break
         F += dF
         if dF == 0.0:
             break
         if it % 25 == 0:
             F = obj.current_value() + kappa * float(xi @ xi)
-        if time_limit is not None and times[-1] > time_limit:
+        if trace.out_of_time():
             break
     F = obj.current_value() + kappa * float(xi @ xi)
-    return SolveResult(obj.Z, xi, F, gap, gaps, objs, times, it, converged)
+    return trace.result(obj, xi, F, gap, it)
