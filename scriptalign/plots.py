@@ -85,23 +85,28 @@ def gallery(images: dict[str, Sequence[np.ndarray]], per_row: int = 8, title: st
     return fig
 
 
-def naming_curve_plot(curves: dict[str, object]):
-    """Accuracy against the proportion of tracks labelled, one line per method (``NamingCurve``)."""
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for label, curve in curves.items():
-        ax.plot(curve.proportion, curve.accuracy, label=f"{label} (AP {curve.ap:.2f})")
-    ax.set_xlabel("proportion of tracks labelled")
-    ax.set_ylabel("accuracy")
+def _unit_axes(ax, xlabel: str, ylabel: str, title: str):
+    """Labels, a 0-1 y axis, legend and title shared by the curve plots; returns the figure."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8)
-    ax.set_title("naming")
-    fig.tight_layout()
-    return fig
+    ax.set_title(title)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def naming_curve_plot(curves: dict[str, object]):
+    """Accuracy against the proportion of tracks labelled, one line per method (``NamingCurve``)."""
+    _, ax = plt.subplots(figsize=(5, 3.5))
+    for label, curve in curves.items():
+        ax.plot(curve.proportion, curve.accuracy, label=f"{label} (AP {curve.ap:.2f})")
+    return _unit_axes(ax, "proportion of tracks labelled", "accuracy", "naming")
 
 
 def action_pr_plot(scores: dict[str, Sequence[float]], positives: dict[str, Sequence[bool]]):
     """Precision-recall curve per action class."""
-    fig, ax = plt.subplots(figsize=(5, 3.5))
+    _, ax = plt.subplots(figsize=(5, 3.5))
     for action, action_scores in scores.items():
         s = np.asarray(action_scores, dtype=float)
         p = np.asarray(positives[action], dtype=bool)
@@ -111,10 +116,4 @@ def action_pr_plot(scores: dict[str, Sequence[float]], positives: dict[str, Sequ
         hits = p[order]
         tp = np.cumsum(hits)
         ax.plot(tp / p.sum(), tp / np.arange(1, len(hits) + 1), label=action)
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8)
-    ax.set_title("actions")
-    fig.tight_layout()
-    return fig
+    return _unit_axes(ax, "recall", "precision", "actions")

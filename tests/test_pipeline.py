@@ -36,7 +36,7 @@ def test_default_toy_meets_quality_floors(toy_run):
 
 
 def test_outputs_are_complete_and_consistent(toy_run):
-    toy, out, result = toy_run
+    _, out, _ = toy_run
     for name in ("aligned.json", "bags.json", "tracks.json", "face_descriptors.npy", "motion_descriptors.npy",
                  "assignments.json", "assignments.csv", "evaluation.json", "report.html"):
         assert (out / name).is_file(), name
@@ -71,10 +71,9 @@ def test_evaluate_verb_names_missing_files(tmp_path, capsys):
 
 
 def test_another_seed_meets_floors_within_a_few_points(tmp_path):
-    toy = generate_toy(tmp_path / "toy", seed=1)
+    generate_toy(tmp_path / "toy", seed=1)
     result = run_movie(tmp_path / "toy" / "movie.mp4", tmp_path / "toy" / "movie.srt", tmp_path / "toy" / "script.txt",
                        tmp_path / "out", truth=tmp_path / "toy" / "truth.json", cache_dir=tmp_path / "cache",
                        report=False)
-    assert toy is not None
     assert result.evaluation["naming_accuracy"] >= NAMING_FLOOR - 0.05
     assert result.evaluation["action_map"] >= ACTION_FLOOR - 0.05
