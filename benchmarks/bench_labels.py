@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from scriptalign.alignment import align
 from scriptalign.labels import (
     NameIndex,
+    aligned_elements,
     alias_sources,
     characters_of,
     learn_aliases,
@@ -40,12 +41,12 @@ from scriptalign.toy import generate_toy
 
 
 def naive_pairs(doc: dict, lexicon: Lexicon) -> set[tuple[str, str, int]]:
-    elements = doc["elements"]
-    index = NameIndex(characters_of(elements))
-    sentences, lowercase = alias_sources(elements)
+    typed = aligned_elements(doc)
+    index = NameIndex(characters_of(typed))
+    sentences, lowercase = alias_sources(typed)
     learn_aliases(sentences, index, lowercase)
     out = set()
-    for e in elements:
+    for e in doc["elements"]:
         if e["kind"] != "action":
             continue
         for s in split_sentences(e["text"]):

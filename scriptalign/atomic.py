@@ -1,10 +1,21 @@
-"""Files written whole or not at all: a temporary file in the same folder, then an atomic rename."""
+"""Files written whole or not at all: a temporary file in the same folder, then an atomic rename.
+
+The temporary file is ``.NAME.HOST.PID.RANDOM.tmp``. A process killed between the write and the
+rename leaves it behind; the next write of the same output removes such leftovers of dead
+processes on this host (and any older than a day, e.g. from another host of a shared folder).
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import tempfile
+import time
 from pathlib import Path
+
+#: Leftover temporaries of other hosts are removed once they are this old (seconds).
+STALE_AFTER = 24 * 3600.0
 
 
 def _umask() -> int:
@@ -13,10 +24,59 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (a reader never sees a half-written file)."""
+def _host() -> str:
+    return "".join(c if c.isalnum() or c == "-" else "_" for c in socket.gethostname()) or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def stale_temporaries(path: str | Path) -> list[Path]:
+    """Temporaries of ``path`` left by writers that died before their rename."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    prefix = f".{path.name}."
+    host = _host()
+    out = []
+    try:
+        candidates = [p for p in path.parent.iterdir() if p.name.startswith(prefix) and p.name.endswith(".tmp")]
+    except OSError:
+        return []
+    for p in candidates:
+        fields = p.name[len(prefix):-len(".tmp")].rsplit(".", 2)  # HOST, PID, RANDOM
+        try:
+            if len(fields) == 3 and fields[0] == host and fields[1].isdigit():
+                dead = int(fields[1]) != os.getpid() and not _alive(int(fields[1]))
+            else:  # another host, or the older ``.NAME.RANDOM.tmp`` form
+                dead = time.time() - p.stat().st_mtime > STALE_AFTER
+        except OSError:
+            continue
+        if dead:
+            out.append(p)
+    return out
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a reader never sees a half-written file).
+
+    Errors name ``path`` (e.g. a missing output folder), not the temporary file."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    for leftover in stale_temporaries(path):
+        leftover.unlink(missing_ok=True)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_host()}.{os.getpid()}.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        problem = err.strerror or str(err)
+        if err.errno == errno.ENOENT:
+            problem += f" (the folder {folder} does not exist)"
+        raise type(err)(err.errno, problem, str(path)) from err
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

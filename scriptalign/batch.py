@@ -3,7 +3,8 @@ Frank-Wolfe solve over all of them (one block per movie, Miech et al. ICCV 2017)
 
 The manifest is a CSV with a header and the columns ``video``, ``subtitles``, ``script`` and, optionally,
 ``name`` (the movie's output folder; default the video's file stem) and ``truth``. Relative paths are
-relative to the manifest. Each movie's folder under the output gets the files of ``scriptalign run``;
+relative to the manifest. A name is one folder name inside the output folder: ``./x`` is ``x``; a path
+(``a/b``), ``..``, an absolute path or a name that differs from another only in case is refused. Each movie's folder under the output gets the files of ``scriptalign run``;
 a movie whose preparation finished (``prepared.json`` there, for the same inputs and parameters) is not
 prepared again, so an interrupted batch resumes where it stopped.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from scriptalign.atomic import write_text
 from scriptalign.errors import InputError
 
 SUMMARY_SCHEMA = "scriptalign.batch/1"
+SUMMARY_FILE = "summary.json"
 _REQUIRED = ("video", "subtitles", "script")
 
 
@@ -37,6 +41,28 @@ class MovieEntry:
     line: int
 
 
+_SEPARATORS = re.compile(r"[\\/]")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def folder_name(name: str) -> str:
+    """A manifest ``name`` as the one folder name it stands for inside the output folder
+    (NFC, ``./`` dropped); ValueError for a path, ``..``, an absolute path or a control character."""
+    name = unicodedata.normalize("NFC", name.strip())
+    if _SEPARATORS.match(name) or _DRIVE.match(name):
+        raise ValueError(f"movie name {name!r} is an absolute path")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ValueError(f"movie name {name!r} has a control character")
+    parts = [p for p in _SEPARATORS.split(name) if p not in ("", ".")]
+    if ".." in parts:
+        raise ValueError(f"movie name {name!r} leaves the output folder")
+    if len(parts) != 1:
+        raise ValueError(f"movie name {name!r} is not one folder name")
+    if parts[0] == SUMMARY_FILE:
+        raise ValueError(f"movie name {name!r} is the batch summary's file name")
+    return parts[0]
+
+
 def read_manifest(path: str | Path) -> list[MovieEntry]:
     """Rows of a batch manifest; InputError naming the file and line of a bad row or a missing file."""
     path = Path(path)
@@ -50,7 +76,7 @@ def read_manifest(path: str | Path) -> list[MovieEntry]:
         raise InputError(f"manifest header lacks {', '.join(missing)}", path, 1,
                          expected="a CSV header with video,subtitles,script[,name,truth]")
     entries: list[MovieEntry] = []
-    names: set[str] = set()
+    names: dict[str, int] = {}  # case-folded folder name -> manifest line
     for k, row in enumerate(reader, start=2):
         files = {}
         for col in (*_REQUIRED, "truth"):
@@ -64,10 +90,14 @@ def read_manifest(path: str | Path) -> list[MovieEntry]:
             if not f.is_file():
                 raise InputError(f"{col} file not found: {f}", path, k)
             files[col] = f
-        name = (row.get("name") or "").strip() or files["video"].stem
-        if name in names:
-            raise InputError(f"movie name {name!r} used twice", path, k, expected="one output folder per movie")
-        names.add(name)
+        try:
+            name = folder_name((row.get("name") or "").strip() or files["video"].stem)
+        except ValueError as err:
+            raise InputError(str(err), path, k, expected="a folder name inside the output folder") from None
+        first = names.setdefault(name.casefold(), k)
+        if first != k:
+            raise InputError(f"movie name {name!r} used twice (also on line {first})", path, k,
+                             expected="one output folder per movie")
         entries.append(MovieEntry(name, files["video"], files["subtitles"], files["script"], files["truth"], k))
     if not entries:
         raise InputError("manifest lists no movie", path, expected="one row per movie")
@@ -96,13 +126,43 @@ def _prepare_task(entry: MovieEntry, output: str, params: dict) -> str:
     return str(out)
 
 
-def _client(scheduler: str, n_workers: int):
+def _client(scheduler: str, n_workers: int, security=None):
+    """A Dask client: on a new LocalCluster for ``"local"``, else connected to the scheduler at that
+    address with ``security`` (a ``distributed.security.Security``; None: Dask's configuration)."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
+        if security is not None:
+            raise InputError("TLS settings are for a remote --scheduler", expected="--scheduler tls://HOST:PORT")
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster), cluster
-    return Client(scheduler), None
+    if scheduler.startswith("tls://") and security is None and not dask.config.get("distributed.comm.tls.ca-file",
+                                                                                   None):
+        raise InputError("a tls:// scheduler needs the cluster's certificates", scheduler,
+                         expected="--tls-ca-file and --tls-cert, or Dask's distributed.comm.tls settings "
+                                  "(see docs/batch.md)")
+    try:
+        return (Client(scheduler, security=security) if security is not None else Client(scheduler)), None
+    except (OSError, TimeoutError, ValueError) as err:
+        raise InputError(f"cannot connect to the Dask scheduler: {err}", scheduler,
+                         expected="a running scheduler; tls:// with the cluster's certificates on a shared one "
+                                  "(see docs/batch.md)") from err
+
+
+def tls_security(ca_file: str | Path, cert: str | Path, key: str | Path | None = None):
+    """``distributed.security.Security`` for a client of a TLS cluster: the cluster's CA certificate,
+    this client's certificate and key (PEM files); encryption required. InputError for a missing file."""
+    from distributed.security import Security
+
+    files = {"CA certificate": ca_file, "client certificate": cert}
+    if key is not None:
+        files["client key"] = key
+    for what, f in files.items():
+        if not Path(f).is_file():
+            raise InputError(f"{what} file not found", f, expected="a PEM file")
+    return Security(tls_ca_file=str(ca_file), tls_client_cert=str(cert),
+                    tls_client_key=None if key is None else str(key), require_encryption=True)
 
 
 def run_batch(
@@ -116,18 +176,23 @@ def run_batch(
     cache_dir: str | Path | None = None,
     lexicon: str | Path | None = None,
     report: bool = True,
+    security=None,
 ) -> dict:
     """Prepare every movie of ``manifest`` on Dask, solve them jointly, write per-movie results and
-    ``summary.json`` to ``output``; returns the summary."""
+    ``summary.json`` to ``output``; returns the summary. ``security``: a
+    ``distributed.security.Security`` for a remote ``scheduler`` (see :func:`tls_security`)."""
     from scriptalign.assign import assign
-    from scriptalign.pipeline import load_prepared, write_results
+    from scriptalign.pipeline import check_stride, load_prepared, write_results
 
+    check_stride(stride)
+    if n_workers < 1:
+        raise InputError(f"--workers must be >= 1, got {n_workers}", expected="a positive integer")
     entries = read_manifest(manifest)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     params = {"device": device, "stride": stride, "lexicon": str(lexicon) if lexicon else None,
               "cache_dir": str(cache_dir) if cache_dir else None}
-    client, cluster = _client(scheduler, min(n_workers, len(entries)))
+    client, cluster = _client(scheduler, min(n_workers, len(entries)), security)
     try:
         futures = [client.submit(_prepare_task, e, str(out), params, pure=False, key=f"prepare-{e.name}")
                    for e in entries]
@@ -153,6 +218,6 @@ def run_batch(
         _, evaluation = write_results(m, part, truth=entry.truth, report=report)
         summary["movies"].append({"name": entry.name, "folder": str(m.output), "n_tracks": len(m.tracks),
                                   "evaluation": evaluation})
-    write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    write_text(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n")
     return summary
 

@@ -16,7 +16,7 @@ def example_dir() -> Path:
 
 def run_demo(output: str | Path, *, device: str = "auto", cache_dir: str | Path | None = None) -> RunResult:
     """Run the pipeline on the bundled toy movie, print its evaluation and where the report is."""
-    from scriptalign.commands.evaluate import print_evaluation
+    from scriptalign.evaluation import format_scores
     from scriptalign.pipeline import run_movie
     from scriptalign.toy import default_toy_dir
 
@@ -32,7 +32,7 @@ def run_demo(output: str | Path, *, device: str = "auto", cache_dir: str | Path 
         print(f"  track {r['track']:>3}  {r['name'] or '-':<10} {r['name_score']:.3f}   "
               f"{r['action'] or '-':<10} {r['action_score']:.3f}")
     if result.evaluation:
-        print_evaluation(result.evaluation)
+        print(format_scores(result.evaluation))
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
     print(f"done in {elapsed:.1f}s ({stages}); report: {Path(output) / 'report.html'}")
     return result

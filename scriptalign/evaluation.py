@@ -153,3 +153,21 @@ def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dic
     scores["per_action_ap"] = per_action
     scores["action_map"] = float(np.mean(valid)) if valid else float("nan")
     return Evaluation(scores, ids, curves, action_scores, positives)
+
+
+def format_scores(scores: dict) -> str:
+    """The scores of ``evaluation.json`` as a short table (naming accuracy and AP, per character,
+    per action AP and their mean), for the CLI and the demo."""
+
+    def fmt(v):
+        return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}"
+
+    lines = [f"naming accuracy {fmt(scores.get('naming_accuracy'))}  naming AP {fmt(scores.get('naming_ap'))}"
+             f"  ({scores['n_named_tracks']} tracks of named characters)"]
+    if "baseline_only_track_accuracy" in scores:
+        lines.append(f"baseline 'a name goes to the bag's only track': accuracy "
+                     f"{fmt(scores['baseline_only_track_accuracy'])}")
+    lines += [f"  {name:<12} accuracy {fmt(acc)}" for name, acc in scores.get("per_character_accuracy", {}).items()]
+    lines.append(f"action mAP {fmt(scores.get('action_map'))}")
+    lines += [f"  {action:<12} AP {fmt(ap)}" for action, ap in scores.get("per_action_ap", {}).items()]
+    return "\n".join(lines)

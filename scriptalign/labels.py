@@ -11,15 +11,20 @@ subject, and stays the subject across "and ..." until a new clause starts.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scriptalign.errors import InputError
 from scriptalign.lexicon import Lexicon, find_phrases, is_verb_token, lemmas
+from scriptalign.screenplay.elements import ElementKind
+from scriptalign.screenplay.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from scriptalign.alignment import AlignedElement, Alignment
 
 SCHEMA = "scriptalign.labels/1"
-ALIGNMENT_SCHEMA = "scriptalign.alignment/1"
 DEFAULT_MARGIN = 2.0
 
 _TITLES = frozenset([
@@ -48,8 +53,6 @@ _STOP_CAPS = frozenset([
     "their", "its", "then", "as", "while", "when", "with", "at", "in", "on", "to", "of", "for", "from",
     "by", "int", "ext", "day", "night", "cont", "continued", "later"
 ])
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREVIATIONS = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|Lt|Sgt|Capt|Col|Gen|Prof)\.\s", re.IGNORECASE)
 _TOKEN = re.compile(r"n't|'s|[A-Za-z][A-Za-z\-]*|\d+|--|[^\w\s]")
 
 
@@ -62,9 +65,10 @@ def tokenize(text: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split a description into sentences (on . ! ? followed by a capital)."""
-    text = _ABBREVIATIONS.sub(lambda m: m.group(1) + "\0 ", " ".join(text.split()))
-    return [s.strip().replace("\0", ".") for s in _SENTENCE_END.split(text) if s.strip()]
+    """The sentences of a description, split as the screenplay readers split action paragraphs
+    (one splitter: ``scriptalign.screenplay.sentences``). An action element of ``scriptalign align``
+    is already one sentence and comes back whole ("J. Mulwray walks in." stays one sentence)."""
+    return [s for s, _, _ in sentence_spans([(1, text)])]
 
 
 @dataclass(frozen=True)
@@ -346,37 +350,42 @@ def label_sentence(tokens: list[str], index: NameIndex, lexicon: Lexicon, contex
     )
 
 
-def _check(doc: object, source: str) -> list[dict]:
-    if not isinstance(doc, dict):
-        raise InputError("not a JSON object", source, None, expected="the output of scriptalign align")
-    if doc.get("schema") != ALIGNMENT_SCHEMA:
-        raise InputError(f"schema is {doc.get('schema')!r}", source, None, expected=ALIGNMENT_SCHEMA)
-    elements = doc.get("elements")
-    if not isinstance(elements, list):
-        raise InputError("no 'elements' list", source, None, expected="the output of scriptalign align")
-    need = ("id", "kind", "text", "line_start", "line_end", "start", "end")
-    for k, e in enumerate(elements):
-        missing = [f for f in need if not isinstance(e, dict) or f not in e]
-        if missing:
-            raise InputError(f"element {k} lacks {', '.join(missing)}", source, None, expected="fields " + ", ".join(need))
-    return elements
+def aligned_elements(alignment: Alignment | Mapping, source: str = "<alignment>") -> tuple[AlignedElement, ...]:
+    """The typed elements of an alignment: an :class:`~scriptalign.alignment.Alignment` as is, or its
+    JSON (``scriptalign.alignment/1``), checked against the published schema first (the JSON edge)."""
+    from scriptalign.alignment import AlignedElement, Alignment
+    from scriptalign.jsonfile import validate
+    from scriptalign.screenplay.elements import ElementKind, ScriptElement
+
+    if isinstance(alignment, Alignment):
+        return alignment.elements
+    validate(alignment, "alignment", source, expected="the output of scriptalign align")
+    return tuple(
+        AlignedElement(ScriptElement(e["id"], ElementKind(e["kind"]), e["text"], e["line_start"], e["line_end"],
+                                     e.get("speaker")),
+                       e["start"], e["end"], e.get("score"), tuple(e.get("cues", ())), e.get("interpolated", False))
+        for e in alignment["elements"]
+    )
 
 
-def alias_sources(elements: list[dict]) -> tuple[list[list[str]], set[str]]:
+def alias_sources(elements: Sequence[AlignedElement]) -> tuple[list[list[str]], set[str]]:
     """Tokenised description sentences, and every word the script writes in lower case."""
-    sentences = [tokenize(s) for e in elements if e["kind"] == "action" for s in split_sentences(e["text"])]
-    lowercase = {t for e in elements if e["kind"] in ("action", "dialogue") for t in tokenize(e["text"]) if t.islower()}
+    sentences = [tokenize(s) for a in elements if a.element.kind is ElementKind.ACTION
+                 for s in split_sentences(a.element.text)]
+    lowercase = {t for a in elements if a.element.kind in (ElementKind.ACTION, ElementKind.DIALOGUE)
+                 for t in tokenize(a.element.text) if t.islower()}
     return sentences, lowercase
 
 
-def characters_of(elements: list[dict]) -> list[str]:
+def characters_of(elements: Sequence[AlignedElement]) -> list[str]:
     """Character names from the script's cues and dialogue, in order of first appearance."""
-    return list(dict.fromkeys(e["speaker"] for e in elements
-                              if e["kind"] in ("character", "dialogue") and e.get("speaker")))
+    return list(dict.fromkeys(a.element.speaker for a in elements
+                              if a.element.kind in (ElementKind.CHARACTER, ElementKind.DIALOGUE)
+                              and a.element.speaker))
 
 
 def weak_labels(
-    alignment_json: dict,
+    alignment: Alignment | Mapping,
     lexicon: Lexicon | str | Path | None = None,
     *,
     margin: float = DEFAULT_MARGIN,
@@ -384,7 +393,9 @@ def weak_labels(
     aliases: Mapping[str, str] | None = None,
     source: str = "<alignment>",
 ) -> list[Bag]:
-    """Bags from an alignment (the JSON of ``scriptalign align``), in script order.
+    """Bags from an alignment (an :class:`~scriptalign.alignment.Alignment`, or the JSON of
+    ``scriptalign align``, which is checked against its schema; ``source`` names it in errors), in
+    script order.
 
     ``lexicon``: a :class:`Lexicon`, a path to one, or ``None`` for the bundled one. ``margin``
     widens each span on both sides (seconds). ``speaker_bags`` adds one bag per dialogue turn that
@@ -393,7 +404,7 @@ def weak_labels(
     """
     if margin < 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
-    elements = _check(alignment_json, source)
+    elements = aligned_elements(alignment, source)
     if lexicon is None:
         lexicon = Lexicon.default()
     elif not isinstance(lexicon, Lexicon):
@@ -405,22 +416,22 @@ def weak_labels(
     bags: list[Bag] = []
     scene: int | None = None
     context = SceneContext()
-    for e in elements:
-        kind = e["kind"]
-        if kind == "scene_heading":
+    for a in elements:
+        e = a.element
+        if e.kind is ElementKind.SCENE_HEADING:
             scene = 0 if scene is None else scene + 1
             context = SceneContext()
             continue
-        if e["start"] is None or e["end"] is None:
+        if a.start is None or a.end is None:
             continue
-        start, end = float(e["start"]), float(e["end"])
-        if kind == "dialogue" and speaker_bags and e.get("speaker") and not e.get("interpolated", False):
-            bags.append(Bag(len(bags), "speaker", max(0.0, start - margin), end + margin, (e["speaker"],),
-                            (), (), e["text"], e["id"], e["line_start"], e["line_end"], scene))
+        start, end = float(a.start), float(a.end)
+        if e.kind is ElementKind.DIALOGUE and speaker_bags and e.speaker and not a.interpolated:
+            bags.append(Bag(len(bags), "speaker", max(0.0, start - margin), end + margin, (e.speaker,),
+                            (), (), e.text, e.id, e.line_start, e.line_end, scene))
             continue
-        if kind != "action":
+        if e.kind is not ElementKind.ACTION:
             continue
-        sentences = split_sentences(e["text"])
+        sentences = split_sentences(e.text)
         total = sum(len(s) for s in sentences) or 1
         acc = 0
         for s in sentences:
@@ -431,22 +442,29 @@ def weak_labels(
             if not lab.names and not lab.actions:
                 continue
             bags.append(Bag(len(bags), "description", max(0.0, s0 - margin), s1 + margin, lab.names,
-                            lab.actions, lab.pairs, s, e["id"], e["line_start"], e["line_end"], scene,
+                            lab.actions, lab.pairs, s, e.id, e.line_start, e.line_end, scene,
                             lab.unnamed_actions, lab.negated))
     return bags
 
 
-def labels_json(bags: list[Bag], alignment_json: dict, lexicon: Lexicon | None = None, *,
+def labels_json(bags: list[Bag], alignment: Alignment | Mapping, lexicon: Lexicon | None = None, *,
                 margin: float = DEFAULT_MARGIN, aliases: Mapping[str, str] | None = None) -> dict:
-    """The documented JSON form of bags (``schema`` ``scriptalign.labels/1``)."""
+    """The documented JSON form of bags (``schema`` ``scriptalign.labels/1``); ``lexicon`` is the one
+    the bags were made with (default: the bundled one), named in the document."""
+    from scriptalign.alignment import Alignment
+
     lexicon = lexicon or Lexicon.default()
-    elements = alignment_json.get("elements", [])
+    elements = aligned_elements(alignment)
+    if isinstance(alignment, Alignment):
+        files = {"subtitles": alignment.subtitles.path, "script": alignment.script.path}
+    else:
+        files = {"subtitles": alignment.get("subtitles"), "script": alignment.get("script")}
     index = NameIndex(characters_of(elements), aliases)
     sentences, lowercase = alias_sources(elements)
     learned = learn_aliases(sentences, index, lowercase)
     return {
         "schema": SCHEMA,
-        "alignment": {"subtitles": alignment_json.get("subtitles"), "script": alignment_json.get("script")},
+        "alignment": files,
         "lexicon": lexicon.source,
         "actions": list(lexicon.actions),
         "margin": margin,
@@ -467,6 +485,4 @@ def read_alignment(path: str | Path) -> dict:
     """Read an alignment JSON file; InputError naming the file and line when it is not one."""
     from scriptalign.jsonfile import read_json
 
-    doc = read_json(path, expected="the output of scriptalign align")
-    _check(doc, str(path))
-    return doc
+    return read_json(path, expected="the output of scriptalign align", schema="alignment")

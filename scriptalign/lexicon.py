@@ -81,9 +81,14 @@ class Lexicon:
         """Read a YAML (``.yaml``/``.yml``) or JSON lexicon file."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except OSError as err:
             raise InputError(f"cannot read lexicon: {err.strerror}", path) from err
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InputError(f"not UTF-8 text (byte {raw[err.start]:#04x})", path, raw.count(b"\n", 0, err.start) + 1,
+                             expected="a lexicon saved as UTF-8") from err
         if path.suffix.lower() == ".json":
             try:
                 data = json.loads(text)

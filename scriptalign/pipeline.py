@@ -79,6 +79,14 @@ class Prepared:
         return [TrackSpan(t["id"], t["start_time"], t["end_time"]) for t in self.tracks]
 
 
+def check_stride(stride: object) -> None:
+    """InputError unless ``stride`` (run the face detector on every stride-th frame) is an integer >= 1."""
+    from scriptalign.errors import InputError
+
+    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
+        raise InputError(f"--stride must be >= 1, got {stride!r}", expected="a positive integer")
+
+
 def prepare_movie(
     video: str | Path,
     subtitles: str | Path,
@@ -99,19 +107,24 @@ def prepare_movie(
     from scriptalign.alignment import align
     from scriptalign.errors import InputError
     from scriptalign.labels import labels_json, weak_labels
+    from scriptalign.lexicon import Lexicon
     from scriptalign.screenplay import read_script
     from scriptalign.subtitles import read_subtitles
 
+    check_stride(stride)
     for path in (video, subtitles, script):
         if not Path(path).is_file():
             raise InputError("no such file", path)
-    alignment = align(read_subtitles(subtitles), read_script(script)).to_json()
+    if not isinstance(lexicon, Lexicon):  # one lexicon for the bags and for what bags.json names
+        lexicon = Lexicon.load(lexicon) if lexicon is not None else Lexicon.default()
+    aligned = align(read_subtitles(subtitles), read_script(script))
+    alignment = aligned.to_json()
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    bags = weak_labels(alignment, lexicon, speaker_bags=speaker_bags)
+    bags = weak_labels(aligned, lexicon, speaker_bags=speaker_bags)
     extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress)
     _dump(out / "aligned.json", alignment)
-    _dump(out / "bags.json", labels_json(bags, alignment))
+    _dump(out / "bags.json", labels_json(bags, aligned, lexicon))
     features.write_outputs(extraction, out)
     return Prepared(out, str(video), alignment, tuple(bags), tuple(t.to_dict() for t in extraction.tracks),
                     extraction.face_descriptors, extraction.motion_descriptors)
@@ -125,8 +138,9 @@ def load_prepared(output: str | Path) -> Prepared:
 
     out = Path(output)
     expected = "the output of prepare_movie"
-    alignment, bags_doc, tracks_doc = (read_json(out / name, expected)
-                                       for name in ("aligned.json", "bags.json", "tracks.json"))
+    alignment, bags_doc, tracks_doc = (read_json(out / name, expected, schema)
+                                       for name, schema in (("aligned.json", "alignment"), ("bags.json", "labels"),
+                                                            ("tracks.json", "tracks")))
     try:
         face = np.load(out / "face_descriptors.npy")
         motion = np.load(out / "motion_descriptors.npy")
@@ -208,16 +222,10 @@ def run_movie(
 
 
 def read_truth(path: str | Path) -> dict:
-    """A toy movie's ``truth.json``; InputError naming the file when it is not one."""
-    from scriptalign.errors import InputError
+    """A toy movie's ``truth.json``; InputError naming the file and field when it is not one."""
     from scriptalign.jsonfile import read_json
 
-    expected = "a truth.json from scriptalign toy"
-    doc = read_json(path, expected)
-    missing = [k for k in ("characters", "appearances", "actions", "actions_vocabulary") if k not in doc]
-    if missing:
-        raise InputError(f"missing {', '.join(missing)}", path, expected=expected)
-    return doc
+    return read_json(path, "a truth.json from scriptalign toy", schema="truth")
 
 
 def evaluate_output(output: str | Path, truth: str | Path):
@@ -228,8 +236,8 @@ def evaluate_output(output: str | Path, truth: str | Path):
     from scriptalign.jsonfile import read_json
 
     out = Path(output)
-    docs = {name: read_json(out / name, "the output folder of scriptalign run")
-            for name in ("assignments.json", "tracks.json")}
+    docs = {name: read_json(out / name, "the output folder of scriptalign run", schema)
+            for name, schema in (("assignments.json", "assignments"), ("tracks.json", "tracks"))}
     rows = docs["assignments.json"]["tracks"]
     tracks = docs["tracks.json"]["tracks"]
     if len(rows) != len(tracks):

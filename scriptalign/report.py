@@ -1,11 +1,12 @@
-"""The HTML review page of a run: one self-contained file (figures and thumbnails inlined)."""
+"""The HTML review page of a run: one self-contained file (figures and thumbnails inlined), rendered
+from a Jinja2 template with autoescaping, so names and texts from a script cannot inject markup."""
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -49,10 +50,6 @@ def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _img(src: str, alt: str) -> str:
-    return f'<img src="{src}" alt="{html.escape(alt)}">'
-
-
 def thumbnails(video: str | Path, tracks: Sequence[dict], labels: Sequence[str | None], *, below: float = 0.0,
                per_label: int = 8) -> dict[str, list[np.ndarray]]:
     """Up to ``per_label`` crops per label, from the middle frame of each track given that label."""
@@ -67,10 +64,19 @@ def thumbnails(video: str | Path, tracks: Sequence[dict], labels: Sequence[str |
             for label, items in sorted(chosen.items())}
 
 
+def _template():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    folder = Path(str(resources.files("scriptalign") / "data" / "templates"))
+    env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("report.html")
+
+
 def write_report(
     path: str | Path,
     *,
-    video: str | Path,
+    video: str | Path | None,
     alignment: dict,
     bags: Sequence,
     tracks: Sequence[dict],
@@ -78,50 +84,43 @@ def write_report(
     gap_history: Sequence[float],
     evaluation=None,
 ) -> Path:
-    """Write the review page: per name a face gallery, per action example frames, the alignment
+    """Write the review page (template ``scriptalign/data/templates/report.html``, autoescaped): per
+    name a face gallery and per action example frames (when the video is at hand), the alignment
     timeline, bags over tracks, the solver's convergence and, with an ``Evaluation``, the PR curves."""
     from scriptalign import plots
 
     names = [r["name"] for r in rows]
     actions = [r["action"] for r in rows]
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>scriptalign report</title>",
-        ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}img{max-width:100%}"
-         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}</style>"),
-        "</head><body>",
-        f"<h1>scriptalign report: {html.escape(Path(video).name)}</h1>",
-        (f"<p>{len(tracks)} face tracks, {len(bags)} weak-label bags, "
-         f"{sum(n is not None for n in names)} tracks named.</p>"),
-    ]
+    galleries = []
+    no_thumbnails = ""
+    if video is None:
+        no_thumbnails = "No thumbnails: this run has no video (tracks were given, not found in a video)."
+    elif not Path(video).is_file():
+        no_thumbnails = f"No thumbnails: the video {video} is not there any more."
+    else:
+        galleries = [
+            ("Faces per name", _png(plots.gallery(thumbnails(video, tracks, names))), "face gallery"),
+            ("Examples per action", _png(plots.gallery(thumbnails(video, tracks, actions, below=2.5))),
+             "action examples"),
+        ]
+    scores = []
+    pr_figures = []
     if evaluation is not None:
         keys = ("naming_accuracy", "naming_ap", "action_map", "baseline_only_track_accuracy")
-        cells = "".join(f"<tr><th>{k}</th><td>{evaluation.scores[k]:.3f}</td></tr>"
-                        for k in keys if evaluation.scores.get(k) is not None)
-        parts.append(f"<h2>Evaluation</h2><table>{cells}</table>")
-    parts.append("<h2>Faces per name</h2>")
-    parts.append(_img(_png(plots.gallery(thumbnails(video, tracks, names))), "face gallery"))
-    parts.append("<h2>Examples per action</h2>")
-    parts.append(_img(_png(plots.gallery(thumbnails(video, tracks, actions, below=2.5))), "action examples"))
-    parts.append("<h2>Alignment</h2>")
-    parts.append(_img(_png(plots.alignment_timeline(alignment)), "alignment timeline"))
-    parts.append(_img(_png(plots.bags_over_tracks(bags, tracks, names)), "bags over tracks"))
-    parts.append("<h2>Solver</h2>")
-    parts.append(_img(_png(plots.gap_curve(gap_history)), "duality gap"))
-    if evaluation is not None:
-        parts.append("<h2>Precision and recall</h2>")
+        scores = [(k, evaluation.scores[k]) for k in keys if evaluation.scores.get(k) is not None]
         if evaluation.naming_curves:
-            parts.append(_img(_png(plots.naming_curve_plot(evaluation.naming_curves)), "naming curve"))
-        parts.append(_img(_png(plots.action_pr_plot(evaluation.action_scores, evaluation.action_positives)),
-                          "action PR"))
-    head = "<tr><th>track</th><th>start</th><th>end</th><th>name</th><th>score</th><th>action</th><th>score</th></tr>"
-    body = "".join(
-        f"<tr><td>{r['track']}</td><td>{t['start_time']:.2f}</td><td>{t['end_time']:.2f}</td>"
-        f"<td>{html.escape(r['name'] or '-')}</td><td>{r['name_score']:.3f}</td>"
-        f"<td>{html.escape(r['action'] or '-')}</td><td>{r['action_score']:.3f}</td></tr>"
-        for r, t in zip(rows, tracks)
+            pr_figures.append((_png(plots.naming_curve_plot(evaluation.naming_curves)), "naming curve"))
+        pr_figures.append((_png(plots.action_pr_plot(evaluation.action_scores, evaluation.action_positives)),
+                           "action PR"))
+    page = _template().render(
+        title=Path(video).name if video is not None else Path(path).parent.name,
+        n_tracks=len(tracks), n_bags=len(bags), n_named=sum(n is not None for n in names),
+        scores=scores, galleries=galleries, no_thumbnails=no_thumbnails,
+        alignment_figures=[(_png(plots.alignment_timeline(alignment)), "alignment timeline"),
+                           (_png(plots.bags_over_tracks(bags, tracks, names)), "bags over tracks")],
+        gap_figure=_png(plots.gap_curve(gap_history)), pr_figures=pr_figures,
+        rows=[{**r, "start": t["start_time"], "end": t["end_time"]} for r, t in zip(rows, tracks)],
     )
-    parts.append(f"<h2>Tracks</h2><table>{head}{body}</table>")
-    parts.append("</body></html>")
     path = Path(path)
-    write_text(path, "\n".join(parts))
+    write_text(path, page)
     return path

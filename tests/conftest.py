@@ -1,7 +1,16 @@
-"""Shared test fixtures: paths to bundled test data and to ../shared/data (skipped when absent)."""
+"""Shared test fixtures: paths to bundled test data and to ../shared/data (skipped when absent), and
+the toy pipeline run once per session (the pipeline, notebook and batch tests all read it).
+
+Tiers: unit tests build what they need in milliseconds; the integration tests below share one
+session-scoped feature cache, one run of the bundled toy movie and one generation of the other toy
+seeds, so the video side of each toy movie is extracted once per session, not once per test.
+Tests that still take more than a few seconds are marked ``slow`` (``make test`` runs them too;
+``pytest -m "not slow"`` is the quick tier).
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+#: Toy seeds besides the bundled one (seed 0) that the integration tests use.
+OTHER_SEEDS = (1, 2)
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +34,38 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"evaluation data not found at {SHARED_DATA} (only present on the developers' machines)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def feature_cache(tmp_path_factory) -> Path:
+    """One feature cache for the session: each toy video's tracks and descriptors are computed once
+    (the cache is keyed by the video's bytes and the extraction parameters)."""
+    return tmp_path_factory.mktemp("feature-cache")
+
+
+@pytest.fixture(scope="session")
+def toy_movies(tmp_path_factory) -> dict[int, Path]:
+    """Folders of toy movies by seed: 0 is a copy of the bundled one, the others are generated once."""
+    from scriptalign.toy import default_toy_dir, generate_toy
+
+    root = tmp_path_factory.mktemp("toys")
+    movies = {0: root / "seed0"}
+    shutil.copytree(default_toy_dir(), movies[0])
+    for seed in OTHER_SEEDS:
+        generate_toy(root / f"seed{seed}", seed=seed)
+        movies[seed] = root / f"seed{seed}"
+    return movies
+
+
+@pytest.fixture(scope="session")
+def toy_run(tmp_path_factory, feature_cache):
+    """The bundled toy movie through ``run_movie`` (with its truth and the report), once per session:
+    (toy folder, output folder, RunResult). Tests only read the output folder."""
+    from scriptalign.pipeline import run_movie
+    from scriptalign.toy import default_toy_dir
+
+    toy = default_toy_dir()
+    out = tmp_path_factory.mktemp("run")
+    result = run_movie(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt", out,
+                       truth=toy / "truth.json", cache_dir=feature_cache)
+    return toy, out, result

@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import json
-import shutil
-
 import pytest
 
 from scriptalign.batch import read_manifest, run_batch
 from scriptalign.errors import InputError
-from scriptalign.toy import default_toy_dir, generate_toy
+from scriptalign.jsonfile import validate
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory):
-    root = tmp_path_factory.mktemp("batch")
-    shutil.copytree(default_toy_dir(), root / "seed0")
-    for seed in (1, 2):
-        generate_toy(root / f"seed{seed}", seed=seed)
+def manifest(toy_movies):
+    """A manifest of the session's toy movies (seeds 0, 1, 2), beside them (relative paths)."""
+    root = toy_movies[0].parent
     lines = ["name,video,subtitles,script,truth"]
     for seed in (0, 1, 2):
-        d = f"seed{seed}"
+        d = toy_movies[seed].name
         lines.append(f"{d},{d}/movie.mp4,{d}/movie.srt,{d}/script.txt,{d}/truth.json")
     path = root / "movies.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def test_batch_on_local_cluster_then_resume(manifest, tmp_path):
+@pytest.mark.slow
+def test_batch_on_local_cluster_then_resume(manifest, tmp_path, feature_cache):
     out = tmp_path / "out"
-    summary = run_batch(manifest, out, cache_dir=tmp_path / "cache", report=False)
+    summary = run_batch(manifest, out, cache_dir=feature_cache, report=False)
     assert [m["name"] for m in summary["movies"]] == ["seed0", "seed1", "seed2"]
     assert summary["names"] == ["EILEEN", "GRACE", "MILES"]
     for movie in summary["movies"]:
@@ -38,11 +35,13 @@ def test_batch_on_local_cluster_then_resume(manifest, tmp_path):
         assert movie["evaluation"]["action_map"] >= 0.75
         assert (out / movie["name"] / "assignments.json").is_file()
         assert (out / movie["name"] / "prepared.json").is_file()
-    assert json.loads((out / "summary.json").read_text())["schema"] == "scriptalign.batch/1"
+    written = json.loads((out / "summary.json").read_text())
+    assert written["schema"] == "scriptalign.batch/1"
+    validate(written, "batch", out / "summary.json")
 
     # Resume: finished movies are not prepared again (their files are left untouched).
     stamps = {m["name"]: (out / m["name"] / "tracks.json").stat().st_mtime_ns for m in summary["movies"]}
-    again = run_batch(manifest, out, cache_dir=tmp_path / "cache", report=False)
+    again = run_batch(manifest, out, cache_dir=feature_cache, report=False)
     assert {m["name"]: (out / m["name"] / "tracks.json").stat().st_mtime_ns for m in again["movies"]} == stamps
     assert [m["evaluation"] for m in again["movies"]] == [m["evaluation"] for m in summary["movies"]]
 
@@ -58,3 +57,77 @@ def test_manifest_errors_name_file_and_line(tmp_path):
     bad.write_text("video,subtitles,script\n")
     with pytest.raises(InputError, match="lists no movie"):
         read_manifest(bad)
+
+
+@pytest.mark.parametrize("names,problem", [
+    (["../escaped"], "movie name '../escaped' leaves the output folder"),
+    (["/tmp/abs"], "movie name '/tmp/abs' is an absolute path"),
+    (["C:/movies"], "movie name 'C:/movies' is an absolute path"),
+    (["a/b"], "movie name 'a/b' is not one folder name"),
+    (["."], "movie name '.' is not one folder name"),
+    (["summary.json"], "movie name 'summary.json' is the batch summary's file name"),
+    (["x", "./x"], "movie name 'x' used twice \\(also on line 2\\)"),
+    (["Film", "film"], "movie name 'film' used twice \\(also on line 2\\)"),
+])
+def test_manifest_names_are_folder_names_inside_the_output(tmp_path, names, problem):
+    for f in ("m.mp4", "m.srt", "m.txt"):
+        (tmp_path / f).write_text("x")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("name,video,subtitles,script\n" + "".join(f"{n},m.mp4,m.srt,m.txt\n" for n in names))
+    with pytest.raises(InputError, match=rf"m\.csv:{len(names) + 1}: {problem}"):
+        read_manifest(manifest)
+
+
+def test_manifest_names_are_normalised(tmp_path):
+    for f in ("m.mp4", "m.srt", "m.txt"):
+        (tmp_path / f).write_text("x")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("name,video,subtitles,script\n./x,m.mp4,m.srt,m.txt\n y/ ,m.mp4,m.srt,m.txt\n,m.mp4,m.srt,m.txt\n")
+    assert [e.name for e in read_manifest(manifest)] == ["x", "y", "m"]
+
+
+@pytest.mark.slow
+def test_batch_on_a_tls_scheduler_with_client_certificates(toy_movies, feature_cache, tmp_path, capsys):
+    """A shared cluster: the scheduler speaks TLS and asks for a client certificate; ``batch`` connects
+    with --tls-ca-file/--tls-cert/--tls-key and is refused (exit 2, a clear error) without them."""
+    import dask
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    from scriptalign.cli import main
+
+    security = Security.temporary()  # a CA, and a certificate for scheduler, workers and clients
+    flags = []
+    for flag, field in (("--tls-ca-file", "tls_ca_file"), ("--tls-cert", "tls_client_cert"),
+                        ("--tls-key", "tls_client_key")):
+        pem = tmp_path / f"{field}.pem"
+        pem.write_text(getattr(security, field))
+        flags += [flag, str(pem)]
+    d = toy_movies[0]
+    manifest = tmp_path / "one.csv"
+    manifest.write_text(f"name,video,subtitles,script,truth\nseed0,{d}/movie.mp4,{d}/movie.srt,{d}/script.txt,"
+                        f"{d}/truth.json\n")
+    out = tmp_path / "out"
+    common = ["batch", str(manifest), "-o", str(out), "--cache", str(feature_cache), "--no-report"]
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tls", security=security,
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://")
+        assert main([*common, "--scheduler", address]) == 2
+        assert f"{address}: a tls:// scheduler needs the cluster's certificates" in capsys.readouterr().err
+        other = Security.temporary()  # certificates of another CA: the handshake fails
+        wrong = []
+        for flag, field in (("--tls-ca-file", "tls_ca_file"), ("--tls-cert", "tls_client_cert"),
+                            ("--tls-key", "tls_client_key")):
+            pem = tmp_path / f"other_{field}.pem"
+            pem.write_text(getattr(other, field))
+            wrong += [flag, str(pem)]
+        with dask.config.set({"distributed.comm.timeouts.connect": "3s"}):
+            assert main([*common, "--scheduler", address, *wrong]) == 2
+        assert f"{address}: cannot connect to the Dask scheduler" in capsys.readouterr().err
+        assert main([*common, "--scheduler", address, *flags]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert [m["name"] for m in summary["movies"]] == ["seed0"]
+    assert summary["movies"][0]["evaluation"]["naming_accuracy"] >= 0.9
+    assert main([*common, "--scheduler", "local", *flags]) == 2
+    assert "TLS settings are for a remote --scheduler" in capsys.readouterr().err

@@ -90,3 +90,120 @@ def test_video_errors_from_features_are_clean(tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert err.startswith("scriptalign run: error: ") and "junk.mp4" in err
+
+
+@pytest.mark.parametrize("stride", ["0", "-1"])
+def test_run_and_batch_refuse_a_stride_below_one(tmp_path, capsys, stride):
+    from scriptalign.toy import default_toy_dir
+
+    toy = default_toy_dir()
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"video,subtitles,script\n{toy / 'movie.mp4'},{toy / 'movie.srt'},{toy / 'script.txt'}\n")
+    run = ["run", str(toy / "movie.mp4"), str(toy / "movie.srt"), str(toy / "script.txt"), "-o", str(tmp_path / "o")]
+    for argv in (run, ["batch", str(manifest), "-o", str(tmp_path / "b")]):
+        assert main([*argv, "--stride", stride]) == 2
+        err = capsys.readouterr().err
+        assert err == f"scriptalign {argv[0]}: error: <input>: --stride must be >= 1, got {stride} (expected a positive integer)\n"
+    assert not (tmp_path / "o").exists() and not (tmp_path / "b").exists()
+
+
+def test_missing_output_folder_is_named_by_the_output_path(tmp_path):
+    from scriptalign.atomic import write_text
+
+    target = tmp_path / "nope" / "out.json"
+    with pytest.raises(FileNotFoundError) as err:
+        write_text(target, "{}")
+    assert err.value.filename == str(target)
+    assert f"the folder {target.parent} does not exist" in err.value.strerror
+
+
+def test_stale_temporaries_of_the_same_output_are_removed(tmp_path):
+    import os
+
+    from scriptalign.atomic import _host, write_text
+
+    target = tmp_path / "out.json"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    pid = int(dead.stdout)  # a process that has exited: what a SIGKILL between write and rename leaves
+    left = tmp_path / f".out.json.{_host()}.{pid}.abc123.tmp"
+    old = tmp_path / ".out.json.otherhost.7.xyz.tmp"
+    young = tmp_path / ".out.json.otherhost.8.uvw.tmp"  # maybe another host's write in progress: kept
+    live = tmp_path / f".out.json.{_host()}.{os.getppid()}.def456.tmp"  # a live process of this host: kept
+    other = tmp_path / f".other.json.{_host()}.{pid}.ghi789.tmp"  # another output's: not ours to clean
+    for p in (left, old, young, live, other):
+        p.write_text("half")
+    os.utime(old, (0, 0))
+    write_text(target, "whole")
+    assert target.read_text() == "whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (target, young, live, other))
+
+
+def test_lexicon_that_is_not_utf8_is_a_clean_error(tmp_path, capsys):
+    from scriptalign.demo import example_dir
+
+    src = example_dir()
+    aligned = tmp_path / "aligned.json"
+    assert main(["align", str(src / "movie.srt"), str(src / "script.txt"), "-o", str(aligned)]) == 0
+    lexicon = tmp_path / "lex.yaml"
+    lexicon.write_bytes("actions:\n  walk: [walk]\n  caf\u00e9: [sip]\n".encode("latin-1"))
+    assert main(["labels", str(aligned), "--lexicon", str(lexicon)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"scriptalign labels: error: {lexicon}:3: not UTF-8 text (byte 0xe9) "
+                   "(expected a lexicon saved as UTF-8)\n")
+
+
+def test_frame_locations_read_the_same_in_every_verb(tmp_path, capsys):
+    """A video that breaks off mid-stream: ``tracks`` and ``run`` both say ``file:frame N: ...``."""
+    import re
+
+    from features.synthetic import two_shot_video
+    from scriptalign.toy import default_toy_dir
+
+    video = two_shot_video(tmp_path / "small.mp4", frames_per_shot=16)
+    data = video.path.read_bytes()
+    bad = tmp_path / "truncated.mp4"
+    bad.write_bytes(data[: int(len(data) * 0.6)])
+    toy = default_toy_dir()
+    messages = []
+    for argv in (["tracks", str(bad), "-q", "--stride", "4"],
+                 ["run", str(bad), str(toy / "movie.srt"), str(toy / "script.txt"), "-o", str(tmp_path / "out"),
+                  "--no-report", "--stride", "4"]):
+        assert main([*argv, "--cache", str(tmp_path / "cache"), "--device", "cpu"]) == 2
+        err = capsys.readouterr().err
+        found = re.search(r"truncated\.mp4(:|: )frame (\d+): ", err)
+        assert found, err
+        messages.append((found.group(1), err.split(f"scriptalign {argv[0]}: error: ", 1)[1]))
+    assert [sep for sep, _ in messages] == [":", ":"]
+    assert messages[0][1] == messages[1][1]  # the same frame, the same words
+
+
+def test_the_library_does_not_import_the_cli():
+    """Only ``cli.py``, ``__main__.py`` and ``commands/`` may import the shell; the rest is library."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "scriptalign"
+    offenders = []
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        if rel in ("cli.py", "__main__.py") or rel.startswith("commands/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{rel}: {n}" for n in names if n.startswith(("scriptalign.cli", "scriptalign.commands"))]
+    assert offenders == []
+
+
+def test_format_scores_table():
+    from scriptalign.evaluation import format_scores
+
+    scores = {"naming_accuracy": 0.9, "naming_ap": float("nan"), "n_named_tracks": 10,
+              "per_character_accuracy": {"ANN": 1.0}, "per_action_ap": {"wave": None}, "action_map": 0.5}
+    assert format_scores(scores).splitlines() == [
+        "naming accuracy 0.900  naming AP n/a  (10 tracks of named characters)",
+        "  ANN          accuracy 1.000",
+        "action mAP 0.500",
+        "  wave         AP n/a",
+    ]

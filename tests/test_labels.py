@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -169,7 +170,7 @@ def test_bad_lexicon_and_alignment_errors(tmp_path):
         Lexicon.from_dict({"verbs": {}})
     with pytest.raises(InputError, match="scriptalign.alignment/1"):
         weak_labels({"schema": "other", "elements": []})
-    with pytest.raises(InputError, match="element 0 lacks"):
+    with pytest.raises(InputError, match=r"<alignment>: field elements\[0\]: 'kind' is a required property"):
         weak_labels({"schema": "scriptalign.alignment/1", "elements": [{"id": 0}]})
 
 
@@ -222,8 +223,14 @@ def test_toy_movie_bags_through_the_real_aligner():
 
     src = default_toy_dir()
     truth = json.loads((src / "truth.json").read_text())
-    doc = align(read_subtitles(src / "movie.srt"), read_script(src / "script.txt")).to_json()
+    alignment = align(read_subtitles(src / "movie.srt"), read_script(src / "script.txt"))
+    doc = alignment.to_json()
     bags = weak_labels(doc)
+    # the typed Alignment and its JSON give the same bags (the JSON rounds times to the millisecond)
+    typed = weak_labels(alignment)
+    assert [dataclasses.replace(b, start=0, end=0) for b in typed] == [dataclasses.replace(b, start=0, end=0) for b in bags]
+    assert [t for b in typed for t in (b.start, b.end)] == pytest.approx([t for b in bags for t in (b.start, b.end)],
+                                                                         abs=2e-3)
     got = sorted((p, a, b.line_start) for b in bags for p, a in b.pairs)
     want = sorted((x["actor"], x["action"], x["line_start"]) for x in truth["actions"] if x["named"])
     assert got == want
@@ -252,3 +259,34 @@ def test_abbreviations_do_not_end_sentences():
 def test_a_phrase_does_not_reach_across_a_clause():
     assert run("Gittes takes a handkerchief and wipes his desk.")[0][1] == ()
     assert run("Grace gets up out of the chair.")[0][1] == ("stand_up",)
+
+
+@pytest.mark.parametrize("field,value,problem", [
+    ("start", "x", "'x' is not of type 'number', 'null'"),
+    ("text", None, "None is not of type 'string'"),
+    ("line_start", 2.5, "2.5 is not of type 'integer'"),
+])
+def test_alignment_with_a_wrong_type_names_file_and_field(tmp_path, capsys, field, value, problem):
+    doc = json.loads(json.dumps(DOC))
+    doc["elements"][7][field] = value
+    src = tmp_path / "aligned.json"
+    src.write_text(json.dumps(doc))
+    assert main(["labels", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"scriptalign labels: error: {src}: field elements[7].{field}: {problem} (expected ")
+    with pytest.raises(InputError, match=rf"field elements\[7\]\.{field}: "):
+        weak_labels(doc)
+
+
+def test_labels_keep_the_sentences_the_script_reader_split():
+    """One sentence splitter: an action element of scriptalign align is one sentence, and labels
+    keep it whole ("J. Mulwray" is an initial, not a sentence end)."""
+    from scriptalign.screenplay.sentences import split_sentences as reader_split
+
+    text = "J. Mulwray walks in. Gittes sits down."
+    assert split_sentences(text) == [s.text for s in reader_split([(1, text)])] == [
+        "J. Mulwray walks in.", "Gittes sits down."]
+    doc = _doc([("action", None, "J. Mulwray walks in.", 0.0, 2.0), ("dialogue", "MULWRAY", "Hello.", 2.0, 3.0)])
+    bags = weak_labels(doc, margin=0)
+    assert [(b.text, b.names, b.actions, b.start, b.end) for b in bags] == [
+        ("J. Mulwray walks in.", ("MULWRAY",), ("walk",), 0.0, 2.0)]

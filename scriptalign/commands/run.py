@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scriptalign.commands.evaluate import print_evaluation
+    from scriptalign.evaluation import format_scores
     from scriptalign.pipeline import run_movie
 
     result = run_movie(args.video, args.subtitles, args.script, args.output, truth=args.truth,
@@ -33,5 +33,5 @@ def run(args: argparse.Namespace) -> int:
     named = sum(r["name"] is not None for r in result.assignments["tracks"])
     print(f"{len(result.assignments['tracks'])} tracks, {named} named; outputs in {result.output}")
     if result.evaluation:
-        print_evaluation(result.evaluation)
+        print(format_scores(result.evaluation))
     return 0

@@ -36,18 +36,16 @@ def run(args: argparse.Namespace) -> int:
                          expected="a local InceptionResnetV1 state dict (.pt)")
 
     import features
-    from features.errors import DeviceError, VideoError, WeightsError
+    from features.errors import DeviceError, WeightsError
 
     video = Path(args.video)
     out = Path(args.output) if args.output else video.with_name(video.stem + ".tracks")
+    # a VideoError ("file:frame N: problem") goes to the CLI's handler, as in every other verb
     try:
         result = features.extract(
             video, cache_dir=args.cache, device=args.device, stride=args.stride, batch_size=args.batch_size,
             max_width=args.max_width, min_face_size=args.min_face, face_weights=args.face_weights,
             motion=not args.no_motion, progress=not args.quiet)
-    except VideoError as err:
-        raise InputError(err.problem, path=err.path, line=None, expected=err.expected) if err.frame is None else \
-            InputError(f"frame {err.frame}: {err.problem}", path=err.path, expected=err.expected) from err
     except DeviceError as err:
         raise InputError(str(err), path="--device") from err
     except WeightsError as err:
