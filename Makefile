@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip
 
-.PHONY: install install-test demo test
+.PHONY: install install-test demo test test-fast
 
 install:
 	$(PIP) install -q -e .
@@ -13,5 +13,10 @@ install-test:
 demo: install
 	$(PYTHON) -m scriptalign demo
 
+# Every tier, the slow integration tests (toy pipeline, notebook, batch) included.
 test: install-test
 	$(PYTHON) -m pytest -q
+
+# The quick tier: everything not marked slow.
+test-fast: install-test
+	$(PYTHON) -m pytest -q -m "not slow"

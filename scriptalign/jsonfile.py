@@ -25,13 +25,59 @@ def schema_path(name: str) -> Path:
     return Path(str(resources.files("scriptalign") / "data" / "schemas" / f"{name}.schema.json"))
 
 
+_TYPES = {  # no more lenient than JSON Schema's types, for values parsed from JSON
+    "number": lambda x: type(x) in (int, float),
+    "integer": lambda x: type(x) is int,
+    "string": lambda x: type(x) is str,
+    "boolean": lambda x: type(x) is bool,
+    "null": lambda x: x is None,
+}
+
+
+def _predicate(schema: dict):
+    """A plain function that accepts at most what ``schema`` accepts, for the simple schemas of
+    per-frame arrays (a type, or an array of them with a length range); None for any other schema."""
+    if not isinstance(schema, dict):
+        return None
+    if set(schema) == {"type"}:
+        kinds = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
+        if not all(k in _TYPES for k in kinds):
+            return None
+        tests = [_TYPES[k] for k in kinds]
+        return tests[0] if len(tests) == 1 else (lambda x: any(t(x) for t in tests))
+    if schema.get("type") == "array" and "items" in schema and set(schema) <= {"type", "items", "minItems", "maxItems"}:
+        inner = _predicate(schema["items"])
+        if inner is None:
+            return None
+        lo, hi = schema.get("minItems", 0), schema.get("maxItems", float("inf"))
+        return lambda x: type(x) is list and lo <= len(x) <= hi and all(map(inner, x))
+    return None
+
+
 @lru_cache(maxsize=None)
 def _validator(name: str):
-    from jsonschema import Draft202012Validator
+    """The schema's validator; ``items`` of simple types are checked by a plain loop first (tracks.json
+    holds a box per frame: per-item validation would take seconds), and only an array that fails
+    it is walked item by item, for the exact error."""
+    from jsonschema import Draft202012Validator, validators
 
     schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    items = Draft202012Validator.VALIDATORS["items"]
+    predicates: dict[int, object] = {}
+
+    def fast_items(validator, item_schema, instance, parent):
+        if type(instance) is list and "prefixItems" not in parent:
+            key = id(item_schema)
+            if key not in predicates:
+                predicates[key] = _predicate(item_schema)
+            test = predicates[key]
+            if test is not None and all(map(test, instance)):
+                return
+        yield from items(validator, item_schema, instance, parent)
+
+    cls = validators.extend(Draft202012Validator, {"items": fast_items})
+    return cls(schema)
 
 
 def _field(parts) -> str:

@@ -93,7 +93,7 @@ def write_report(
     actions = [r["action"] for r in rows]
     galleries = []
     no_thumbnails = ""
-    if video is None:
+    if not video:  # None or "": tracks supplied by the user, no video to crop from
         no_thumbnails = "No thumbnails: this run has no video (tracks were given, not found in a video)."
     elif not Path(video).is_file():
         no_thumbnails = f"No thumbnails: the video {video} is not there any more."
@@ -113,7 +113,7 @@ def write_report(
         pr_figures.append((_png(plots.action_pr_plot(evaluation.action_scores, evaluation.action_positives)),
                            "action PR"))
     page = _template().render(
-        title=Path(video).name if video is not None else Path(path).parent.name,
+        title=Path(video).name if video else Path(path).parent.name,
         n_tracks=len(tracks), n_bags=len(bags), n_named=sum(n is not None for n in names),
         scores=scores, galleries=galleries, no_thumbnails=no_thumbnails,
         alignment_figures=[(_png(plots.alignment_timeline(alignment)), "alignment timeline"),

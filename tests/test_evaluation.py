@@ -99,3 +99,36 @@ def test_run_folder_files_of_another_version_are_refused_by_name(tmp_path, capsy
     assert main(["evaluate", str(tmp_path), "--truth", str(truth)]) == 2
     assert capsys.readouterr().err == (f"scriptalign evaluate: error: {tmp_path / 'assignments.json'}: schema is "
                                        "'scriptalign.assignments/2' (expected scriptalign.assignments/1)\n")
+
+
+@pytest.mark.parametrize("path,value", [
+    (("tracks", 1, "boxes", 2, 3), "x"), (("tracks", 1, "boxes", 2), [1.0, 2.0, 3.0]),
+    (("tracks", 0, "frames", 1), 1.5), (("tracks", 1, "detected", 0), 1), (("tracks", 0, "boxes", 0, 0), True),
+    (("tracks", 1, "times", 2), None), (("tracks", 0, "id"), "0"),
+])
+def test_schema_check_finds_what_plain_jsonschema_finds(path, value):
+    """The fast path for per-frame arrays accepts nothing that JSON Schema refuses, and the error it
+    reports is the one the plain ``jsonschema`` validator reports."""
+    import json
+
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    from scriptalign.errors import InputError
+    from scriptalign.jsonfile import schema_path, validate
+
+    track = {"id": 0, "start_time": 0.0, "end_time": 1.0, "frames": [0, 1, 2], "times": [0.0, 0.5, 1.0],
+             "boxes": [[1, 2, 3, 4]] * 3, "scores": [0.9] * 3, "detected": [True, False, True]}
+    doc = {"schema": "scriptalign.tracks/1", "video": {"path": "m.mp4"},
+           "tracks": [json.loads(json.dumps(track)), {**json.loads(json.dumps(track)), "id": 1}]}
+    validate(doc, "tracks")
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    plain = best_match(Draft202012Validator(json.loads(schema_path("tracks").read_text())).iter_errors(doc))
+    assert plain is not None
+    with pytest.raises(InputError) as err:
+        validate(doc, "tracks", "t.json")
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in plain.absolute_path).lstrip(".")
+    assert str(err.value).startswith(f"t.json: field {where}: {plain.message} (expected ")
