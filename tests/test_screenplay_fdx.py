@@ -80,10 +80,11 @@ def test_other_xml_is_refused():
     )
 
 
-def test_fdx_without_dialogue_is_an_error():
+def test_fdx_without_dialogue_is_read():
+    # only align() needs dialogue; parse reads what is there
     text = (
         '<FinalDraft><Content><Paragraph Type="Action"><Text>Rain.</Text></Paragraph></Content></FinalDraft>'
     )
-    with pytest.raises(ScriptError) as err:
-        read_script("dry.fdx", text=text)
-    assert str(err.value).startswith("dry.fdx:1: no dialogue found")
+    script = read_script("dry.fdx", text=text)
+    assert [(e.kind.value, e.text) for e in script] == [("action", "Rain.")]
+    assert script.dialogue == ()

@@ -53,10 +53,13 @@ def test_fountain_detected_from_content_without_extension(test_data):
     assert read_script(text="EXT. BEACH - DAY\n\nWaves.\n\nBOB\nHi there.\n").format == "fountain"
 
 
-def test_fountain_without_dialogue_is_an_error():
-    with pytest.raises(ScriptError) as err:
-        read_script("a.fountain", text="EXT. BEACH - DAY\n\nWaves roll in.\n")
-    assert str(err.value).startswith("a.fountain:1: no dialogue found")
+def test_fountain_without_dialogue_is_read():
+    script = read_script("a.fountain", text="EXT. BEACH - DAY\n\nWaves roll in.\n")
+    assert [(e.kind.value, e.text) for e in script] == [
+        ("scene_heading", "EXT. BEACH - DAY"),
+        ("action", "Waves roll in."),
+    ]
+    assert script.dialogue == ()
 
 
 def test_fade_in_first_line_is_not_a_title_page():

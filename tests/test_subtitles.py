@@ -136,7 +136,7 @@ def test_text_without_cues(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(SubtitleError, match="cannot read file"):
+    with pytest.raises(SubtitleError, match=r"nope\.srt: no such file"):
         read_subtitles(tmp_path / "nope.srt")
 
 
