@@ -244,8 +244,12 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
             if not lenient:
                 raise SubtitleError(bad.problem, path, bad.line, expected=bad.expected) from None
             problems.append(f"{path or '<input>'}:{bad.line}: {bad.problem}")
-            # Skip to the next blank line, or to the next cue when the blank line before it is missing.
-            i = max(i, block_start + 1)
+            # Skip the bad line and the one after it (the block's own timing line, when the bad one
+            # was its number), then to the next blank line, or to the next cue when the blank line
+            # before it is missing.
+            i = max(i, block_start) + 1
+            if i == block_start + 1 and i < n and _timing(lines[i], True) is not None:
+                i += 1
             while i < n and lines[i].strip():
                 if _timing(lines[i], True) is not None or (
                     _INDEX.match(lines[i]) and i + 1 < n and _timing(lines[i + 1], True) is not None

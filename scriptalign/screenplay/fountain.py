@@ -70,7 +70,9 @@ def _cut(text: str, opening: str, closing: str, *, blank_lines: bool = True) -> 
                 start = empty
                 continue
         parts.append(text[pos:a])
-        parts.append("\n" * text.count("\n", a, b))
+        # the line breaks stay (line numbers); inside a note they become two-space lines, which
+        # continue a speech or a paragraph the way the note's own lines did
+        parts.append(("\n" if blank_lines else "\n  ") * text.count("\n", a, b))
         pos = start = b + len(closing)
     parts.append(text[pos:])
     return "".join(parts)
