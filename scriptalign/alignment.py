@@ -11,13 +11,14 @@ matched (Laptev et al. 2008); each subtitle line gets the element most of its wo
 
 from __future__ import annotations
 
+import warnings
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import accumulate, chain, count, pairwise, repeat
 
 from scriptalign.cues import Cue, Subtitles
-from scriptalign.errors import ScriptError, SubtitleError
+from scriptalign.errors import InputError, ScriptError, SubtitleError
 from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
 from scriptalign.words import words_of_many
 
@@ -25,6 +26,12 @@ SCHEMA = "scriptalign.alignment/1"
 
 #: Dialogue elements with a smaller fraction of matched words get interpolated times.
 DEFAULT_MIN_SCORE = 0.4
+#: Below this share of subtitle lines placed, :func:`align` warns (:class:`LowCoverageWarning`).
+LOW_COVERAGE = 0.2
+
+
+class LowCoverageWarning(UserWarning):
+    """Few subtitle lines matched the script: subtitles of another film, or another language?"""
 
 # A match is kept when at least this many other matches lie near it (in both word streams).
 _SUPPORT = 2
@@ -230,7 +237,27 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
     match_of_s = dict(pairs)
     trusted = {i: match_of_s[i] for subs in found.values() for i in subs}
     lines = _assign_lines(cues, w.order, w.spans, trusted, w.t_elem, elements)
-    return Alignment(subtitles, script, tuple(result), lines, min_score)
+    alignment = Alignment(subtitles, script, tuple(result), lines, min_score)
+    _check_result(alignment)
+    return alignment
+
+
+def _check_result(alignment: Alignment) -> None:
+    """The policy on a result: nothing matched is an error, little matched a warning."""
+    stats = alignment.stats()
+    if stats["counts"]["dialogue_aligned"] == 0:
+        raise InputError(
+            "no dialogue line of the script matched the subtitles (subtitles of another film?)",
+            alignment.subtitles.path,
+            expected="subtitles and a screenplay of the same film",
+        )
+    if stats["coverage"] < LOW_COVERAGE:
+        warnings.warn(
+            f"only {stats['coverage']:.0%} of subtitle lines matched the script "
+            "(subtitles of another film, or another language?)",
+            LowCoverageWarning,
+            stacklevel=3,
+        )
 
 
 class _WordStreams:
@@ -493,4 +520,4 @@ def _along_path(
     return t_elem[min(max(round(j), j1), j2)]
 
 
-__all__ = ["DEFAULT_MIN_SCORE", "SCHEMA", "AlignedElement", "AlignedLine", "Alignment", "align"]
+__all__ = ["DEFAULT_MIN_SCORE", "LOW_COVERAGE", "SCHEMA", "LowCoverageWarning", "AlignedElement", "AlignedLine", "Alignment", "align"]

@@ -1,31 +1,41 @@
 """Subtitle readers (SRT, WebVTT) into :class:`scriptalign.cues.Subtitles`, keeping source line numbers.
 
 SRT block structure is parsed here (pysrt and srt report neither the line of a malformed cue nor
-let a reader skip it and go on); WebVTT is parsed by webvtt-py, with line numbers recovered from
-the cue timing lines. Text is cleaned of markup and hearing-impaired notes, so that what remains
-is what is spoken.
+let a reader skip it and go on). WebVTT follows the W3C parsing rules (header, blocks, the exact
+timestamp grammar, cue settings after the end time, NOTE/STYLE/REGION blocks skipped), also here,
+so that each cue keeps its source line and a bad block can be skipped. Text is cleaned of markup
+and hearing-impaired notes, so that what remains is what is spoken.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import re
 import warnings
 from pathlib import Path
 
 from scriptalign.cues import Cue, CueLine, Subtitles
 from scriptalign.errors import SubtitleError
-from scriptalign.textfile import decode_text
+from scriptalign.textfile import decode_text, read_bounded
 
 #: Files larger than this are refused before being read (real subtitle files are well under 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
 
 FORMATS = ("srt", "vtt")
 
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
-_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?$")
-_INDEX = re.compile(r"^\s*\d+\s*$")
+# SRT: HH:MM:SS,mmm (hours optional, a comma or a dot, one to three digits of fraction); lenient
+# reading also takes a time without its fraction (00:00:01).
+_TIME = r"(?:([0-9]+):)?([0-9]{1,2}):([0-9]{1,2})[,.]([0-9]{1,3})"
+_TIME_LENIENT = r"(?:([0-9]+):)?([0-9]{1,2}):([0-9]{1,2})(?:[,.]([0-9]{1,3}))?"
+_TIMING = re.compile(rf"^[ \t]*{_TIME}[ \t]*-->[ \t]*{_TIME}(?:[ \t].*)?$")
+_TIMING_LENIENT = re.compile(rf"^[ \t]*{_TIME_LENIENT}[ \t]*-->[ \t]*{_TIME_LENIENT}(?:[ \t].*)?$")
+# The cue number: ASCII digits with spaces or tabs around (\s and \d would also take characters
+# such as \x1d or "²" that int() refuses).
+_INDEX = re.compile(r"^[ \t]*([0-9]+)[ \t]*$")
+# WebVTT timestamp (W3C WebVTT, "collect a WebVTT timestamp"): [hours:]MM:SS.mmm, minutes and seconds
+# exactly two digits and at most 59, the fraction exactly three digits; hours any number of digits.
+_VTT_TIME = re.compile(r"(?:([0-9]+):)?([0-9]{2}):([0-9]{2})\.([0-9]{3})(?![0-9])")
+_VTT_WS = " \t\f"
 _ASS_TAG = re.compile(r"\{[^}]*\}")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>|</?\d[^>]*>")
 _HI_NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)|\[[^\]]*$|^[^\[]*\]")
@@ -49,20 +59,7 @@ def read_subtitles(path: str | Path, *, lenient: bool = False, format: str | Non
     ``lenient=True`` malformed cues are skipped with a warning and counted in ``Subtitles.skipped``.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise SubtitleError(f"cannot read file: {err.strerror or err}", path) from None
-    if size > MAX_BYTES:
-        raise SubtitleError(
-            f"file is {size / 2**20:.1f} MB, above the {MAX_BYTES // 2**20} MB limit for subtitle files",
-            path,
-            expected="a subtitle file",
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise SubtitleError(f"cannot read file: {err.strerror or err}", path) from None
+    data = read_bounded(path, MAX_BYTES, SubtitleError, "a subtitle file")
     if format is None and path.suffix.lower() == ".vtt":
         format = "vtt"
     return parse_subtitles(data, path=str(path), lenient=lenient, format=format)
@@ -90,7 +87,7 @@ def parse_subtitles(
     if not text.strip():
         raise SubtitleError("file is empty", path, expected="SRT or WebVTT cues")
     if format is None:
-        format = "vtt" if text.startswith("WEBVTT") else "srt"
+        format = "vtt" if _vtt_header_ok(text.split("\n", 1)[0]) else "srt"
     lines = text.split("\n")
     if format == "vtt":
         cues, problems = _parse_vtt(text, lines, path, lenient)
@@ -121,16 +118,58 @@ def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
     return decode_text(data, path, SubtitleError, "a subtitle text file")
 
 
-def _seconds(h: str | None, m: str, s: str, ms: str) -> float:
-    return int(h or 0) * 3600 + int(m) * 60 + int(s) + int(ms.ljust(3, "0")) / 1000.0
+def _seconds(h: str | None, m: str, s: str, ms: str | None) -> float:
+    return int(h or 0) * 3600 + int(m) * 60 + int(s) + int((ms or "0").ljust(3, "0")) / 1000.0
 
 
-def _timing(line: str) -> tuple[float, float] | None:
-    m = _TIMING.match(line)
+def _timing(line: str, lenient: bool = False) -> tuple[float, float] | None:
+    """An SRT timing line's start and end in seconds, or None when the line is not one."""
+    m = (_TIMING_LENIENT if lenient else _TIMING).match(line)
     if m is None:
         return None
     g = m.groups()
     return _seconds(*g[:4]), _seconds(*g[4:])
+
+
+def _vtt_timestamp(line: str, pos: int) -> tuple[float, int] | None:
+    """A WebVTT timestamp at ``pos`` and the position after it, or None (W3C rules, see ``_VTT_TIME``).
+
+    Two leading fields are hours and minutes only when three fields follow; ``01:00.000`` is one
+    minute. Minutes and seconds above 59 are errors."""
+    m = _VTT_TIME.match(line, pos)
+    if m is None:
+        return None
+    h, mm, ss, frac = m.groups()
+    if int(mm) > 59 or int(ss) > 59:
+        return None
+    return _seconds(h, mm, ss, frac), m.end()
+
+
+def vtt_timing(line: str) -> tuple[float, float, str] | None:
+    """A WebVTT cue timing line: start, end and the cue settings after the end time, or None.
+
+    W3C rules: whitespace around ``-->`` optional; whatever follows the end time is settings,
+    separated from it by whitespace."""
+    pos = len(line) - len(line.lstrip(_VTT_WS))
+    first = _vtt_timestamp(line, pos)
+    if first is None:
+        return None
+    start, pos = first
+    while pos < len(line) and line[pos] in _VTT_WS:
+        pos += 1
+    if not line.startswith("-->", pos):
+        return None
+    pos += 3
+    while pos < len(line) and line[pos] in _VTT_WS:
+        pos += 1
+    second = _vtt_timestamp(line, pos)
+    if second is None:
+        return None
+    end, pos = second
+    rest = line[pos:]
+    if rest and rest[0] not in _VTT_WS:
+        return None
+    return start, end, rest.strip(_VTT_WS)
 
 
 class _Malformed(Exception):
@@ -154,8 +193,9 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
         block_start = i
         try:
             index: int | None = None
-            if _INDEX.match(lines[i]):
-                index = int(lines[i])
+            number_match = _INDEX.match(lines[i])
+            if number_match is not None:
+                index = int(number_match.group(1))
                 i += 1
                 if i >= n or not lines[i].strip():
                     raise _Malformed(
@@ -163,7 +203,7 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
                         "cue number without a timing line",
                         "'HH:MM:SS,mmm --> HH:MM:SS,mmm' on the line after the cue number",
                     )
-            times = _timing(lines[i])
+            times = _timing(lines[i], lenient)
             if times is None:
                 if index is None:
                     raise _Malformed(
@@ -184,9 +224,9 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
             raw_lines: list[tuple[str, int]] = []
             while i < n and lines[i].strip():
                 # A missing blank line between cues: a number line followed by a timing line starts a new cue.
-                if lines[i].strip().isdigit() and i + 1 < n and _timing(lines[i + 1]) is not None:
+                if _INDEX.match(lines[i]) and i + 1 < n and _timing(lines[i + 1], lenient) is not None:
                     break
-                if "-->" in lines[i] and _timing(lines[i]) is not None:
+                if "-->" in lines[i] and _timing(lines[i], lenient) is not None:
                     raise _Malformed(i + 1, "timing line inside a cue's text", "a blank line between cues")
                 raw_lines.append((lines[i], i + 1))
                 i += 1
@@ -204,63 +244,90 @@ def _parse_srt(lines: list[str], path: str | None, lenient: bool) -> tuple[list[
             if not lenient:
                 raise SubtitleError(bad.problem, path, bad.line, expected=bad.expected) from None
             problems.append(f"{path or '<input>'}:{bad.line}: {bad.problem}")
-            i = max(i, block_start + 1)
+            # Skip the bad line and the one after it (the block's own timing line, when the bad one
+            # was its number), then to the next blank line, or to the next cue when the blank line
+            # before it is missing.
+            i = max(i, block_start) + 1
+            if i == block_start + 1 and i < n and _timing(lines[i], True) is not None:
+                i += 1
             while i < n and lines[i].strip():
+                if _timing(lines[i], True) is not None or (
+                    _INDEX.match(lines[i]) and i + 1 < n and _timing(lines[i + 1], True) is not None
+                ):
+                    break
                 i += 1
     return cues, problems
 
 
-def _parse_vtt(text: str, lines: list[str], path: str | None, lenient: bool) -> tuple[list[Cue], list[str]]:
-    """WebVTT through webvtt-py; malformed timing lines are found here (the library skips or rejects them)."""
-    import webvtt
-    from webvtt.errors import MalformedCaptionError, MalformedFileError
+def _vtt_header_ok(first: str) -> bool:
+    return first == "WEBVTT" or (first.startswith("WEBVTT") and first[6] in " \t")
 
-    if not lines[0].startswith("WEBVTT"):
+
+def _parse_vtt(text: str, lines: list[str], path: str | None, lenient: bool) -> tuple[list[Cue], list[str]]:
+    """WebVTT blocks after the W3C parsing rules: the header block, then blocks split by blank lines.
+
+    A block is a cue when its first or second line is a timing line (an identifier may come
+    first); its text runs to a blank line or to a line holding ``-->``, which starts a new block.
+    NOTE, STYLE and REGION blocks are skipped. A bad block is an error (file, line) or, with
+    ``lenient``, skipped with a warning."""
+    if not _vtt_header_ok(lines[0]):
         raise SubtitleError("missing 'WEBVTT' header", path, 1, expected="'WEBVTT' on the first line")
-    problems: list[str] = []
-    bad_lines: set[int] = set()
-    timing_lines: list[int] = []
-    for k, line in enumerate(lines):
-        if "-->" not in line:
-            continue
-        times = _timing(line)
-        if times is None or times[1] < times[0]:
-            problem = "bad timing line" if times is None else "cue ends before it starts"
-            if not lenient:
-                raise SubtitleError(
-                    f"{problem} {_show(line)}",
-                    path,
-                    k + 1,
-                    expected="'HH:MM:SS.mmm --> HH:MM:SS.mmm' with the end after the start",
-                )
-            problems.append(f"{path or '<input>'}:{k + 1}: {problem}")
-            bad_lines.add(k)
-        else:
-            timing_lines.append(k)
-    # The library reads what remains; blank out the bad blocks so that it skips them.
-    if bad_lines:
-        kept = list(lines)
-        for k in bad_lines:
-            j = k
-            while j < len(kept) and kept[j].strip():
-                kept[j] = ""
-                j += 1
-        text = "\n".join(kept)
-    try:
-        captions = webvtt.from_buffer(io.StringIO(text)).captions
-    except (MalformedCaptionError, MalformedFileError) as err:
-        raise SubtitleError(f"malformed WebVTT: {err}", path, expected="WebVTT cues") from None
-    if len(captions) != len(timing_lines):
-        raise SubtitleError(
-            "could not match every cue to its timing line", path, expected="well-formed WebVTT cues"
-        )
+    n = len(lines)
+    i = 1
+    while i < n and lines[i].strip():  # header lines up to the first blank line
+        if "-->" in lines[i]:
+            break
+        i += 1
     cues: list[Cue] = []
-    for number, (caption, k) in enumerate(zip(captions, timing_lines), start=1):
-        start, end = _timing(lines[k])  # type: ignore[misc]
-        raw = [(lines[k + 1 + j], k + 2 + j) for j in range(len(caption.lines))]
-        ident = caption.identifier
-        index = int(ident) if ident and ident.strip().isdigit() else number
-        cues.append(Cue(index, start, end, _clean_lines(raw, vtt=True), k + (0 if ident is None else -1) + 1))
+    problems: list[str] = []
+    number = 0
+    while i < n:
+        if not lines[i].strip():
+            i += 1
+            continue
+        block_start = i
+        try:
+            first = lines[i]
+            if "-->" not in first and first.split(maxsplit=1)[0] in ("NOTE", "STYLE", "REGION"):
+                while i < n and lines[i].strip():
+                    i += 1
+                continue
+            ident: str | None = None
+            if "-->" not in first:
+                ident = first.strip()
+                i += 1
+                if i >= n or "-->" not in lines[i]:
+                    raise _Malformed(
+                        block_start + 1, f"unexpected text {_show(first)}", "a cue timing line, NOTE or a blank line"
+                    )
+            timing = vtt_timing(lines[i])
+            if timing is None:
+                raise _Malformed(
+                    i + 1,
+                    f"bad timing line {_show(lines[i])}",
+                    "'[HH:]MM:SS.mmm --> [HH:]MM:SS.mmm [settings]' (two-digit minutes and seconds up to 59, "
+                    "three-digit fraction)",
+                )
+            start, end, _settings = timing
+            if end < start:
+                raise _Malformed(
+                    i + 1, "cue ends before it starts", "'HH:MM:SS.mmm --> HH:MM:SS.mmm' with the end after the start"
+                )
+            i += 1
+            raw: list[tuple[str, int]] = []
+            while i < n and lines[i].strip() and "-->" not in lines[i]:
+                raw.append((lines[i], i + 1))
+                i += 1
+            number += 1
+            index = int(ident) if ident and ident.isascii() and ident.isdigit() else number
+            cues.append(Cue(index, start, end, _clean_lines(raw, vtt=True), block_start + 1))
+        except _Malformed as bad:
+            if not lenient:
+                raise SubtitleError(bad.problem, path, bad.line, expected=bad.expected) from None
+            problems.append(f"{path or '<input>'}:{bad.line}: {bad.problem}")
+            i = max(i, block_start) + 1
+            while i < n and lines[i].strip() and "-->" not in lines[i]:
+                i += 1
     return cues, problems
 
 
@@ -299,4 +366,4 @@ def clean_line(raw: str, line: int = 0, *, vtt: bool = False) -> CueLine:
     return CueLine(text, raw, line, speaker)
 
 
-__all__ = ["FORMATS", "MAX_BYTES", "clean_line", "decode", "parse_subtitles", "read_subtitles"]
+__all__ = ["FORMATS", "MAX_BYTES", "clean_line", "decode", "parse_subtitles", "read_subtitles", "vtt_timing"]

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import re
 
+from scriptalign.textfile import fix_mojibake
+
 _APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4", "\u02bc")
-# UTF-8 punctuation read as cp1252 (common in scraped scripts): the apostrophe and the quotes.
-_MOJIBAKE = (
-    ("\u00e2\u20ac\u2122", "'"),
-    ("\u00e2\u20ac\u02dc", "'"),
-    ("\u00e2\u20ac\u0153", '"'),
-    ("\u00e2\u20ac\u009d", '"'),
-    ("\u00e2\u20ac\u201d", " "),
-    ("\u00e2\u20ac\u201c", " "),
-)
+# Characters that start a repair of fix_mojibake (UTF-8 read as cp1252, cp1252 read as latin-1).
+_MOJIBAKE_MARKS = re.compile("[\u00e2\u00c3\u00c2\u0085\u0091-\u0097\u00ed]")
 _WORD = re.compile(r"[a-z0-9\u00e0-\u00ff]+(?:'[a-z]+)*")
 
 
 def normalise(text: str) -> str:
     """Lower-case text with one apostrophe character and common mojibake repaired."""
-    if "\u00e2" in text:
-        for bad, good in _MOJIBAKE:
-            text = text.replace(bad, good)
+    if _MOJIBAKE_MARKS.search(text):
+        text = fix_mojibake(text)
     for mark in _APOSTROPHES:  # str.replace is much faster than str.translate on long texts
         if mark in text:
             text = text.replace(mark, "'")

@@ -151,3 +151,22 @@ def test_subtitles_with_only_notes(pair, tmp_path, capsys):
     )
     assert main(["align", str(notes), pair[1]]) == 2
     assert "notes.srt: the subtitles hold no words to align" in capsys.readouterr().err
+
+
+def test_dev_zero_subtitles_are_refused_by_the_bounded_reader(pair, tmp_path, capsys):
+    # issue 12, finding 3: stat() gives 0 bytes for a device, so only a bounded read stops it
+    out = tmp_path / "out.json"
+    assert main(["align", "/dev/zero", pair[1], "-o", str(out)]) == 2
+    assert "/dev/zero: input is above the 20 MB limit" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["align", pair[0], "/dev/zero", "-o", str(out)]) == 2
+    assert "/dev/zero: input is above the 20 MB limit" in capsys.readouterr().err
+
+
+def test_parse_reads_a_script_without_dialogue(pair, tmp_path, capsys):
+    script = tmp_path / "dry.fountain"
+    script.write_text("EXT. BEACH - DAY\n\nWaves roll in.\n")
+    assert main(["parse", str(script)]) == 0
+    assert [e["kind"] for e in json.loads(capsys.readouterr().out)["elements"]] == ["scene_heading", "action"]
+    assert main(["align", pair[0], str(script)]) == 2  # align still needs dialogue
+    assert "dry.fountain: the script has no dialogue to align" in capsys.readouterr().err

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scriptalign import align as public_align
-from scriptalign.alignment import DEFAULT_MIN_SCORE, SCHEMA, align
+from scriptalign.alignment import DEFAULT_MIN_SCORE, LOW_COVERAGE, SCHEMA, LowCoverageWarning, align
 from scriptalign.cues import Cue, CueLine, Subtitles
-from scriptalign.errors import ScriptError, SubtitleError
+from scriptalign.errors import InputError, ScriptError, SubtitleError
 from scriptalign.export import TSV_COLUMNS, caption_text, render
 from scriptalign.screenplay.elements import ElementKind as K
 from scriptalign.screenplay.elements import Script, ScriptElement
@@ -273,13 +274,16 @@ def test_subtitles_of_another_film_align_nothing():
             (7.0, 9.0, ["Tell the crew to get some sleep."]),
         ]
     )
-    res = align(other, make_script())
-    stats = res.stats()
-    assert stats["counts"]["dialogue_aligned"] == 0
-    assert stats["coverage"] == 0.0
-    assert all(a.interpolated for a in res.elements)
-    assert all(a.start is None for a in res.elements)
-    assert res.to_srt() == ""
+    # the policy lives in align(), not only in the shell: nothing matched is an error naming the subtitles
+    with pytest.raises(InputError, match="casablanca.srt: no dialogue line of the script matched the subtitles"):
+        align(other, make_script())
+
+
+def test_low_coverage_warns_from_align():
+    rows = _CUES[:1] + [(50.0 + k, 50.5 + k, [f"Unrelated words number {k} about the weather."]) for k in range(9)]
+    with pytest.warns(LowCoverageWarning, match="of subtitle lines matched the script"):
+        res = align(make_subtitles(rows), make_script())
+    assert res.stats()["coverage"] < LOW_COVERAGE
 
 
 def test_min_score_controls_trust():
@@ -384,7 +388,13 @@ def test_any_subtitles_give_ordered_intervals(turns, cue_rows):
     for speaker, text in turns:
         rows += [(K.CHARACTER, speaker.upper(), speaker), (K.DIALOGUE, text, speaker)]
     cues = [(s, s + d, [text]) for s, d, text in cue_rows]
-    res = align(make_subtitles(cues), make_script(rows))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LowCoverageWarning)
+            res = align(make_subtitles(cues), make_script(rows))
+    except InputError as err:
+        assert "no dialogue line of the script matched" in str(err)
+        return
     last = max(e for _, e, _ in cues)
     for a in res.elements:
         assert (a.start is None) == (a.end is None)

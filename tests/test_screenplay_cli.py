@@ -33,6 +33,7 @@ def test_parse_prints_json(test_data, capsys):
         "speaker": "CURLY",
         "extension": "V.O.",
         "scene": 0,
+        "dual": False,
     }
     assert len(out["elements"]) == 25
 

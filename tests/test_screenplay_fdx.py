@@ -80,10 +80,43 @@ def test_other_xml_is_refused():
     )
 
 
-def test_fdx_without_dialogue_is_an_error():
+def test_fdx_without_dialogue_is_read():
+    # only align() needs dialogue; parse reads what is there
     text = (
         '<FinalDraft><Content><Paragraph Type="Action"><Text>Rain.</Text></Paragraph></Content></FinalDraft>'
     )
-    with pytest.raises(ScriptError) as err:
-        read_script("dry.fdx", text=text)
-    assert str(err.value).startswith("dry.fdx:1: no dialogue found")
+    script = read_script("dry.fdx", text=text)
+    assert [(e.kind.value, e.text) for e in script] == [("action", "Rain.")]
+    assert script.dialogue == ()
+
+
+def test_fdx_with_an_unknown_declared_encoding_is_a_script_error():
+    # issue 12, finding 2: expat raised LookupError for an encoding Python does not know
+    data = (
+        b'<?xml version="1.0" encoding="x-no-such-codec"?>\n<FinalDraft><Content>'
+        b'<Paragraph Type="Character"><Text>ANN</Text></Paragraph></Content></FinalDraft>'
+    )
+    with pytest.raises(ScriptError, match=r"odd\.fdx:1: unknown encoding declared in the XML"):
+        read_script("odd.fdx", text=data)
+
+
+def test_fdx_dual_dialogue_is_kept_as_a_field():
+    text = (
+        '<FinalDraft><Content><Paragraph><DualDialogue>'
+        '<Paragraph Type="Character"><Text>BRICK</Text></Paragraph>'
+        '<Paragraph Type="Dialogue"><Text>Screw it.</Text></Paragraph>'
+        '<Paragraph Type="Character"><Text>STEEL</Text></Paragraph>'
+        '<Paragraph Type="Dialogue"><Text>Screw it.</Text></Paragraph>'
+        '</DualDialogue></Paragraph>'
+        '<Paragraph Type="Character"><Text>ANN</Text></Paragraph>'
+        '<Paragraph Type="Dialogue"><Text>Yo.</Text></Paragraph></Content></FinalDraft>'
+    )
+    script = read_script("dual.fdx", text=text)
+    assert [(e.kind.value, e.text, e.dual) for e in script] == [
+        ("character", "BRICK", True),
+        ("dialogue", "Screw it.", True),
+        ("character", "STEEL", True),
+        ("dialogue", "Screw it.", True),
+        ("character", "ANN", False),
+        ("dialogue", "Yo.", False),
+    ]

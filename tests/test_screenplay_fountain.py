@@ -53,10 +53,13 @@ def test_fountain_detected_from_content_without_extension(test_data):
     assert read_script(text="EXT. BEACH - DAY\n\nWaves.\n\nBOB\nHi there.\n").format == "fountain"
 
 
-def test_fountain_without_dialogue_is_an_error():
-    with pytest.raises(ScriptError) as err:
-        read_script("a.fountain", text="EXT. BEACH - DAY\n\nWaves roll in.\n")
-    assert str(err.value).startswith("a.fountain:1: no dialogue found")
+def test_fountain_without_dialogue_is_read():
+    script = read_script("a.fountain", text="EXT. BEACH - DAY\n\nWaves roll in.\n")
+    assert [(e.kind.value, e.text) for e in script] == [
+        ("scene_heading", "EXT. BEACH - DAY"),
+        ("action", "Waves roll in."),
+    ]
+    assert script.dialogue == ()
 
 
 def test_fade_in_first_line_is_not_a_title_page():
@@ -66,4 +69,85 @@ def test_fade_in_first_line_is_not_a_title_page():
         (K.SCENE_HEADING, "EXT. BEACH - DAY", 3),
         (K.CHARACTER, "BOB", 5),
         (K.DIALOGUE, "Hi.", 6),
+    ]
+
+
+# --- Fountain 1.1 syntax rules, one test each ---------------------------------------------------------
+
+
+def _kinds(text: str) -> list[tuple[str, str]]:
+    return [(e.kind.value, e.text) for e in read_script("spec.fountain", text=text)]
+
+
+@pytest.mark.parametrize("brk", ["===", "====", "==========", "  ===  "])
+def test_page_break_is_three_or_more_equals(brk):
+    assert _kinds(f"BOB\nHi.\n\n{brk}\n\nRain.\n") == [("character", "BOB"), ("dialogue", "Hi."), ("action", "Rain.")]
+
+
+def test_synopsis_lines_are_not_text():
+    assert _kinds("= The heist goes wrong.\n\nRain.\n") == [("action", "Rain.")]
+
+
+def test_note_spanning_an_empty_line_is_not_a_note():
+    assert _kinds("Rain [[a note\n\nstill]] falls.\n") == [("action", "Rain [[a note"), ("action", "still]] falls.")]
+
+
+def test_note_with_a_two_space_line_is_a_note_and_keeps_the_speech_whole():
+    script = read_script("spec.fountain", text="BOB\nHi [[note\n  \nstill note]] there.\n")
+    assert [(e.kind.value, e.text, e.line_start, e.line_end) for e in script] == [
+        ("character", "BOB", 1, 1),
+        ("dialogue", "Hi there.", 2, 4),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line", ["INT. HOUSE - DAY", "EXT HOUSE", "est. city", "INT./EXT. CAR", "INT/EXT CAR", "I/E. CAR", "int house"]
+)
+def test_listed_scene_heading_prefixes(line):
+    assert _kinds(f"{line}\n\nRain.\n")[0] == ("scene_heading", line)
+
+
+@pytest.mark.parametrize("line", ["EXT/INT HOUSE", "INTERIOR HOUSE - DAY", "EXTERIOR. YARD", "ESTATE SALE", "I/EX CAR"])
+def test_other_prefixes_are_not_scene_headings(line):
+    got = _kinds(f"{line}\n\nRain.\n")
+    assert {kind for kind, _ in got} == {"action"}  # action, split into sentences
+    assert " ".join(text for _, text in got) == f"{line} Rain."
+
+
+def test_forced_heading_needs_a_letter_or_digit_after_the_period():
+    assert _kinds("\n.FLASHBACK\n\nRain.\n")[0] == ("scene_heading", "FLASHBACK")
+    assert _kinds("\n.5 PM\n\nRain.\n")[0] == ("scene_heading", "5 PM")
+    assert _kinds("\n...and then silence.\n\nRain.\n")[0] == ("action", "...and then silence.")
+    assert {kind for kind, _ in _kinds("\n. HOUSE\n\nRain.\n")} == {"action"}
+
+
+def test_lyrics_lines_lose_their_marker():
+    assert _kinds("~Willy Wonka, the chocolate man!\n\nRain.\n")[0] == ("action", "Willy Wonka, the chocolate man!")
+    assert _kinds("ANN\n~La la la\n~Tra la\n") == [("character", "ANN"), ("dialogue", "La la la Tra la")]
+
+
+def test_transition_followed_by_spaces():
+    assert _kinds("BOB\nHi.\n\nCUT TO:   \n\nEXT. YARD - DAY\n") == [
+        ("character", "BOB"),
+        ("dialogue", "Hi."),
+        ("transition", "CUT TO:"),
+        ("scene_heading", "EXT. YARD - DAY"),
+    ]
+    assert _kinds("BOB\nHi.\n\nCUT TO:\t \n  \nEXT. YARD - DAY\n")[2] == ("transition", "CUT TO:")
+
+
+def test_boneyard_is_removed_even_across_blank_lines_and_keeps_line_numbers():
+    script = read_script("spec.fountain", text="/* cut:\n\nBOB\nGone.\n*/\nANN\nStays.\n")
+    assert [(e.kind.value, e.text, e.line_start) for e in script] == [("character", "ANN", 6), ("dialogue", "Stays.", 7)]
+
+
+def test_dual_dialogue_is_kept_as_a_field():
+    script = read_script("spec.fountain", text="BRICK\nScrew retirement.\n\nSTEEL ^\nScrew retirement.\n\nANN\nYo.\n")
+    assert [(e.kind.value, e.speaker, e.dual) for e in script] == [
+        ("character", "BRICK", True),
+        ("dialogue", "BRICK", True),
+        ("character", "STEEL", True),
+        ("dialogue", "STEEL", True),
+        ("character", "ANN", False),
+        ("dialogue", "ANN", False),
     ]

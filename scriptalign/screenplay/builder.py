@@ -55,6 +55,18 @@ class ElementBuilder:
         if text:
             self.add(ElementKind.DIALOGUE, text, lines[0][0], lines[-1][0], speaker=speaker, clean=True)
 
+    def mark_dual(self, first: int) -> None:
+        """Mark the dialogue block from element ``first`` on, and the block just before it, as a dual pair."""
+        for p in range(first, len(self.elements)):
+            self.update(p, dual=True)
+        p = first - 1
+        talk = (ElementKind.DIALOGUE, ElementKind.PARENTHETICAL)
+        while p >= 0 and self.elements[p].kind in talk:
+            self.update(p, dual=True)
+            p -= 1
+        if p >= 0 and p < first - 1 and self.elements[p].kind is ElementKind.CHARACTER:
+            self.update(p, dual=True)
+
     def update(self, index: int, **changes) -> None:
         self.elements[index] = replace(self.elements[index], **changes)
 

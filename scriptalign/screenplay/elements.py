@@ -38,6 +38,7 @@ class ScriptElement:
     speaker: str | None = None
     extension: str | None = None
     scene: int | None = None
+    dual: bool = False
 
 
 @dataclass(frozen=True)

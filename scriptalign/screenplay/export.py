@@ -33,6 +33,7 @@ def script_to_dict(script: Script) -> dict[str, Any]:
                 "speaker": e.speaker,
                 "extension": e.extension,
                 "scene": e.scene,
+                "dual": e.dual,
             }
             for e in script
         ],

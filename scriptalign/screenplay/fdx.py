@@ -34,11 +34,11 @@ class _Refused(Exception):
         self.line = line
 
 
-def _paragraphs(data: bytes | str) -> tuple[str | None, list[tuple[str, str, int, int]]]:
-    """The root tag and ``(type, text, line_start, line_end)`` for each body paragraph, in order."""
+def _paragraphs(data: bytes | str) -> tuple[str | None, list[tuple[str, str, int, int, bool]]]:
+    """The root tag and ``(type, text, line_start, line_end, in a DualDialogue)`` per body paragraph."""
     parser = expat.ParserCreate()
     stack: list[str] = []
-    out: list[tuple[str, str, int, int]] = []
+    out: list[tuple[str, str, int, int, bool]] = []
     current: dict | None = None
     root: list[str] = []
 
@@ -74,7 +74,13 @@ def _paragraphs(data: bytes | str) -> tuple[str | None, list[tuple[str, str, int
                 current["in_text"] = False
             elif name == "Paragraph" and len(stack) == current["depth"]:
                 out.append(
-                    (current["type"], "".join(current["text"]), current["line"], parser.CurrentLineNumber)
+                    (
+                        current["type"],
+                        "".join(current["text"]),
+                        current["line"],
+                        parser.CurrentLineNumber,
+                        "DualDialogue" in stack,
+                    )
                 )
                 current = None
         stack.pop()
@@ -117,6 +123,10 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
             err.lineno,
             expected="a Final Draft XML file",
         ) from None
+    except LookupError as err:  # an encoding declared in the XML that Python does not know
+        raise ScriptError(
+            f"unknown encoding declared in the XML ({err})", path, 1, expected="a Final Draft XML file in UTF-8"
+        ) from None
     except (ValueError, UnicodeError) as err:
         raise ScriptError(f"unreadable XML ({err})", path, 1, expected="a Final Draft XML file") from None
     if root != "FinalDraft":
@@ -125,6 +135,8 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
     b = ElementBuilder()
     speaker: str | None = None
     speech: list[tuple[int, int, str]] = []
+
+    dual_speech = False
 
     def flush_speech() -> None:
         if speech:
@@ -135,17 +147,22 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
                 speech[-1][1],
                 speaker=speaker,
             )
+            if dual_speech:
+                b.update(len(b.elements) - 1, dual=True)
             speech.clear()
 
-    for ptype, text, start, end in paragraphs:
+    for ptype, text, start, end, dual in paragraphs:
         text = " ".join(text.split())
         if not text:
             continue
         kind = _KINDS.get(ptype, ElementKind.ACTION)
         if kind is ElementKind.DIALOGUE and speaker is not None:
             speech.append((start, end, text))
+            dual_speech = dual_speech or dual
             continue
         flush_speech()
+        dual_speech = False
+        first = len(b.elements)
         if kind is ElementKind.CHARACTER:
             speaker, extension = split_cue(text)
             b.add(kind, text, start, end, speaker=speaker, extension=extension)
@@ -158,17 +175,12 @@ def parse_fdx(data: bytes | str, path: str | None = None) -> Script:
         else:
             speaker = None
             b.add(kind, text, start, end)
+        if dual and kind in (ElementKind.CHARACTER, ElementKind.PARENTHETICAL):
+            for p in range(first, len(b.elements)):
+                b.update(p, dual=True)
     flush_speech()
 
-    script = b.build(path, "fdx")
-    if not script.dialogue:
-        raise ScriptError(
-            "no dialogue found",
-            path,
-            1,
-            expected='<Paragraph Type="Character"> followed by "Dialogue" paragraphs',
-        )
-    return script
+    return b.build(path, "fdx")  # a script without dialogue is read; only align() needs dialogue
 
 
 def _sentences(text: str, start: int, end: int) -> list[str]:

@@ -18,7 +18,9 @@ from scriptalign.screenplay.elements import ElementKind, Script
 from scriptalign.screenplay.names import split_cue
 
 _TITLE_KEY = re.compile(r"^[A-Za-z][A-Za-z ]{0,30}:")
-_HEADING = re.compile(r"^(?:INT|EXT|EST|INT\.?/EXT|EXT\.?/INT|I/E)(?:\.|\s)", re.IGNORECASE)
+# The scene-heading prefixes of the Fountain 1.1 syntax page, each followed by a dot or a space.
+_HEADING = re.compile(r"^(?:INT\./EXT|INT/EXT|INT|EXT|EST|I/E)[.\s]", re.IGNORECASE)
+_PAGE_BREAK = re.compile(r"={3,}")
 _SCENE_NUMBER = re.compile(r"\s#[\w.-]+#$|^#[\w.-]+#$")
 _PARENS = re.compile(r"\([^()]*\)")
 _LOWER = re.compile(r"[a-z]")
@@ -43,25 +45,54 @@ def _is_cue(text: str) -> bool:
 
 
 def _is_heading(text: str) -> bool:
-    return (text.startswith(".") and len(text) > 1 and text[1] != ".") or _HEADING.match(text) is not None
+    """A scene heading: a listed prefix, or forced by one leading ``.`` followed by a letter or digit."""
+    return (text.startswith(".") and len(text) > 1 and text[1].isalnum()) or _HEADING.match(text) is not None
 
 
-def _cut(text: str, opening: str, closing: str) -> str:
-    """Remove ``opening ... closing`` spans (keeping their line breaks) in one linear scan."""
+def _cut(text: str, opening: str, closing: str, *, blank_lines: bool = True) -> str:
+    """Remove ``opening ... closing`` spans (keeping their line breaks) in one linear scan.
+
+    ``blank_lines=False``: a span holding an empty line is not removed (a Fountain note may hold a
+    line of two spaces, not an empty one)."""
     parts = []
     pos = 0
+    start = 0
     while True:
-        a = text.find(opening, pos)
+        a = text.find(opening, start)
         if a < 0:
             break
         b = text.find(closing, a + len(opening))
         if b < 0:
             break  # unterminated: left as text
+        if not blank_lines:
+            empty = _last_empty_line(text, a, b)
+            if empty is not None:  # no opening before that line can close at b: look after it
+                start = empty
+                continue
         parts.append(text[pos:a])
-        parts.append("\n" * text.count("\n", a, b))
-        pos = b + len(closing)
+        # the line breaks stay (line numbers); inside a note they become two-space lines, which
+        # continue a speech or a paragraph the way the note's own lines did
+        parts.append(("\n" if blank_lines else "\n  ") * text.count("\n", a, b))
+        pos = start = b + len(closing)
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def _last_empty_line(text: str, a: int, b: int) -> int | None:
+    """The offset after the last line inside ``text[a:b]`` that is empty (or blank but not exactly two
+    spaces, the way a Fountain note keeps a blank line), or None when there is none."""
+    end = b
+    while True:
+        nl = text.rfind("\n", a, end)
+        if nl < 0:
+            return None
+        prev = text.rfind("\n", a, nl)
+        if prev < 0:
+            return None
+        line = text[prev + 1 : nl]
+        if not line.strip() and line != "  ":
+            return nl
+        end = prev + 1
 
 
 def _without_comments(lines: Sequence[str]) -> list[str]:
@@ -69,7 +100,7 @@ def _without_comments(lines: Sequence[str]) -> list[str]:
     if "/*" in text:
         text = _cut(text, "/*", "*/")
     if "[[" in text:
-        text = _cut(text, "[[", "]]")
+        text = _cut(text, "[[", "]]", blank_lines=False)
     return text.split("\n")
 
 
@@ -130,7 +161,8 @@ def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
         prev_blank = blank(i - 1) or i == first
         next_blank = blank(i + 1)
 
-        if s == "===" or s.startswith("#") or (s.startswith("=") and not s.startswith("==")):
+        # page breaks (three or more "=" alone), sections ("#") and synopses ("=") are not script text
+        if _PAGE_BREAK.fullmatch(s) or s.startswith("#") or s.startswith("="):
             flush_action()
             i += 1
             continue
@@ -155,8 +187,8 @@ def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
             b.add(ElementKind.TRANSITION, _clean(s.lstrip(">")), number)
             i += 1
             continue
-        if s.startswith("~"):
-            action.append((number, s[1:]))
+        if s.startswith("~"):  # lyrics: the marker is dropped
+            action.append((number, s[1:].lstrip()))
             i += 1
             continue
         if prev_blank and not next_blank and (s.startswith("@") or _is_cue(s)):
@@ -167,19 +199,16 @@ def parse_fountain(lines: Sequence[str], path: str | None = None) -> Script:
         i += 1
     flush_action()
 
-    script = b.build(path, "fountain")
-    if not script.dialogue:
-        raise ScriptError(
-            "no dialogue found", path, 1, expected="Fountain character cues (upper case) with dialogue below"
-        )
-    return script
+    return b.build(path, "fountain")  # a script without dialogue is read; only align() needs dialogue
 
 
 def _dialogue_block(b: ElementBuilder, lines: Sequence[str], i: int) -> int:
     """Read a cue and its parentheticals and dialogue from line ``i``; return the next line index."""
     cue = lines[i].strip()
     cue = cue.removeprefix("@").rstrip()
-    if cue.endswith("^"):  # dual dialogue: the second speaker of a pair
+    first = len(b.elements)
+    dual = cue.endswith("^")  # dual dialogue: the second speaker of a pair
+    if dual:
         cue = cue[:-1].rstrip()
     speaker, extension = split_cue(_clean(cue))
     b.add(ElementKind.CHARACTER, _clean(cue), i + 1, speaker=speaker, extension=extension)
@@ -212,7 +241,7 @@ def _dialogue_block(b: ElementBuilder, lines: Sequence[str], i: int) -> int:
             else:
                 paren = [(i + 1, s)]
         elif s:
-            speech.append((i + 1, s))
+            speech.append((i + 1, s[1:].lstrip() if s.startswith("~") else s))  # a sung line: marker dropped
         i += 1
     if paren:
         b.add(
@@ -224,4 +253,6 @@ def _dialogue_block(b: ElementBuilder, lines: Sequence[str], i: int) -> int:
         )
     if speech:
         b.add_dialogue([(num, _clean(t)) for num, t in speech], speaker)
+    if dual:
+        b.mark_dual(first)
     return i
