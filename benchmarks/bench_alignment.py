@@ -23,7 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scriptalign.alignment import DEFAULT_MIN_SCORE, align
+from dataclasses import replace
+
+from scriptalign.alignment import ConfidenceModel, MatchOptions, align, align_candidates, candidates
 from scriptalign.screenplay.elements import ElementKind
 from scriptalign.subtitles import read_subtitles
 from scriptalign.words import words
@@ -42,7 +44,11 @@ def _read_script(path: Path):
 # --- a baseline: difflib word matcher, majority vote ---------------------------------------------------
 
 
-def difflib_align(subs, script, min_score: float = DEFAULT_MIN_SCORE):
+#: The baseline's rule, fixed (not tuned): an element with at least this fraction of its words matched.
+BASELINE_MIN_SCORE = 0.4
+
+
+def difflib_align(subs, script, min_score: float = BASELINE_MIN_SCORE):
     """Per dialogue element position: (start, end, interpolated); per (cue position, line): speaker."""
     cues = subs.cues
     order = sorted(range(len(cues)), key=lambda k: (cues[k].start, k))
@@ -79,8 +85,20 @@ def difflib_align(subs, script, min_score: float = DEFAULT_MIN_SCORE):
     return elems, speakers
 
 
-def _ours(subs, script, min_score: float = DEFAULT_MIN_SCORE):
-    al = align(subs, script, min_score=min_score)
+def _ours(subs, script, model=None, options=None, cands=None):
+    import warnings
+
+    from scriptalign.errors import InputError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if cands is not None:
+                al = align_candidates(cands, subs, script, model=model)
+            else:
+                al = align(subs, script, model=model, options=options or MatchOptions())
+    except InputError:
+        return {}, {}
     elems = {p: (a.start, a.end, a.interpolated) for p, a in enumerate(al.elements)}
     speakers = {}
     for k, lines in enumerate(al.lines):
@@ -203,6 +221,254 @@ def _film_summary(c: Counter) -> dict:
         "absent_blocks": c["absent_n"],
         "blocks_not_found_in_script": c["no_block_found"],
     }
+
+
+# --- Leave-one-out: fit the confidence on the other films and episodes, score the held-out one --------
+
+
+def _units(data: Path) -> list[dict]:
+    """Every film and episode: its subtitles, script and labels (hand-checked blocks, transcript speakers)."""
+    truth = defaultdict(list)
+    for row in map(json.loads, (data / "films" / "alignment_truth.jsonl").read_text().splitlines()):
+        truth[row["film"]].append(row)
+    units = []
+    for film in FILMS:
+        units.append(
+            {
+                "name": film,
+                "kind": "film",
+                "subs": read_subtitles(data / "films" / f"{film}.srt"),
+                "script": _read_script(data / "films" / f"{film}.txt"),
+                "truth": truth[film],
+            }
+        )
+    for ep in TV_EPISODES:
+        rows = list(map(json.loads, (data / "tv" / f"{ep}.truth.jsonl").read_text().splitlines()))
+        units.append(
+            {
+                "name": ep,
+                "kind": "tv",
+                "subs": read_subtitles(data / "tv" / f"{ep}.srt"),
+                "script": _read_script(data / "tv" / f"{ep}.transcript.txt"),
+                "truth": rows,
+            }
+        )
+    return units
+
+
+def _labelled(unit: dict, c) -> tuple[list[tuple[float, ...]], list[int]]:
+    """Features and 0/1 labels of the candidates the unit's truth can judge."""
+    X, y = [], []
+    cues = unit["subs"].cues
+    w = c.streams
+
+    def interval(p):
+        ks = {w.s_cue[i] for i in c.occurrence[p]}
+        return min(cues[k].start for k in ks), max(cues[k].end for k in ks)
+
+    if unit["kind"] == "film":
+        for row in unit["truth"]:
+            if row["status"] not in ("matched", "absent"):
+                continue
+            for p in block_elements(unit["script"], row["block_line"]):
+                if p not in c.occurrence:
+                    continue
+                s, e = interval(p)
+                ok = row["status"] == "matched" and s <= row["end"] and e >= row["start"]
+                X.append(c.features[p])
+                y.append(int(ok))
+    else:
+        pos_of = {cu.index: k for k, cu in enumerate(cues)}
+        speaker_of = {}
+        for row in unit["truth"]:
+            ts = (row["transcript_speaker"] or "").lower()
+            if ts not in _NO_NAME and row["cue"] in pos_of:
+                speaker_of[(pos_of[row["cue"]], row["line"] - 1)] = ts
+        for p, subs in c.occurrence.items():
+            said = [speaker_of.get(w.s_line[i]) for i in subs]
+            said = [x for x in said if x]
+            if not said:
+                continue
+            me = (unit["script"].elements[p].speaker or "").lower()
+            X.append(c.features[p])
+            y.append(int(sum(x == me for x in said) * 2 > len(said)))
+    return X, y
+
+
+def _fit(X, y, films_for_threshold, options) -> "ConfidenceModel":
+    """A logistic model on standardised features; its threshold the one that best serves the training
+    films' blocks (matched timed right + absent interpolated), the nearest to 0.5 on a tie."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.asarray(X, dtype=float)
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / scale, y)
+    model = ConfidenceModel(
+        tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]), tuple(map(float, mean)),
+        tuple(map(float, scale)), 0.5,
+    )
+    best = None
+    for t in [round(0.1 * k, 1) for k in range(1, 10)]:
+        m = replace(model, threshold=t)
+        got = [eval_film_unit(u, m, options) for u in films_for_threshold]
+        rate = sum((g["matched_timed_right"] or 0) + (g["absent_interpolated"] or 0) for g in got)
+        key = (rate, -abs(t - 0.5))
+        if best is None or key > best[0]:
+            best = (key, t)
+    if best is None:
+        return model, 0.0
+    return replace(model, threshold=best[1]), best[0][0]
+
+
+def eval_film_unit(unit: dict, model, options) -> dict:
+    elems, _ = _ours(unit["subs"], unit["script"], model=model, options=options, cands=unit.get("_cands"))
+    return _score_film(unit, elems)
+
+
+def _score_film(unit: dict, elems: dict) -> dict:
+    c = Counter()
+    for row in unit["truth"]:
+        ps = block_elements(unit["script"], row["block_line"])
+        timed = [elems[p] for p in ps if p in elems and not elems[p][2]]
+        if row["status"] == "matched":
+            c["matched_n"] += 1
+            c["matched_ok"] += any(s is not None and s <= row["end"] and e >= row["start"] for s, e, _ in timed)
+        elif row["status"] == "absent":
+            c["absent_n"] += 1
+            c["absent_ok"] += bool(ps) and not timed
+    return _film_summary(c)
+
+
+def _score_tv(unit: dict, speakers: dict) -> Counter:
+    pos_of = {cu.index: k for k, cu in enumerate(unit["subs"].cues)}
+    c = Counter()
+    for row in unit["truth"]:
+        k = pos_of.get(row["cue"])
+        got = speakers.get((k, row["line"] - 1)) if k is not None else None
+        got = got.lower() if got else None
+        ts, gs = row["transcript_speaker"], row["gt_speaker"]
+        if (ts or "").lower() not in _NO_NAME:
+            c["transcript_n"] += 1
+            c["transcript_ok"] += got == ts.lower()
+        if (gs or "").lower() not in _NO_NAME:
+            c["gt_n"] += 1
+            c["gt_ok"] += got == gs.lower()
+    return c
+
+
+#: The grid the leave-one-out picks the rescue window from, per fold (ties: the wider window).
+RESCUE_SLACKS = (0, 30, 60, 90)
+
+
+def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slacks=RESCUE_SLACKS) -> dict:
+    """Per unit, the score of the model (weights, threshold, rescue window) fitted on all the other units,
+    never on its own data."""
+    base = options or MatchOptions()
+    grid = [replace(base, rescue_slack=k) for k in slacks] if base.anchored else [base]
+    per_opt = []
+    for opt in grid:
+        cands = {u["name"]: candidates(u["subs"], u["script"], opt) for u in units}
+        labelled = {u["name"]: _labelled(u, cands[u["name"]]) for u in units}
+        negatives = _negatives(units, opt)
+        per_opt.append((opt, cands, labelled, negatives))
+    out: dict = {"films": {}, "tv": {}, "models": {}}
+    tv_total = Counter()
+    held_conf: list[tuple[float, int]] = []
+    for u in units:
+        train = [v for v in units if v["name"] != u["name"]]
+        names = {v["name"] for v in train}
+        train_films = [v for v in train if v["kind"] == "film"]
+        best = None
+        for opt, cands, labelled, negatives in per_opt:
+            for v in units:
+                v["_cands"] = cands[v["name"]]
+            X, y = [], []
+            for v in train:
+                X += labelled[v["name"]][0]
+                y += labelled[v["name"]][1]
+            for (a, b), feats in negatives.items():
+                if a in names and b in names:
+                    X += feats
+                    y += [0] * len(feats)
+            model, rate = _fit(X, y, train_films, opt)
+            key = (rate, opt.rescue_slack)
+            if best is None or key > best[0]:
+                best = (key, opt, model, cands, labelled, len(y))
+        _, opt, model, cands, labelled, n_train = best
+        best_negatives = next(neg for o, _, _, neg in per_opt if o == opt)
+        out["models"][u["name"]] = {
+            "threshold": model.threshold, "rescue_slack": opt.rescue_slack, "train_candidates": n_train
+        }
+        held_conf += [(model(f), lab) for f, lab in zip(*labelled[u["name"]])]
+        # its subtitles against other scripts: wrong placements this fold never trained on
+        held_conf += [(model(f), 0) for (a, _), feats in best_negatives.items() if a == u["name"] for f in feats]
+        u["_cands"] = cands[u["name"]]
+        if u["kind"] == "film":
+            out["films"][u["name"]] = eval_film_unit(u, model, opt)
+        else:
+            _, speakers = _ours(u["subs"], u["script"], model=model, cands=u["_cands"])
+            c = _score_tv(u, speakers)
+            tv_total.update(c)
+            out["tv"][u["name"]] = _tv_summary(c)
+    out["tv_all"] = _tv_summary(tv_total)
+    if curve:
+        out["reliability"] = _reliability(held_conf)
+    return out
+
+
+def _negatives(units: list[dict], opt) -> dict:
+    """Each unit's subtitles against the script of another film or show: every placement there is wrong."""
+    films = [u for u in units if u["kind"] == "film"]
+    tv = [u for u in units if u["kind"] == "tv"]
+    negatives = {}
+    for u in units:
+        for v in (tv[:2] if u["kind"] == "film" else films):
+            cn = candidates(u["subs"], v["script"], opt)
+            negatives[(u["name"], v["name"])] = [cn.features[p] for p in cn.occurrence]
+    return negatives
+
+
+def _reliability(pairs: list[tuple[float, int]], bins: int = 10) -> dict:
+    """Held-out confidence against the share of right placements, per confidence bin, and the precision
+    of "trusted at threshold t" for a few t."""
+    rows = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        got = [(c, y) for c, y in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if got:
+            rows.append(
+                {"bin": [lo, hi], "n": len(got), "mean_confidence": round(sum(c for c, _ in got) / len(got), 4),
+                 "share_right": round(sum(y for _, y in got) / len(got), 4)}
+            )
+    precision = {}
+    for t in (0.3, 0.5, 0.7, 0.9):
+        kept = [y for c, y in pairs if c >= t]
+        precision[str(t)] = {"kept": len(kept), "precision": round(sum(kept) / len(kept), 4) if kept else None}
+    return {"bins": rows, "precision_at_threshold": precision, "n": len(pairs)}
+
+
+def fit_all(units: list[dict], options=None, slacks=RESCUE_SLACKS) -> tuple["ConfidenceModel", MatchOptions]:
+    """The shipped model and rescue window: fitted on every unit (never reported as a score)."""
+    base = options or MatchOptions()
+    films = [u for u in units if u["kind"] == "film"]
+    best = None
+    for opt in [replace(base, rescue_slack=k) for k in slacks]:
+        X, y = [], []
+        for u in units:
+            c = u["_cands"] = candidates(u["subs"], u["script"], opt)
+            a, b = _labelled(u, c)
+            X += a
+            y += b
+        for feats in _negatives(units, opt).values():
+            X += feats
+            y += [0] * len(feats)
+        model, rate = _fit(X, y, films, opt)
+        if best is None or (rate, opt.rescue_slack) > best[0]:
+            best = ((rate, opt.rescue_slack), model, opt)
+    return best[1], best[2]
 
 
 # --- Other movie: subtitles of one film against the other's script -------------------------------------

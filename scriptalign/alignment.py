@@ -11,21 +11,23 @@ matched (Laptev et al. 2008); each subtitle line gets the element most of its wo
 
 from __future__ import annotations
 
+import math
 import warnings
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, chain, count, pairwise, repeat
 
 from scriptalign.cues import Cue, Subtitles
 from scriptalign.errors import InputError, ScriptError, SubtitleError
 from scriptalign.screenplay.elements import ElementKind, Script, ScriptElement
-from scriptalign.words import words_of_many
+from scriptalign.words import tokens_of_many, words_of_many
 
 SCHEMA = "scriptalign.alignment/1"
 
-#: Dialogue elements with a smaller fraction of matched words get interpolated times.
-DEFAULT_MIN_SCORE = 0.4
+#: Dialogue elements with a smaller fraction of matched words get interpolated times. Off by default:
+#: the confidence (:class:`ConfidenceModel`) decides; a paraphrased line matches few of its words.
+DEFAULT_MIN_SCORE = 0.0
 #: Below this share of subtitle lines placed, :func:`align` warns (:class:`LowCoverageWarning`).
 LOW_COVERAGE = 0.2
 
@@ -47,6 +49,16 @@ _CLUSTER_GAP_S = 20.0
 _ISOLATED_MAX_WORDS = 5
 _NEIGHBOURS = 2
 _NEIGHBOUR_GAP_S = 300.0
+# A token is a rare word (an anchor) when its IDF over the script's dialogue is at least this.
+_RARE_IDF = 3.0
+_ANCHOR_NEAR = 40
+# Gaps between anchors larger than this (subtitle words x script words) are not filled word by word.
+_GAP_CELLS = 4_000_000
+# One LCS call holds at most this many cells (bits) of path; longer inputs go in chunks.
+_LCS_CELLS = 400_000_000
+_NEAR_SPELLING = 85.0
+# The rescue of short lines: the widest stretch of subtitle words searched at all.
+_RESCUE_WINDOW = 600
 # Elements that share the times of their dialogue instead of a share of a gap.
 _ATTACHED = (ElementKind.CHARACTER, ElementKind.PARENTHETICAL)
 
@@ -63,6 +75,7 @@ class AlignedElement:
     interpolated: bool
     words: int = 0
     matched: int = 0
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,7 @@ class Alignment:
     elements: tuple[AlignedElement, ...]
     lines: tuple[tuple[AlignedLine, ...], ...]
     min_score: float
+    min_confidence: float = 0.0
 
     @property
     def dialogue(self) -> tuple[AlignedElement, ...]:
@@ -122,6 +136,7 @@ class Alignment:
             "subtitles": self.subtitles.path,
             "script": self.script.path,
             "min_score": self.min_score,
+            "min_confidence": self.min_confidence,
             "elements": [
                 {
                     "id": a.element.id,
@@ -133,6 +148,7 @@ class Alignment:
                     "start": _round(a.start),
                     "end": _round(a.end),
                     "score": None if a.score is None else round(a.score, 4),
+                    "confidence": None if a.confidence is None else round(a.confidence, 4),
                     "cues": list(a.cues),
                     "interpolated": a.interpolated,
                 }
@@ -179,37 +195,281 @@ def _round(t: float | None) -> float | None:
     return None if t is None else round(t, 3)
 
 
-def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MIN_SCORE) -> Alignment:
-    """Align subtitles with a screenplay; see the module docstring for the method."""
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """A logistic model of "this dialogue element is placed right" over :data:`FEATURES`.
+
+    ``confidence = 1 / (1 + exp(-(bias + sum(w * (f - mean) / scale))))``; an element is trusted when
+    its confidence is at least ``threshold``. Fitted by ``benchmarks/bench_alignment.py --fit``
+    (leave-one-film-out; the shipped one on every film and episode in ../shared/data)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    threshold: float
+
+    def __call__(self, f: tuple[float, ...]) -> float:
+        z = self.bias + sum(w * (x - m) / s for w, x, m, s in zip(self.weights, f, self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+#: What the confidence looks at, per dialogue element and its best occurrence in the subtitles.
+FEATURES = (
+    "log_matched",  # log(1 + matched words)
+    "fraction",  # matched / words of the element
+    "idf_share",  # IDF mass of the matched words / IDF mass of the element's words
+    "log_idf_matched",  # log(1 + IDF mass matched)
+    "log_run",  # log(1 + the longest run of consecutive matches through the element, across elements)
+    "order",  # share of the neighbouring candidates (3 each side) that come before / after it in time
+    "cue_share",  # matched words / words of the subtitle lines it spans
+    "speaker",  # share of its neighbours (2 each side) with the same speaker that agree in time, else 0.5
+)
+
+#: The shipped model (fitted on all films and episodes by ``bench_alignment.py --fit``).
+DEFAULT_MODEL = ConfidenceModel(
+    weights=(-0.0463, 0.6437, 1.6203, 1.5014, 2.1102, 2.0858, 1.2739, 0.0),
+    bias=-0.8558,
+    mean=(1.7707, 0.5791, 0.5431, 2.5745, 2.1915, 0.7376, 0.6349, 0.5),
+    scale=(0.7098, 0.3834, 0.4121, 0.9404, 1.4425, 0.3326, 0.3441, 1.0),
+    threshold=0.4,
+)
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """How words are made equal and matched; each part can be switched off to measure what it buys."""
+
+    canonical: bool = True  # contractions, colloquial forms, numbers as words
+    lemmas: bool = False  # lemminflect lemmas (0.7 s to load the first time)
+    near_spelling: bool = True  # a subtitle word absent from the script matches its closest spelling there
+    anchored: bool = True  # rare-word anchors first, then local LCS between them (else one global LCS)
+    rescue_slack: int = 90  # subtitle words searched beyond a weak line's strong neighbours (chosen by LOFO)
+
+
+def align(
+    subtitles: Subtitles,
+    script: Script,
+    *,
+    min_score: float = DEFAULT_MIN_SCORE,
+    min_confidence: float | None = None,
+    model: ConfidenceModel | None = None,
+    options: MatchOptions = MatchOptions(),
+) -> Alignment:
+    """Align subtitles with a screenplay; see the module docstring for the method.
+
+    A dialogue element is trusted when its ``confidence`` reaches ``min_confidence`` (default: the
+    model's threshold, chosen by leave-one-film-out) and its matched fraction ``score`` reaches
+    ``min_score`` (default 0). Raises :class:`InputError` when nothing matched, and
+    warns (:class:`LowCoverageWarning`) when few subtitle lines did."""
     if not 0.0 <= min_score <= 1.0:
         raise ValueError(f"min_score must be within [0, 1], got {min_score}")
+    model = model or DEFAULT_MODEL
+    if min_confidence is not None:
+        if not 0.0 <= min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must be within [0, 1], got {min_confidence}")
+        model = replace(model, threshold=min_confidence)
+    return align_candidates(candidates(subtitles, script, options), subtitles, script, model=model, min_score=min_score)
+
+
+def align_candidates(
+    c: Candidates, subtitles: Subtitles, script: Script, *, model: ConfidenceModel | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> Alignment:
+    """The second half of :func:`align`, on candidates already found (to try several models on one film)."""
+    model = model or DEFAULT_MODEL
+    conf = {p: model(f) for p, f in c.features.items()}
+    found = {
+        p: subs
+        for p, subs in c.occurrence.items()
+        if conf[p] >= model.threshold and c.scores[p] >= min_score
+    }
+    _drop_out_of_order(found, c.starts, conf)
+    alignment = _result(subtitles, script, c, found, conf, min_score, model.threshold)
+    _check_result(alignment)
+    return alignment
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Per dialogue element position: its best occurrence in the subtitles, score and features."""
+
+    streams: "_WordStreams"
+    pairs: list[tuple[int, int]]
+    occurrence: dict[int, list[int]]  # element position -> matched subtitle word positions
+    scores: dict[int, float]  # element position -> matched fraction (every element with words)
+    starts: dict[int, float]  # element position -> start of its occurrence
+    features: dict[int, tuple[float, ...]]  # element position -> FEATURES
+
+
+def candidates(subtitles: Subtitles, script: Script, options: MatchOptions = MatchOptions()) -> Candidates:
+    """Match the words and describe each dialogue element's best occurrence (for :func:`align` and for
+    fitting a :class:`ConfidenceModel`)."""
     if not script.dialogue:
         raise ScriptError(
             "the script has no dialogue to align", script.path, expected="character cues followed by dialogue"
         )
     cues = subtitles.cues
     elements = script.elements
-    w = _WordStreams(cues, elements)
+    w = _WordStreams(cues, elements, options)
     if not w.s_ids:
         raise SubtitleError(
             "the subtitles hold no words to align", subtitles.path, expected="spoken text in cues"
         )
-    pairs = _match(w.s_ids, w.t_ids)
+    pairs = _match(w.s_ids, w.t_ids, w.idf if options.anchored else None)
+    occurrence, scores = _occurrences(pairs, w, cues)
+    if options.anchored:
+        pairs = _rescue(pairs, w, occurrence, scores, options.rescue_slack)
+        occurrence, scores = _occurrences(pairs, w, cues)
+    starts = {p: min(cues[w.s_cue[i]].start for i in subs) for p, subs in occurrence.items()}
+    features = _features(w, pairs, occurrence, starts, cues, elements)
+    return Candidates(w, pairs, occurrence, scores, starts, features)
 
-    # Candidates: dialogue elements with enough of their words matched in one occurrence.
+
+def _occurrences(pairs, w, cues) -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Per dialogue element: the subtitle words of its densest occurrence, and its matched fraction."""
     by_elem: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i, j in pairs:
         by_elem[w.t_elem[j]].append((i, j))
-    found: dict[int, list[int]] = {}
+    occurrence: dict[int, list[int]] = {}
     scores: dict[int, float] = {}
     for e_pos, n in w.n_words.items():
         subs = _densest_occurrence(by_elem.get(e_pos, []), w.s_cue, cues, n)  # pairs are sorted
         scores[e_pos] = len(subs) / n
-        if subs and scores[e_pos] >= min_score:
-            found[e_pos] = subs
-    _drop_isolated(found, w.s_cue, cues)
+        if subs:
+            occurrence[e_pos] = subs
+    return occurrence, scores
 
-    # Times: from the matched cues for trusted dialogue, interpolated for everything else.
+
+def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
+    """Find short surviving lines between confident neighbours: each element that is not well matched
+    is aligned on its own against the subtitle words between its strong neighbours' occurrences
+    (widened a little: a line said a moment early), where no strong match lies. A find with at least
+    half of its words (two or more) replaces the weak matches there."""
+    from rapidfuzz.distance import Indel
+
+    strong = sorted(p for p in occurrence if len(occurrence[p]) >= 3 and scores[p] >= 0.5)
+    if len(strong) < 2:
+        return pairs
+    span_of = {p: (min(occurrence[p]), max(occurrence[p])) for p in strong}
+    strong_i = {i for p in strong for i in occurrence[p]}
+    strong_set = set(strong)
+    elem_start: dict[int, int] = {}
+    for j, p in enumerate(w.t_elem):
+        elem_start.setdefault(p, j)
+    n_s = len(w.s_ids)
+    match_of_s = dict(pairs)
+    used_t = set(match_of_s.values())
+    changed = False
+    for p, n in w.n_words.items():
+        if p in strong_set or scores.get(p, 0.0) >= 0.5 or n < 2:
+            continue
+        k = bisect_left(strong, p)
+        lo = span_of[strong[k - 1]][1] + 1 if k > 0 else 0
+        hi = span_of[strong[k]][0] if k < len(strong) else n_s
+        lo, hi = max(0, lo - slack), min(n_s, hi + slack)
+        if hi - lo > _RESCUE_WINDOW or hi <= lo:
+            continue
+        j0 = elem_start[p]
+        mine = w.t_ids[j0 : j0 + n]
+        window = [-1 - i if i in strong_i else w.s_ids[i] for i in range(lo, hi)]  # strong words never match
+        found = [
+            (lo + b.a + d, j0 + b.b + d)
+            for b in Indel.opcodes(window, mine).as_matching_blocks()
+            for d in range(b.size)
+        ]
+        if len(found) < max(2, (n + 1) // 2) or found[-1][0] - found[0][0] > 3 * n + 4:
+            continue
+        if any(j in used_t and match_of_s.get(i) != j for i, j in found):
+            # the element's own words matched elsewhere: free them first
+            for i2 in [i2 for i2, j2 in match_of_s.items() if j0 <= j2 < j0 + n]:
+                del match_of_s[i2]
+        for i, j in found:
+            match_of_s[i] = j
+        used_t = set(match_of_s.values())
+        changed = True
+    if not changed:
+        return pairs
+    # one script word per match, in order of the subtitles; crossings with strong matches are dropped
+    out = sorted(match_of_s.items())
+    seen: set[int] = set()
+    result = []
+    for i, j in out:
+        if j not in seen:
+            seen.add(j)
+            result.append((i, j))
+    return result
+
+
+def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[float, ...]]:
+    """:data:`FEATURES` for every element with an occurrence."""
+    match_of_s = dict(pairs)
+    # run length through each matched subtitle word: consecutive in both streams
+    run_of: dict[int, int] = {}
+    run: list[int] = []
+    for (i, j), nxt in zip(pairs, pairs[1:] + [(-9, -9)]):
+        run.append(i)
+        if nxt != (i + 1, j + 1):
+            for k in run:
+                run_of[k] = len(run)
+            run = []
+    order = sorted(occurrence)
+    strong = [p for p in order if len(occurrence[p]) >= 3]
+    strong_starts = [starts[p] for p in strong]
+    out: dict[int, tuple[float, ...]] = {}
+    for p in order:
+        subs = occurrence[p]
+        n = w.n_words[p]
+        matched_idf = sum(w.idf[w.t_ids[match_of_s[i]]] for i in subs)
+        total_idf = w.elem_idf[p]
+        longest = max(run_of.get(i, 1) for i in subs)
+        # order agreement with the strong candidates around it in script order
+        k = bisect_left(strong, p)
+        before = [strong_starts[q] for q in range(max(0, k - 3), k)]
+        after = [strong_starts[q] for q in range(k + (k < len(strong) and strong[k] == p), min(len(strong), k + 4))]
+        t = starts[p]
+        votes = [b <= t + 1.0 and t - b <= _NEIGHBOUR_GAP_S for b in before]
+        votes += [a >= t - 1.0 and a - t <= _NEIGHBOUR_GAP_S for a in after]
+        agree = sum(votes) / len(votes) if votes else 0.5
+        lines = {w.s_line[i] for i in subs}
+        span_words = sum(w.line_len[key] for key in lines)
+        speaker = w.speaker_agreement(p, subs)
+        out[p] = (
+            math.log1p(len(subs)),
+            len(subs) / n,
+            matched_idf / total_idf if total_idf else 0.0,
+            math.log1p(matched_idf),
+            math.log1p(longest),
+            agree,
+            len(subs) / span_words if span_words else 0.0,
+            speaker,
+        )
+    return out
+
+
+def _drop_out_of_order(found: dict[int, list[int]], starts: dict[int, float], conf: dict[int, float]) -> None:
+    """Untrust a trusted element that its trusted neighbours on both sides contradict in time.
+
+    A moved scene keeps its order inside itself (each element agrees with one neighbour); a line
+    placed by chance at another point of the film agrees with neither. The least confident such
+    element goes first, until none is left."""
+    while True:
+        order = sorted(found)
+        worst = None
+        for k, p in enumerate(order):
+            t = starts[p]
+            prev_ok = k == 0 or starts[order[k - 1]] <= t + 1.0
+            next_ok = k == len(order) - 1 or t <= starts[order[k + 1]] + 1.0
+            if not prev_ok and not next_ok and (worst is None or conf[p] < conf[worst]):
+                worst = p
+        if worst is None:
+            return
+        del found[worst]
+
+
+def _result(subtitles, script, c: Candidates, found, conf, min_score, threshold) -> Alignment:
+    """Times for trusted dialogue from its cues, interpolated for the rest; a speaker per subtitle line."""
+    cues, elements, w = subtitles.cues, script.elements, c.streams
     starts: list[float | None] = [None] * len(elements)
     ends: list[float | None] = [None] * len(elements)
     cue_ids: dict[int, tuple[int, ...]] = {}
@@ -218,7 +478,7 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
         starts[e_pos] = min(cues[k].start for k in cue_pos)
         ends[e_pos] = max(cues[k].end for k in cue_pos)
         cue_ids[e_pos] = tuple(cues[k].index for k in cue_pos)
-    _interpolate(sorted(found), starts, ends, elements, max((c.end for c in cues), default=0.0))
+    _interpolate(sorted(found), starts, ends, elements, max((cu.end for cu in cues), default=0.0))
     _attach(starts, ends, elements)
 
     result = []
@@ -227,19 +487,25 @@ def align(subtitles: Subtitles, script: Script, *, min_score: float = DEFAULT_MI
             result.append(AlignedElement(el, starts[e_pos], ends[e_pos], None, (), True))
             continue
         n = w.n_words.get(e_pos, 0)
-        score = scores.get(e_pos, 0.0)
-        matched = len(found[e_pos]) if e_pos in found else round(score * n)
+        score = c.scores.get(e_pos, 0.0)
+        matched = len(c.occurrence.get(e_pos, ()))
         result.append(
             AlignedElement(
-                el, starts[e_pos], ends[e_pos], score, cue_ids.get(e_pos, ()), e_pos not in found, n, matched
+                el,
+                starts[e_pos],
+                ends[e_pos],
+                score,
+                cue_ids.get(e_pos, ()),
+                e_pos not in found,
+                n,
+                matched,
+                conf.get(e_pos, 0.0),
             )
         )
-    match_of_s = dict(pairs)
+    match_of_s = dict(c.pairs)
     trusted = {i: match_of_s[i] for subs in found.values() for i in subs}
     lines = _assign_lines(cues, w.order, w.spans, trusted, w.t_elem, elements)
-    alignment = Alignment(subtitles, script, tuple(result), lines, min_score)
-    _check_result(alignment)
-    return alignment
+    return Alignment(subtitles, script, tuple(result), lines, min_score, threshold)
 
 
 def _check_result(alignment: Alignment) -> None:
@@ -261,39 +527,189 @@ def _check_result(alignment: Alignment) -> None:
 
 
 class _WordStreams:
-    """Both sides as integer word ids: subtitle words in time order, script dialogue words in order."""
+    """Both sides as integer token ids: subtitle tokens in time order, script dialogue tokens in order."""
 
-    def __init__(self, cues: tuple[Cue, ...], elements: tuple[ScriptElement, ...]) -> None:
-        # vocab.setdefault(word, next(ids)) gives each word one id (ids need not be consecutive).
-        vocab: dict[str, int] = {}
-        ids = count()
+    def __init__(self, cues: tuple[Cue, ...], elements: tuple[ScriptElement, ...], options: MatchOptions) -> None:
+        tokenise = (
+            (lambda texts: tokens_of_many(texts, lemmas=options.lemmas)) if options.canonical else words_of_many
+        )
         # Cues sorted by start (stable); the file order is kept for output.
         self.order = sorted(range(len(cues)), key=lambda k: (cues[k].start, k))
         keys = [(k, li) for k in self.order for li, cl in enumerate(cues[k].lines) if cl.text]
-        lists = words_of_many([cues[k].lines[li].text for k, li in keys])
-        lens = list(map(len, lists))
-        self.s_ids: list[int] = list(map(vocab.setdefault, chain.from_iterable(lists), ids))
+        s_lists = tokenise([cues[k].lines[li].text for k, li in keys])
+        dialogue = [p for p, el in enumerate(elements) if el.kind is ElementKind.DIALOGUE]
+        t_lists = tokenise([elements[p].text for p in dialogue])
+        if options.near_spelling:
+            s_lists = _near_spellings(s_lists, t_lists)
+        # vocab.setdefault(word, next(ids)) gives each word one id (ids need not be consecutive).
+        vocab: dict[str, int] = {}
+        ids = count()
+        lens = list(map(len, s_lists))
+        self.s_ids: list[int] = list(map(vocab.setdefault, chain.from_iterable(s_lists), ids))
         # The position in the file of each word's cue; each (cue position, line) -> its word range.
         self.s_cue: list[int] = list(chain.from_iterable(map(repeat, (k for k, _ in keys), lens)))
+        self.s_line: list[tuple[int, int]] = list(chain.from_iterable(map(repeat, keys, lens)))
+        self.line_len: dict[tuple[int, int], int] = dict(zip(keys, lens))
         self.spans: dict[tuple[int, int], tuple[int, int]] = {
             key: (end - n, end) for key, n, end in zip(keys, lens, accumulate(lens)) if n
         }
-        dialogue = [p for p, el in enumerate(elements) if el.kind is ElementKind.DIALOGUE]
-        lists = words_of_many([elements[p].text for p in dialogue])
-        lens = list(map(len, lists))
-        self.t_ids: list[int] = list(map(vocab.setdefault, chain.from_iterable(lists), ids))
+        lens = list(map(len, t_lists))
+        self.t_ids: list[int] = list(map(vocab.setdefault, chain.from_iterable(t_lists), ids))
         # The position in the script of each word's element; dialogue position -> word count (when > 0).
         self.t_elem: list[int] = list(chain.from_iterable(map(repeat, dialogue, lens)))
         self.n_words: dict[int, int] = {p: n for p, n in zip(dialogue, lens) if n}
+        # IDF of each token over the script's dialogue elements (a rare word is worth more as evidence)
+        df: dict[int, int] = defaultdict(int)
+        for p, lst in zip(dialogue, t_lists):
+            for tok in {vocab[t] for t in lst}:
+                df[tok] += 1
+        n_el = max(len(dialogue), 1)
+        top = math.log(n_el + 1.0)
+        self.idf: dict[int, float] = defaultdict(lambda: top, {t: math.log((n_el + 1.0) / (d + 0.5)) for t, d in df.items()})
+        self.elem_idf: dict[int, float] = {
+            p: sum(self.idf[vocab[t]] for t in lst) for p, lst in zip(dialogue, t_lists) if lst
+        }
+        self._cues = cues
+        self._elements = elements
+        self._dialogue = dialogue
+
+    def speaker_agreement(self, p: int, subs: list[int]) -> float:
+        """Share of the subtitle lines it matched whose written speaker (``NAME:``, ``<v Name>``) is its own;
+        0.5 when the subtitles name nobody there."""
+        speaker = self._elements[p].speaker
+        named = [self._cues[k].lines[li].speaker for k, li in {self.s_line[i] for i in subs}]
+        named = [n for n in named if n]
+        if not named or not speaker:
+            return 0.5
+        return sum(n.lower() == speaker.lower() for n in named) / len(named)
 
 
-def _match(s_ids: list[int], t_ids: list[int]) -> list[tuple[int, int]]:
-    """Word matches (subtitle position, script position): global LCS, filtered, plus local re-anchoring."""
+def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[list[str]]:
+    """Subtitle tokens absent from the script, of five letters or more, replaced by the script's token of
+    the closest spelling (rapidfuzz ratio >= 85, same first letter): "Mulwrey" -> "mulwray"."""
+    from rapidfuzz import fuzz, process
+
+    t_vocab = {t for lst in t_lists for t in lst}
+    s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t not in t_vocab})
+    if not s_only:
+        return s_lists
+    choices = sorted(t for t in t_vocab if len(t) >= 4)
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for t in choices:
+        by_first[t[0]].append(t)
+    repl: dict[str, str] = {}
+    for tok in s_only:
+        pool = by_first.get(tok[0])
+        if not pool:
+            continue
+        best = process.extractOne(tok, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING)
+        if best is not None:
+            repl[tok] = best[0]
+    if not repl:
+        return s_lists
+    return [[repl.get(t, t) for t in lst] for lst in s_lists]
+
+
+def _match(s_ids: list[int], t_ids: list[int], idf: dict[int, float] | None = None) -> list[tuple[int, int]]:
+    """Word matches (subtitle position, script position), filtered, plus local re-anchoring.
+
+    With ``idf``: the monotone path is first fixed by the rare words alone (a common word matched by
+    chance can no longer pull it elsewhere), then each gap between two anchors is aligned word by
+    word. Without: one global LCS over all words."""
     from rapidfuzz.distance import Indel
 
-    blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(s_ids, t_ids).as_matching_blocks() if b.size]
+    if idf is None:
+        blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(s_ids, t_ids).as_matching_blocks() if b.size]
+    else:
+        blocks = _anchored_blocks(s_ids, t_ids, idf)
     pairs = _supported(blocks)
     return _reanchor(pairs, s_ids, t_ids)
+
+
+def _anchored_blocks(s_ids: list[int], t_ids: list[int], idf: dict[int, float]) -> list[tuple[int, int, int]]:
+    """Matching blocks of an LCS over the rare words only, with the gaps between anchors filled by a
+    local LCS over all words. Long inputs are cut in chunks along the anchor path."""
+    from rapidfuzz.distance import Indel
+
+    cut = _RARE_IDF
+    s_pos = [i for i, t in enumerate(s_ids) if idf[t] >= cut]
+    t_pos = [j for j, t in enumerate(t_ids) if idf[t] >= cut]
+    anchors = []
+    for a, b, size in _lcs_blocks([s_ids[i] for i in s_pos], [t_ids[j] for j in t_pos]):
+        anchors += [(s_pos[a + d], t_pos[b + d]) for d in range(size)]
+    # keep anchors with support (another anchor near in both streams): a lone rare word is chance too
+    anchors = [anchors[m] for m in range(len(anchors)) if _anchor_support(anchors, m)]
+    pairs: list[tuple[int, int]] = []
+    prev = (-1, -1)
+    for i, j in anchors + [(len(s_ids), len(t_ids))]:
+        lo_s, lo_t = prev[0] + 1, prev[1] + 1
+        if i > lo_s and j > lo_t:
+            if (i - lo_s) * (j - lo_t) <= _GAP_CELLS:
+                for blk in Indel.opcodes(s_ids[lo_s:i], t_ids[lo_t:j]).as_matching_blocks():
+                    pairs += [(lo_s + blk.a + d, lo_t + blk.b + d) for d in range(blk.size)]
+        if i < len(s_ids):
+            pairs.append((i, j))
+        prev = (i, j)
+    return _blocks_of(pairs)
+
+
+def _anchor_support(anchors: list[tuple[int, int]], m: int) -> bool:
+    i, j = anchors[m]
+    for mm in (m - 1, m + 1):
+        if 0 <= mm < len(anchors):
+            ii, jj = anchors[mm]
+            if abs(ii - i) <= _ANCHOR_NEAR and abs(jj - j) <= 2 * _ANCHOR_NEAR:
+                return True
+    return False
+
+
+def _lcs_blocks(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
+    """Matching blocks of an LCS of two id lists; long ones in chunks (bounded memory, about linear time).
+
+    rapidfuzz's bit-parallel LCS keeps ``len(a) * len(b)`` bits for the path: beyond ``_LCS_CELLS``
+    the lists are cut into chunks of ``a``, each aligned to the window of ``b`` its position in
+    proportion suggests, widened, and continued from the last match of the chunk before."""
+    from rapidfuzz.distance import Indel
+
+    if len(a) * len(b) <= _LCS_CELLS:
+        return [(m.a, m.b, m.size) for m in Indel.opcodes(a, b).as_matching_blocks() if m.size]
+    out: list[tuple[int, int, int]] = []
+    step = max(1, _LCS_CELLS // max(len(b), 1))
+    step = max(min(step, len(a)), 2000)
+    ratio = len(b) / max(len(a), 1)
+    a0, b0 = 0, 0
+    while a0 < len(a):
+        a1 = min(len(a), a0 + step)
+        width = int((a1 - a0) * ratio * 1.5) + 200
+        b1 = min(len(b), b0 + width)
+        got = [(m.a, m.b, m.size) for m in Indel.opcodes(a[a0:a1], b[b0:b1]).as_matching_blocks() if m.size]
+        if a1 < len(a) and got:
+            # keep the chunk's matches up to its last three quarters; the rest is redone by the next chunk
+            limit = a0 + (a1 - a0) * 3 // 4
+            got = [g for g in got if a0 + g[0] < limit] or got[:1]
+        for x, y, size in got:
+            out.append((a0 + x, b0 + y, size))
+        if a1 >= len(a):
+            break
+        if out:
+            x, y, size = out[-1]
+            a0, b0 = x + size, y + size
+        else:
+            a0, b0 = a0 + (a1 - a0) * 3 // 4, b0
+    return out
+
+
+def _blocks_of(pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Runs of consecutive pairs as ``(i, j, size)`` blocks."""
+    blocks: list[tuple[int, int, int]] = []
+    for i, j in pairs:
+        if blocks:
+            a, b, size = blocks[-1]
+            if i == a + size and j == b + size:
+                blocks[-1] = (a, b, size + 1)
+                continue
+        blocks.append((i, j, 1))
+    return blocks
 
 
 def _supported(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
@@ -330,12 +746,13 @@ def _has_support(pairs: list[tuple[int, int]], m: int) -> bool:
 
 
 def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) -> list[tuple[int, int]]:
-    """Re-align long unmatched subtitle stretches against the script region sharing rare word triples."""
+    """Re-align long subtitle stretches without a strong match against the script region sharing rare
+    word triples with them (a moved scene); the local result replaces the stretch's weak matches
+    (runs under three words) when it holds more matches than they do."""
     from rapidfuzz.distance import Indel
 
     if len(s_ids) < _NGRAM or len(t_ids) < _NGRAM:
         return pairs
-    used_t = {j for _, j in pairs}
     # Where each word triple of the script starts; a triple found at most twice is rare.
     grams: dict[tuple[int, int, int], list[int]] = {}
     for j, gram in enumerate(zip(t_ids, t_ids[1:], t_ids[2:])):
@@ -344,11 +761,16 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             grams[gram] = [j]
         else:
             where.append(j)
-    bounds = [-1] + [i for i, _ in pairs] + [len(s_ids)]
-    added: list[tuple[int, int]] = []
+    strong = [m for m, (i, j) in enumerate(pairs) if _in_run(pairs, m)]
+    used_t = {pairs[m][1] for m in strong}
+    weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not _in_run(pairs, m)}
+    bounds = [-1] + [pairs[m][0] for m in strong] + [len(s_ids)]
+    kept: dict[int, int] = {pairs[m][0]: pairs[m][1] for m in strong}
     for a, b in pairwise(bounds):
         lo, hi = a + 1, b
+        weak = [(i, weak_by_i[i]) for i in range(lo, hi) if i in weak_by_i]
         if hi - lo < _REANCHOR_MIN:
+            kept.update(weak)
             continue
         hits = []
         for gram in zip(s_ids[lo:hi], s_ids[lo + 1 : hi], s_ids[lo + 2 : hi]):
@@ -356,6 +778,7 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             if where is not None and len(where) <= 2:
                 hits += [j for j in where if j not in used_t]
         if len(hits) < 2:
+            kept.update(weak)
             continue
         hits.sort()
         centre = hits[len(hits) // 2]
@@ -367,9 +790,33 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             if b.size
         ]
         local = [(i, j) for i, j in _supported(blocks) if j not in used_t]
-        added.extend(local)
-        used_t.update(j for _, j in local)
-    return sorted(pairs + added)
+        chosen = local if len(local) > len(weak) else weak
+        kept.update(chosen)
+        used_t.update(j for _, j in chosen)
+    out = sorted(kept.items())
+    # one script word per match: a later duplicate (weak, kept elsewhere) is dropped
+    seen: set[int] = set()
+    result = []
+    for i, j in out:
+        if j not in seen:
+            seen.add(j)
+            result.append((i, j))
+    return result
+
+
+def _in_run(pairs: list[tuple[int, int]], m: int) -> bool:
+    """Whether match ``m`` lies in a run of at least three consecutive matches (in both streams)."""
+    i, j = pairs[m]
+    run = 1
+    k = m - 1
+    while k >= 0 and pairs[k] == (i - (m - k), j - (m - k)) and run < 3:
+        run += 1
+        k -= 1
+    k = m + 1
+    while k < len(pairs) and pairs[k] == (i + (k - m), j + (k - m)) and run < 3:
+        run += 1
+        k += 1
+    return run >= 3
 
 
 def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_words: int) -> list[int]:
@@ -400,30 +847,6 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
         if len(kept) > len(best):
             best = kept
     return best
-
-
-def _drop_isolated(found: dict[int, list[int]], s_cue: list[int], cues) -> None:
-    """Untrust a weakly matched element whose time agrees with none of its aligned script neighbours.
-
-    True matches come in runs (a scene), each element after the previous one in time; a short line
-    matched by chance somewhere in the film has no such neighbours.
-    """
-    order = sorted(found)
-    starts = {p: min(cues[s_cue[i]].start for i in found[p]) for p in order}
-    drop = []
-    for k, p in enumerate(order):
-        if len(found[p]) >= _ISOLATED_MAX_WORDS:
-            continue
-        before = [starts[q] for q in order[max(0, k - _NEIGHBOURS) : k]]
-        after = [starts[q] for q in order[k + 1 : k + 1 + _NEIGHBOURS]]
-        t = starts[p]
-        ok = any(0.0 <= t - b <= _NEIGHBOUR_GAP_S for b in before) or any(
-            0.0 <= a - t <= _NEIGHBOUR_GAP_S for a in after
-        )
-        if not ok:
-            drop.append(p)
-    for p in drop:
-        del found[p]
 
 
 def _interpolate(
