@@ -4,9 +4,10 @@ Frank-Wolfe solve over all of them (one block per movie, Miech et al. ICCV 2017)
 The manifest is a CSV with a header and the columns ``video``, ``subtitles``, ``script`` and, optionally,
 ``name`` (the movie's output folder; default the video's file stem) and ``truth``. Relative paths are
 relative to the manifest. A name is one folder name inside the output folder: ``./x`` is ``x``; a path
-(``a/b``), ``..``, an absolute path or a name that differs from another only in case is refused. Each movie's folder under the output gets the files of ``scriptalign run``;
-a movie whose preparation finished (``prepared.json`` there, for the same inputs and parameters) is not
-prepared again, so an interrupted batch resumes where it stopped.
+(``a/b``), ``..``, an absolute path or a name that differs from another only in case is refused. Each
+movie's folder under the output gets the files of ``scriptalign run``; a movie whose preparation
+finished (``prepared.json`` there, for the same inputs and parameters) is not prepared again, so an
+interrupted batch resumes where it stopped.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scriptalign.errors import InputError
 from scriptalign.lexicon import Lexicon, find_phrases, is_verb_token, lemmas
 from scriptalign.screenplay.elements import ElementKind
 from scriptalign.screenplay.sentences import sentence_spans
