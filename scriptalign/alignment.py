@@ -57,6 +57,7 @@ _GAP_CELLS = 4_000_000
 # One LCS call holds at most this many cells (bits) of path; longer inputs go in chunks.
 _LCS_CELLS = 400_000_000
 _NEAR_SPELLING = 85.0
+_IDF_MIN_ELEMENTS = 200
 # The rescue of short lines: the widest stretch of subtitle words searched at all.
 _RESCUE_WINDOW = 600
 # Elements that share the times of their dialogue instead of a share of a gap.
@@ -563,7 +564,8 @@ class _WordStreams:
         for p, lst in zip(dialogue, t_lists):
             for tok in {vocab[t] for t in lst}:
                 df[tok] += 1
-        n_el = max(len(dialogue), 1)
+        # at least a feature film's worth of elements: in a short script every word would look common
+        n_el = max(len(dialogue), _IDF_MIN_ELEMENTS)
         top = math.log(n_el + 1.0)
         self.idf: dict[int, float] = defaultdict(lambda: top, {t: math.log((n_el + 1.0) / (d + 0.5)) for t, d in df.items()})
         self.elem_idf: dict[int, float] = {
