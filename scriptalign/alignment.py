@@ -449,19 +449,27 @@ def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[f
 
 
 def _drop_out_of_order(found: dict[int, list[int]], starts: dict[int, float], conf: dict[int, float]) -> None:
-    """Untrust a trusted element that its trusted neighbours on both sides contradict in time.
+    """Untrust a trusted element placed against the time order of its trusted neighbours.
 
-    A moved scene keeps its order inside itself (each element agrees with one neighbour); a line
-    placed by chance at another point of the film agrees with neither. The least confident such
-    element goes first, until none is left."""
+    When its two neighbours (in script order) are in order with each other, it must lie between
+    them in time; when they are not (it sits at the edge of a moved scene), it must agree with one of
+    them. A moved scene keeps its order inside itself; a line placed by chance elsewhere does not.
+    The least confident such element goes first, until none is left."""
+    tol = 1.0
     while True:
         order = sorted(found)
         worst = None
         for k, p in enumerate(order):
             t = starts[p]
-            prev_ok = k == 0 or starts[order[k - 1]] <= t + 1.0
-            next_ok = k == len(order) - 1 or t <= starts[order[k + 1]] + 1.0
-            if not prev_ok and not next_ok and (worst is None or conf[p] < conf[worst]):
+            a = starts[order[k - 1]] if k > 0 else None
+            b = starts[order[k + 1]] if k + 1 < len(order) else None
+            prev_ok = a is None or a <= t + tol
+            next_ok = b is None or t <= b + tol
+            if a is not None and b is not None and a <= b + tol:
+                ok = prev_ok and next_ok
+            else:
+                ok = prev_ok or next_ok
+            if not ok and (worst is None or conf[p] < conf[worst]):
                 worst = p
         if worst is None:
             return
@@ -591,22 +599,29 @@ def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[
     the closest spelling (rapidfuzz ratio >= 85, same first letter): "Mulwrey" -> "mulwray"."""
     from rapidfuzz import fuzz, process
 
+    import numpy as np
+
     t_vocab = {t for lst in t_lists for t in lst}
-    s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t not in t_vocab})
+    s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t.isalpha() and t not in t_vocab})
     if not s_only:
         return s_lists
-    choices = sorted(t for t in t_vocab if len(t) >= 4)
     by_first: dict[str, list[str]] = defaultdict(list)
-    for t in choices:
-        by_first[t[0]].append(t)
+    for t in sorted(t_vocab):
+        if len(t) >= 4 and t.isalpha():
+            by_first[t[0]].append(t)
+    queries: dict[str, list[str]] = defaultdict(list)
+    for t in s_only:
+        queries[t[0]].append(t)
     repl: dict[str, str] = {}
-    for tok in s_only:
-        pool = by_first.get(tok[0])
+    for first, group in queries.items():
+        pool = by_first.get(first)
         if not pool:
             continue
-        best = process.extractOne(tok, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING)
-        if best is not None:
-            repl[tok] = best[0]
+        scores = process.cdist(group, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING, workers=1)
+        best = scores.argmax(axis=1)
+        for tok, k, row in zip(group, best, scores):
+            if row[k] > 0 and np.count_nonzero(row == row[k]) == 1:  # one closest spelling, not a tie
+                repl[tok] = pool[k]
     if not repl:
         return s_lists
     return [[repl.get(t, t) for t in lst] for lst in s_lists]
@@ -763,9 +778,10 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             grams[gram] = [j]
         else:
             where.append(j)
-    strong = [m for m, (i, j) in enumerate(pairs) if _in_run(pairs, m)]
+    in_run = _runs_of_three(pairs)
+    strong = [m for m in range(len(pairs)) if in_run[m]]
     used_t = {pairs[m][1] for m in strong}
-    weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not _in_run(pairs, m)}
+    weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not in_run[m]}
     bounds = [-1] + [pairs[m][0] for m in strong] + [len(s_ids)]
     kept: dict[int, int] = {pairs[m][0]: pairs[m][1] for m in strong}
     for a, b in pairwise(bounds):
@@ -806,19 +822,16 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
     return result
 
 
-def _in_run(pairs: list[tuple[int, int]], m: int) -> bool:
-    """Whether match ``m`` lies in a run of at least three consecutive matches (in both streams)."""
-    i, j = pairs[m]
-    run = 1
-    k = m - 1
-    while k >= 0 and pairs[k] == (i - (m - k), j - (m - k)) and run < 3:
-        run += 1
-        k -= 1
-    k = m + 1
-    while k < len(pairs) and pairs[k] == (i + (k - m), j + (k - m)) and run < 3:
-        run += 1
-        k += 1
-    return run >= 3
+def _runs_of_three(pairs: list[tuple[int, int]]) -> list[bool]:
+    """Per match: whether it lies in a run of at least three consecutive matches (in both streams)."""
+    out = [False] * len(pairs)
+    start = 0
+    for m in range(1, len(pairs) + 1):
+        if m == len(pairs) or pairs[m] != (pairs[m - 1][0] + 1, pairs[m - 1][1] + 1):
+            if m - start >= 3:
+                out[start:m] = [True] * (m - start)
+            start = m
+    return out
 
 
 def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_words: int) -> list[int]:
