@@ -670,10 +670,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-variants", action="store_true")
     ap.add_argument("--fit", action="store_true", help="also fit the shipped model on every unit and print it")
+    ap.add_argument("--only-speed", action="store_true", help="re-measure speed and long inputs into OUT")
     args = ap.parse_args(argv)
     if not args.data.is_dir():
         print(f"no evaluation data at {args.data}", file=sys.stderr)
         return 1
+    if args.only_speed:
+        result = json.loads(args.out.read_text())
+        result["speed"] = eval_speed(args.data)
+        result["long"] = eval_long()
+        tmp = args.out.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
+        os.replace(tmp, args.out)
+        print(json.dumps({"speed": result["speed"], "long": result["long"]}, indent=2))
+        return 0
     units = _units(args.data)
     t0 = time.perf_counter()
     loo = leave_one_out(units, curve=True)

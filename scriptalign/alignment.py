@@ -229,10 +229,10 @@ FEATURES = (
 
 #: The shipped model (fitted on all films and episodes by ``bench_alignment.py --fit``).
 DEFAULT_MODEL = ConfidenceModel(
-    weights=(-0.0463, 0.6437, 1.6203, 1.5014, 2.1102, 2.0858, 1.2739, 0.0),
-    bias=-0.8558,
-    mean=(1.7707, 0.5791, 0.5431, 2.5745, 2.1915, 0.7376, 0.6349, 0.5),
-    scale=(0.7098, 0.3834, 0.4121, 0.9404, 1.4425, 0.3326, 0.3441, 1.0),
+    weights=(-0.0769, 0.5924, 1.5767, 1.5235, 2.1447, 2.0526, 1.3246, 0.0),
+    bias=-0.8586,
+    mean=(1.7699, 0.5795, 0.5434, 2.5739, 2.1895, 0.7373, 0.6340, 0.5),
+    scale=(0.7094, 0.3832, 0.4117, 0.9393, 1.4420, 0.3334, 0.3443, 1.0),
     threshold=0.4,
 )
 
@@ -245,6 +245,7 @@ class MatchOptions:
     lemmas: bool = False  # lemminflect lemmas (0.7 s to load the first time)
     near_spelling: bool = True  # a subtitle word absent from the script matches its closest spelling there
     anchored: bool = True  # rare-word anchors first, then local LCS between them (else one global LCS)
+    rescue: bool = True  # search weak lines again between their strong neighbours
     rescue_slack: int = 90  # subtitle words searched beyond a weak line's strong neighbours (chosen by LOFO)
 
 
@@ -319,22 +320,34 @@ def candidates(subtitles: Subtitles, script: Script, options: MatchOptions = Mat
         )
     pairs = _match(w.s_ids, w.t_ids, w.idf if options.anchored else None)
     occurrence, scores = _occurrences(pairs, w, cues)
-    if options.anchored:
-        pairs = _rescue(pairs, w, occurrence, scores, options.rescue_slack)
-        occurrence, scores = _occurrences(pairs, w, cues)
+    if options.rescue:
+        rescued = _rescue(pairs, w, occurrence, scores, options.rescue_slack)
+        if rescued is not pairs:
+            before = set(pairs)
+            after = set(rescued)
+            changed = {w.t_elem[j] for _, j in before ^ after}
+            pairs = rescued
+            occ2, sc2 = _occurrences(pairs, w, cues, changed)
+            for p in changed:
+                occurrence.pop(p, None)
+            occurrence.update(occ2)
+            scores.update(sc2)
     starts = {p: min(cues[w.s_cue[i]].start for i in subs) for p, subs in occurrence.items()}
     features = _features(w, pairs, occurrence, starts, cues, elements)
     return Candidates(w, pairs, occurrence, scores, starts, features)
 
 
-def _occurrences(pairs, w, cues) -> tuple[dict[int, list[int]], dict[int, float]]:
-    """Per dialogue element: the subtitle words of its densest occurrence, and its matched fraction."""
+def _occurrences(pairs, w, cues, only: set[int] | None = None) -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Per dialogue element (or those in ``only``): the subtitle words of its densest occurrence, and its
+    matched fraction."""
     by_elem: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    t_elem = w.t_elem
     for i, j in pairs:
-        by_elem[w.t_elem[j]].append((i, j))
+        by_elem[t_elem[j]].append((i, j))
     occurrence: dict[int, list[int]] = {}
     scores: dict[int, float] = {}
-    for e_pos, n in w.n_words.items():
+    items = w.n_words.items() if only is None else [(p, w.n_words[p]) for p in only if p in w.n_words]
+    for e_pos, n in items:
         subs = _densest_occurrence(by_elem.get(e_pos, []), w.s_cue, cues, n)  # pairs are sorted
         scores[e_pos] = len(subs) / n
         if subs:
@@ -661,7 +674,10 @@ def _anchored_blocks(s_ids: list[int], t_ids: list[int], idf: dict[int, float]) 
     for i, j in anchors + [(len(s_ids), len(t_ids))]:
         lo_s, lo_t = prev[0] + 1, prev[1] + 1
         if i > lo_s and j > lo_t:
-            if (i - lo_s) * (j - lo_t) <= _GAP_CELLS:
+            if i - lo_s == 1 and j - lo_t == 1:  # the common case: one word each side
+                if s_ids[lo_s] == t_ids[lo_t]:
+                    pairs.append((lo_s, lo_t))
+            elif (i - lo_s) * (j - lo_t) <= _GAP_CELLS:
                 for blk in Indel.opcodes(s_ids[lo_s:i], t_ids[lo_t:j]).as_matching_blocks():
                     pairs += [(lo_s + blk.a + d, lo_t + blk.b + d) for d in range(blk.size)]
         if i < len(s_ids):
