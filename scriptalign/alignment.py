@@ -57,6 +57,7 @@ _GAP_CELLS = 4_000_000
 # One LCS call holds at most this many cells (bits) of path; longer inputs go in chunks.
 _LCS_CELLS = 400_000_000
 _NEAR_SPELLING = 85.0
+_IDF_MIN_ELEMENTS = 200
 # The rescue of short lines: the widest stretch of subtitle words searched at all.
 _RESCUE_WINDOW = 600
 # Elements that share the times of their dialogue instead of a share of a gap.
@@ -228,10 +229,10 @@ FEATURES = (
 
 #: The shipped model (fitted on all films and episodes by ``bench_alignment.py --fit``).
 DEFAULT_MODEL = ConfidenceModel(
-    weights=(-0.0463, 0.6437, 1.6203, 1.5014, 2.1102, 2.0858, 1.2739, 0.0),
-    bias=-0.8558,
-    mean=(1.7707, 0.5791, 0.5431, 2.5745, 2.1915, 0.7376, 0.6349, 0.5),
-    scale=(0.7098, 0.3834, 0.4121, 0.9404, 1.4425, 0.3326, 0.3441, 1.0),
+    weights=(-0.0769, 0.5924, 1.5767, 1.5235, 2.1447, 2.0526, 1.3246, 0.0),
+    bias=-0.8586,
+    mean=(1.7699, 0.5795, 0.5434, 2.5739, 2.1895, 0.7373, 0.6340, 0.5),
+    scale=(0.7094, 0.3832, 0.4117, 0.9393, 1.4420, 0.3334, 0.3443, 1.0),
     threshold=0.4,
 )
 
@@ -244,6 +245,7 @@ class MatchOptions:
     lemmas: bool = False  # lemminflect lemmas (0.7 s to load the first time)
     near_spelling: bool = True  # a subtitle word absent from the script matches its closest spelling there
     anchored: bool = True  # rare-word anchors first, then local LCS between them (else one global LCS)
+    rescue: bool = True  # search weak lines again between their strong neighbours
     rescue_slack: int = 90  # subtitle words searched beyond a weak line's strong neighbours (chosen by LOFO)
 
 
@@ -318,22 +320,34 @@ def candidates(subtitles: Subtitles, script: Script, options: MatchOptions = Mat
         )
     pairs = _match(w.s_ids, w.t_ids, w.idf if options.anchored else None)
     occurrence, scores = _occurrences(pairs, w, cues)
-    if options.anchored:
-        pairs = _rescue(pairs, w, occurrence, scores, options.rescue_slack)
-        occurrence, scores = _occurrences(pairs, w, cues)
+    if options.rescue:
+        rescued = _rescue(pairs, w, occurrence, scores, options.rescue_slack)
+        if rescued is not pairs:
+            before = set(pairs)
+            after = set(rescued)
+            changed = {w.t_elem[j] for _, j in before ^ after}
+            pairs = rescued
+            occ2, sc2 = _occurrences(pairs, w, cues, changed)
+            for p in changed:
+                occurrence.pop(p, None)
+            occurrence.update(occ2)
+            scores.update(sc2)
     starts = {p: min(cues[w.s_cue[i]].start for i in subs) for p, subs in occurrence.items()}
     features = _features(w, pairs, occurrence, starts, cues, elements)
     return Candidates(w, pairs, occurrence, scores, starts, features)
 
 
-def _occurrences(pairs, w, cues) -> tuple[dict[int, list[int]], dict[int, float]]:
-    """Per dialogue element: the subtitle words of its densest occurrence, and its matched fraction."""
+def _occurrences(pairs, w, cues, only: set[int] | None = None) -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Per dialogue element (or those in ``only``): the subtitle words of its densest occurrence, and its
+    matched fraction."""
     by_elem: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    t_elem = w.t_elem
     for i, j in pairs:
-        by_elem[w.t_elem[j]].append((i, j))
+        by_elem[t_elem[j]].append((i, j))
     occurrence: dict[int, list[int]] = {}
     scores: dict[int, float] = {}
-    for e_pos, n in w.n_words.items():
+    items = w.n_words.items() if only is None else [(p, w.n_words[p]) for p in only if p in w.n_words]
+    for e_pos, n in items:
         subs = _densest_occurrence(by_elem.get(e_pos, []), w.s_cue, cues, n)  # pairs are sorted
         scores[e_pos] = len(subs) / n
         if subs:
@@ -448,19 +462,27 @@ def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[f
 
 
 def _drop_out_of_order(found: dict[int, list[int]], starts: dict[int, float], conf: dict[int, float]) -> None:
-    """Untrust a trusted element that its trusted neighbours on both sides contradict in time.
+    """Untrust a trusted element placed against the time order of its trusted neighbours.
 
-    A moved scene keeps its order inside itself (each element agrees with one neighbour); a line
-    placed by chance at another point of the film agrees with neither. The least confident such
-    element goes first, until none is left."""
+    When its two neighbours (in script order) are in order with each other, it must lie between
+    them in time; when they are not (it sits at the edge of a moved scene), it must agree with one of
+    them. A moved scene keeps its order inside itself; a line placed by chance elsewhere does not.
+    The least confident such element goes first, until none is left."""
+    tol = 1.0
     while True:
         order = sorted(found)
         worst = None
         for k, p in enumerate(order):
             t = starts[p]
-            prev_ok = k == 0 or starts[order[k - 1]] <= t + 1.0
-            next_ok = k == len(order) - 1 or t <= starts[order[k + 1]] + 1.0
-            if not prev_ok and not next_ok and (worst is None or conf[p] < conf[worst]):
+            a = starts[order[k - 1]] if k > 0 else None
+            b = starts[order[k + 1]] if k + 1 < len(order) else None
+            prev_ok = a is None or a <= t + tol
+            next_ok = b is None or t <= b + tol
+            if a is not None and b is not None and a <= b + tol:
+                ok = prev_ok and next_ok
+            else:
+                ok = prev_ok or next_ok
+            if not ok and (worst is None or conf[p] < conf[worst]):
                 worst = p
         if worst is None:
             return
@@ -563,7 +585,8 @@ class _WordStreams:
         for p, lst in zip(dialogue, t_lists):
             for tok in {vocab[t] for t in lst}:
                 df[tok] += 1
-        n_el = max(len(dialogue), 1)
+        # at least a feature film's worth of elements: in a short script every word would look common
+        n_el = max(len(dialogue), _IDF_MIN_ELEMENTS)
         top = math.log(n_el + 1.0)
         self.idf: dict[int, float] = defaultdict(lambda: top, {t: math.log((n_el + 1.0) / (d + 0.5)) for t, d in df.items()})
         self.elem_idf: dict[int, float] = {
@@ -589,22 +612,29 @@ def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[
     the closest spelling (rapidfuzz ratio >= 85, same first letter): "Mulwrey" -> "mulwray"."""
     from rapidfuzz import fuzz, process
 
+    import numpy as np
+
     t_vocab = {t for lst in t_lists for t in lst}
-    s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t not in t_vocab})
+    s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t.isalpha() and t not in t_vocab})
     if not s_only:
         return s_lists
-    choices = sorted(t for t in t_vocab if len(t) >= 4)
     by_first: dict[str, list[str]] = defaultdict(list)
-    for t in choices:
-        by_first[t[0]].append(t)
+    for t in sorted(t_vocab):
+        if len(t) >= 4 and t.isalpha():
+            by_first[t[0]].append(t)
+    queries: dict[str, list[str]] = defaultdict(list)
+    for t in s_only:
+        queries[t[0]].append(t)
     repl: dict[str, str] = {}
-    for tok in s_only:
-        pool = by_first.get(tok[0])
+    for first, group in queries.items():
+        pool = by_first.get(first)
         if not pool:
             continue
-        best = process.extractOne(tok, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING)
-        if best is not None:
-            repl[tok] = best[0]
+        scores = process.cdist(group, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING, workers=1)
+        best = scores.argmax(axis=1)
+        for tok, k, row in zip(group, best, scores):
+            if row[k] > 0 and np.count_nonzero(row == row[k]) == 1:  # one closest spelling, not a tie
+                repl[tok] = pool[k]
     if not repl:
         return s_lists
     return [[repl.get(t, t) for t in lst] for lst in s_lists]
@@ -644,7 +674,10 @@ def _anchored_blocks(s_ids: list[int], t_ids: list[int], idf: dict[int, float]) 
     for i, j in anchors + [(len(s_ids), len(t_ids))]:
         lo_s, lo_t = prev[0] + 1, prev[1] + 1
         if i > lo_s and j > lo_t:
-            if (i - lo_s) * (j - lo_t) <= _GAP_CELLS:
+            if i - lo_s == 1 and j - lo_t == 1:  # the common case: one word each side
+                if s_ids[lo_s] == t_ids[lo_t]:
+                    pairs.append((lo_s, lo_t))
+            elif (i - lo_s) * (j - lo_t) <= _GAP_CELLS:
                 for blk in Indel.opcodes(s_ids[lo_s:i], t_ids[lo_t:j]).as_matching_blocks():
                     pairs += [(lo_s + blk.a + d, lo_t + blk.b + d) for d in range(blk.size)]
         if i < len(s_ids):
@@ -761,9 +794,10 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             grams[gram] = [j]
         else:
             where.append(j)
-    strong = [m for m, (i, j) in enumerate(pairs) if _in_run(pairs, m)]
+    in_run = _runs_of_three(pairs)
+    strong = [m for m in range(len(pairs)) if in_run[m]]
     used_t = {pairs[m][1] for m in strong}
-    weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not _in_run(pairs, m)}
+    weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not in_run[m]}
     bounds = [-1] + [pairs[m][0] for m in strong] + [len(s_ids)]
     kept: dict[int, int] = {pairs[m][0]: pairs[m][1] for m in strong}
     for a, b in pairwise(bounds):
@@ -804,19 +838,16 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
     return result
 
 
-def _in_run(pairs: list[tuple[int, int]], m: int) -> bool:
-    """Whether match ``m`` lies in a run of at least three consecutive matches (in both streams)."""
-    i, j = pairs[m]
-    run = 1
-    k = m - 1
-    while k >= 0 and pairs[k] == (i - (m - k), j - (m - k)) and run < 3:
-        run += 1
-        k -= 1
-    k = m + 1
-    while k < len(pairs) and pairs[k] == (i + (k - m), j + (k - m)) and run < 3:
-        run += 1
-        k += 1
-    return run >= 3
+def _runs_of_three(pairs: list[tuple[int, int]]) -> list[bool]:
+    """Per match: whether it lies in a run of at least three consecutive matches (in both streams)."""
+    out = [False] * len(pairs)
+    start = 0
+    for m in range(1, len(pairs) + 1):
+        if m == len(pairs) or pairs[m] != (pairs[m - 1][0] + 1, pairs[m - 1][1] + 1):
+            if m - start >= 3:
+                out[start:m] = [True] * (m - start)
+            start = m
+    return out
 
 
 def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_words: int) -> list[int]:

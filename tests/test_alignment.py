@@ -377,7 +377,11 @@ def test_subtitles_made_from_the_script_align_exactly(turns, durations):
     for (_, text), d in zip(turns, durations):
         cues.append((round(t, 3), round(t + d, 3), [text]))
         t += d + 0.5
-    res = align(make_subtitles(cues), make_script(rows))
+    try:
+        res = align(make_subtitles(cues), make_script(rows))
+    except InputError:  # nothing trusted: allowed only when every line is short
+        assert all(len(text.split()) < 3 for _, text in turns)
+        return
     for k, a in enumerate(res.dialogue):
         # every line of three words or more is trusted; whatever is trusted has exactly its own times
         assert a.interpolated is (a.interpolated and a.words < 3)
