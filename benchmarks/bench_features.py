@@ -1,7 +1,15 @@
 """Whole-extraction speed and track recall of ``features.extract`` against the naive use of facenet-pytorch.
 
-Run: ``python benchmarks/bench_features.py [--data ../shared/data] [--device cpu]``; writes
-``benchmarks/results/features.json`` (``--out`` to change; ``--quick`` skips the memory runs).
+Run: ``python benchmarks/bench_features.py [--data ../shared/data] [--device cpu|cuda]``; writes
+``benchmarks/results/features.json`` (``features_cuda.json`` with ``--device cuda``; ``--out`` to change;
+``--quick`` skips the memory runs). For the lent GPU machine, one prepared command:
+``python benchmarks/bench_features.py --device cuda`` (all configurations, the 360p real-time factor,
+peak GPU memory; a few minutes).
+
+Configurations, each from an empty feature cache, same run: ``hog-lbp`` (the path before the learned
+descriptors), ``dlib``, ``facenet-casia`` (its one-time weight conversion done before the timings), and
+``facenet-casia+i3d`` (with I3D tube windows of 16 frames). ``realtime_factor``: video seconds per
+second of extraction.
 
 Naive baseline: decode every frame, ``MTCNN(keep_all=True).detect(PIL image)`` frame by frame (no batching,
 no stride, no tracking, same detector settings, detections kept at p >= 0.9). Ours: ``features.extract``
@@ -43,12 +51,12 @@ def _load() -> str:
     return os.getloadavg().__repr__()
 
 
-def naive(video: Path) -> tuple[float, dict[int, list[tuple[np.ndarray, float]]]]:
+def naive(video: Path, device: str = "cpu") -> tuple[float, dict[int, list[tuple[np.ndarray, float]]]]:
     import av
     from facenet_pytorch import MTCNN
 
     t0 = time.perf_counter()
-    mtcnn = MTCNN(keep_all=True, device="cpu")
+    mtcnn = MTCNN(keep_all=True, device=device)
     out: dict[int, list] = {}
     with av.open(str(video)) as c:
         for i, frame in enumerate(c.decode(video=0)):
@@ -58,11 +66,30 @@ def naive(video: Path) -> tuple[float, dict[int, list[tuple[np.ndarray, float]]]
     return time.perf_counter() - t0, out
 
 
-def ours(video: Path, device: str, stride: int) -> tuple[float, features.Extraction]:
+CONFIGS = {
+    "hog-lbp": {"face_descriptor": "hog-lbp"},
+    "dlib": {"face_descriptor": "dlib"},
+    "facenet-casia": {"face_descriptor": "facenet-casia"},
+    "facenet-casia+i3d": {"face_descriptor": "facenet-casia", "actions": "i3d"},
+}
+WEIGHTS_CACHE = Path(tempfile.mkdtemp(prefix="bench-weights-"))  # converted facenet weights, shared by runs
+
+
+def ours(video: Path, device: str, stride: int, config: str = "hog-lbp") -> tuple[float, features.Extraction]:
     with tempfile.TemporaryDirectory() as cache:
+        (Path(cache) / "weights").symlink_to(WEIGHTS_CACHE / "weights", target_is_directory=True)
+        _sync(device)
         t0 = time.perf_counter()
-        r = features.extract(video, cache_dir=cache, device=device, stride=stride)
+        r = features.extract(video, cache_dir=cache, device=device, stride=stride, **CONFIGS[config])
+        _sync(device)
         return time.perf_counter() - t0, r
+
+
+def _sync(device: str) -> None:
+    import torch
+
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
 
 
 def recall(truth: list[tuple[list[int], list]], covers) -> dict:
@@ -95,41 +122,54 @@ def covers_detections(dets):
     return f
 
 
-def compare(name: str, video: Path, truth_fn, device: str, stride: int) -> dict:
+def compare(name: str, video: Path, truth_fn, device: str, stride: int, configs: list[str]) -> dict:
     from features.video import probe
 
     info = probe(video)
     load0 = _load()
-    t_ours, r = ours(video, device, stride)
-    t_naive, dets = naive(video)
+    t_naive, dets = naive(video, device)
     truth = truth_fn(dets)
-    n = len(r.frame_times)
-    row = {
-        "video": name, "frames": n, "size": [info.width, info.height], "fps_video": info.fps,
-        "load_before": load0, "load_after": _load(),
-        "ours": {"seconds": t_ours, "fps": n / t_ours, "tracks": len(r.tracks), "stride": stride,
-                 "stats": {k: v for k, v in r.params["stats"].items()}, **recall(truth, covers_tracks(r))},
-        "naive": {"seconds": t_naive, "fps": n / t_naive, "detections": sum(len(v) for v in dets.values()),
-                  **recall(truth, covers_detections(dets))},
-    }
-    row["speedup"] = row["ours"]["fps"] / row["naive"]["fps"]
-    print(f"{name}: ours {row['ours']['fps']:.1f} fps (track recall {row['ours']['track_recall']:.2f}, frame recall "
-          f"{row['ours']['frame_recall']:.3f}) vs naive {row['naive']['fps']:.2f} fps (track recall "
-          f"{row['naive']['track_recall']:.2f}, frame recall {row['naive']['frame_recall']:.3f}): "
-          f"{row['speedup']:.1f}x  [load {load0}]", flush=True)
+    row = {"video": name, "size": [info.width, info.height], "fps_video": info.fps, "load_before": load0,
+           "naive": {"seconds": t_naive, "detections": sum(len(v) for v in dets.values()),
+                     **recall(truth, covers_detections(dets))}, "configs": {}}
+    for config in configs:
+        t_ours, r = ours(video, device, stride, config)
+        n = len(r.frame_times)
+        row["frames"] = n
+        c = {"seconds": t_ours, "fps": n / t_ours, "realtime_factor": (n / info.fps) / t_ours,
+             "tracks": len(r.tracks), "stride": stride, "face_descriptor": r.face_descriptor_kind,
+             "action_descriptor": r.action_descriptor_kind,
+             "action_windows": len(r.action_windows) if r.action_windows is not None else 0,
+             "stats": {k: v for k, v in r.params["stats"].items()}, **recall(truth, covers_tracks(r))}
+        c["speed_vs_naive"] = c["fps"] / (n / t_naive)
+        row["configs"][config] = c
+        print(f"{name} [{config}]: {c['fps']:.1f} fps, {c['realtime_factor']:.2f}x real time (track recall "
+              f"{c['track_recall']:.2f}, frame recall {c['frame_recall']:.3f}); naive {n / t_naive:.2f} fps; "
+              f"[load {_load()}]", flush=True)
+    row["naive"]["fps"] = row["frames"] / t_naive
+    base = row["configs"].get("hog-lbp")
+    if base:
+        row["fps_ratio_vs_hog_lbp"] = {k: v["fps"] / base["fps"] for k, v in row["configs"].items()}
+    row["load_after"] = _load()
     return row
 
 
-def _peak_rss_child(video: Path, device: str, stride: int) -> dict:
+def _peak_rss_child(video: Path, device: str, stride: int, config: str) -> dict:
     code = (
-        f"import sys, resource, time, tempfile; sys.path.insert(0, {str(ROOT)!r}); import features\n"
-        "t=time.perf_counter()\n"
-        f"with tempfile.TemporaryDirectory() as c: r = features.extract({str(video)!r}, cache_dir=c, "
-        f"device={device!r}, stride={stride})\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.frame_times), len(r.tracks), time.perf_counter()-t)\n"
+        f"import sys, resource, time, tempfile, torch; sys.path.insert(0, {str(ROOT)!r}); import features\n"
+        "from pathlib import Path\n"
+        "with tempfile.TemporaryDirectory() as c:\n"
+        f"    (Path(c) / 'weights').symlink_to({str(WEIGHTS_CACHE / 'weights')!r}, target_is_directory=True)\n"
+        "    t=time.perf_counter()\n"
+        f"    r = features.extract({str(video)!r}, cache_dir=c, device={device!r}, stride={stride}, "
+        f"**{CONFIGS[config]!r})\n"
+        "gpu = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else 0\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.frame_times), len(r.tracks), "
+        "time.perf_counter()-t, gpu)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    return {"peak_rss_mib": int(out[0]) / 1024, "frames": int(out[1]), "tracks": int(out[2]), "seconds": float(out[3])}
+    return {"peak_rss_mib": int(out[0]) / 1024, "frames": int(out[1]), "tracks": int(out[2]),
+            "seconds": float(out[3]), "peak_gpu_mib": int(out[4]) / 2**20}
 
 
 def memory(tmp: Path, device: str, stride: int) -> dict:
@@ -140,13 +180,18 @@ def memory(tmp: Path, device: str, stride: int) -> dict:
 
     short = render([spec(i) for i in range(2)], tmp / "short.mp4")
     long = render([spec(i) for i in range(20)], tmp / "long.mp4")
-    rows = {"short": _peak_rss_child(short.path, device, stride), "long": _peak_rss_child(long.path, device, stride)}
-    rows["length_ratio"] = rows["long"]["frames"] / rows["short"]["frames"]
-    rows["rss_ratio"] = rows["long"]["peak_rss_mib"] / rows["short"]["peak_rss_mib"]
-    rows["decoded_frames_would_take_mib_long"] = rows["long"]["frames"] * 320 * 240 * 3 / 2**20
-    print(f"memory: short {rows['short']['peak_rss_mib']:.0f} MiB ({rows['short']['frames']} frames), "
-          f"long {rows['long']['peak_rss_mib']:.0f} MiB ({rows['long']['frames']} frames)", flush=True)
-    return rows
+    out = {}
+    for config in ("hog-lbp", "facenet-casia+i3d"):
+        rows = {"short": _peak_rss_child(short.path, device, stride, config),
+                "long": _peak_rss_child(long.path, device, stride, config)}
+        rows["length_ratio"] = rows["long"]["frames"] / rows["short"]["frames"]
+        rows["rss_ratio"] = rows["long"]["peak_rss_mib"] / rows["short"]["peak_rss_mib"]
+        rows["decoded_frames_would_take_mib_long"] = rows["long"]["frames"] * 320 * 240 * 3 / 2**20
+        print(f"memory [{config}]: short {rows['short']['peak_rss_mib']:.0f} MiB ({rows['short']['frames']} "
+              f"frames), long {rows['long']['peak_rss_mib']:.0f} MiB ({rows['long']['frames']} frames); GPU "
+              f"{rows['short']['peak_gpu_mib']:.0f} / {rows['long']['peak_gpu_mib']:.0f} MiB", flush=True)
+        out[config] = rows
+    return out
 
 
 def main() -> int:
@@ -154,12 +199,21 @@ def main() -> int:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--stride", type=int, default=5)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "features.json"))
+    ap.add_argument("--out", default=None, help="default: results/features.json (features_cuda.json on CUDA)")
     ap.add_argument("--quick", action="store_true", help="skip the memory runs")
+    ap.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
     args = ap.parse_args()
     import torch
 
+    from features.embeddings import FacenetCasiaDescriptor
+
+    configs = [c for c in args.configs.split(",") if c]
+    if args.out is None:
+        name = "features_cuda.json" if args.device.startswith("cuda") else "features.json"
+        args.out = str(ROOT / "benchmarks" / "results" / name)
+    FacenetCasiaDescriptor(torch.device("cpu"), WEIGHTS_CACHE)  # the one-time conversion, outside the timings
     result = {"benchmark": "features", "device": args.device, "torch_threads": torch.get_num_threads(),
+              "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "configs": configs,
               "cpu_count": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
               "machine": platform.machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "runs": []}
@@ -169,14 +223,15 @@ def main() -> int:
         # Warm-up outside the timings: torch's one-off start (thread pool, kernels) would otherwise be
         # charged to whichever method runs first in the process.
         warm = two_shot_video(tmp / "warm.mp4", frames_per_shot=8)
-        ours(warm.path, args.device, args.stride)
-        naive(warm.path)
+        for config in configs:
+            ours(warm.path, args.device, args.stride, config)
+        naive(warm.path, args.device)
 
         def syn_truth(_dets):
             return [(list(t.frames), list(t.boxes)) for t in syn.truth]
 
         result["runs"].append(compare("synthetic two-shot 320x240 (144 frames)", syn.path, syn_truth,
-                                      args.device, args.stride))
+                                      args.device, args.stride, configs))
         clip = Path(args.data) / "video" / "tears_of_steel" / "clip.mp4"
         if clip.exists():
             def tos_truth(dets):
@@ -192,7 +247,7 @@ def main() -> int:
                 return truth
 
             result["runs"].append(compare("tears_of_steel clip 640x360 (240 frames)", clip, tos_truth,
-                                          args.device, args.stride))
+                                          args.device, args.stride, configs))
             result["tos_truth_note"] = ("true faces: frame spans " + str(TOS_FACES) + " checked on a contact "
                                         "sheet; per-frame true boxes are the naive detector's p>=0.95 boxes, so "
                                         "the naive frame recall is 1 by construction")

@@ -15,6 +15,13 @@ SCHEMA = "scriptalign.features.cache/1"
 _CHUNK = 4 * 1024 * 1024
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+
 def default_cache_root() -> Path:
     """``$SCRIPTALIGN_CACHE`` or ``~/.cache/scriptalign/features``."""
     env = os.environ.get("SCRIPTALIGN_CACHE")
@@ -46,6 +53,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are 0644 less the umask, like open() would
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -74,6 +82,16 @@ def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
 
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def atomic_save_torch(path: Path, obj: Any) -> None:
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
     atomic_write_bytes(path, buf.getvalue())
 
 

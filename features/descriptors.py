@@ -1,8 +1,9 @@
 """Face descriptors per detection, pooled per track.
 
-Default (offline, no weights): HOG + uniform LBP + hue/saturation histogram on a crop aligned by the
-five MTCNN landmarks. With a local weights file: InceptionResnetV1 (facenet-pytorch) embeddings.
-The kind is recorded with the output so the two are never mixed.
+The learning-free fallback: HOG + uniform LBP + hue/saturation histogram on a crop aligned by the
+five MTCNN landmarks; and InceptionResnetV1 (facenet-pytorch) embeddings from a weights file.
+The learned descriptors and the choice among them are in ``features.embeddings``; the kind (with a
+hash of the weights' content) is recorded with the output so two descriptors are never mixed.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ class HogLbpDescriptor:
             out.append(v / (np.linalg.norm(v) + 1e-9))
         return np.stack(out) if out else np.zeros((0, self.dim), np.float32)
 
+    def describe_batch(self, items: list[tuple[np.ndarray, list[Detection]]], scale: float = 1.0) -> np.ndarray:
+        rows = [self.describe(rgb, dets, scale) for rgb, dets in items if dets]
+        return np.concatenate(rows) if rows else np.zeros((0, self.dim), np.float32)
+
+    weights_hash = None
+
     @property
     def dim(self) -> int:
         return 324 + 160 + 32
@@ -106,17 +113,28 @@ class FacenetDescriptor:
             raise WeightsError(f"{p}: not an InceptionResnetV1 state dict (missing {len(missing)} keys, e.g. {missing[0]})")
         self.model.eval().to(device)
         self.device = device
-        self.kind = f"facenet-inceptionresnetv1:{p.name}"
+        from features.weights import content_hash
+
+        self.weights_hash = content_hash(p)  # the content, not the name: new weights at one path are new
+        self.kind = f"facenet-inceptionresnetv1:{self.weights_hash}"
 
     @property
     def dim(self) -> int:
         return 512
 
     def describe(self, rgb: np.ndarray, dets: list[Detection], scale: float = 1.0) -> np.ndarray:
-        if not dets:
+        return self.describe_batch([(rgb, dets)], scale)
+
+    def describe_batch(self, items: list[tuple[np.ndarray, list[Detection]]], scale: float = 1.0) -> np.ndarray:
+        """Embeddings of all faces of a batch of frames in one forward pass (on the model's device)."""
+        crops = [align_face(rgb, d, self.size, scale) for rgb, dets in items for d in dets]
+        return self.embed(crops)
+
+    def embed(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Unit 512-d embeddings of aligned 160x160 RGB crops."""
+        if not crops:
             return np.zeros((0, 512), np.float32)
-        crops = np.stack([align_face(rgb, d, self.size, scale) for d in dets])
-        x = torch.from_numpy(crops).to(self.device).permute(0, 3, 1, 2).float()
+        x = torch.from_numpy(np.stack(crops)).to(self.device).permute(0, 3, 1, 2).float()
         x = (x - 127.5) / 128.0
         with torch.inference_mode():
             e = self.model(x)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -147,3 +148,8 @@ class Extraction:
     frame_times: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     cache_dir: Path | None = None
     params: dict = field(default_factory=dict)
+    face_descriptor_info: dict = field(default_factory=dict)  # kind, dim, weights_hash
+    action_descriptors: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), np.float32))
+    action_descriptor_kind: str = ""  # empty when I3D did not run
+    action_windows: Any = field(repr=False, default=None)  # features.actions.ActionWindows
+    action_config: dict | None = None

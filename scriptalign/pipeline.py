@@ -99,10 +99,11 @@ def prepare_movie(
     cache_dir: str | Path | None = None,
     progress: bool = False,
     speaker_bags: bool = False,
+    face_descriptor: str = "auto",
 ) -> Prepared:
     """Align and label the text, extract the face tracks; write ``aligned.json``, ``bags.json``,
     ``tracks.json`` and the descriptor arrays to ``output``. ``speaker_bags`` adds a bag per matched
-    dialogue turn ("the speaker appears")."""
+    dialogue turn ("the speaker appears"). ``face_descriptor``: see ``features.extract``."""
     import features
     from scriptalign.alignment import align
     from scriptalign.errors import InputError
@@ -122,7 +123,8 @@ def prepare_movie(
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     bags = weak_labels(aligned, lexicon, speaker_bags=speaker_bags)
-    extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress)
+    extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress,
+                                  face_descriptor=face_descriptor)
     _dump(out / "aligned.json", alignment)
     _dump(out / "bags.json", labels_json(bags, aligned, lexicon))
     features.write_outputs(extraction, out)
@@ -203,6 +205,7 @@ def run_movie(
     report: bool = True,
     progress: bool = False,
     speaker_bags: bool = False,
+    face_descriptor: str = "auto",
 ) -> RunResult:
     """Run the pipeline on one movie and write its outputs to ``output``."""
     from scriptalign.assign import assign
@@ -210,7 +213,8 @@ def run_movie(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prepared = prepare_movie(video, subtitles, script, output, lexicon=lexicon, device=device, stride=stride,
-                             cache_dir=cache_dir, progress=progress, speaker_bags=speaker_bags)
+                             cache_dir=cache_dir, progress=progress, speaker_bags=speaker_bags,
+                             face_descriptor=face_descriptor)
     timings["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = assign(prepared.spans, prepared.face_descriptors, prepared.motion_descriptors, prepared.bags)

@@ -70,7 +70,8 @@ def test_no_faces_gives_zero_tracks(tmp_path):
     result = features.extract(video.path, cache_dir=tmp_path / "cache", device="cpu", stride=4)
     assert result.tracks == ()
     assert len(result.shots) == 1 and result.shots[0].n_frames == 24
-    assert result.face_descriptors.shape == (0, 516)
+    assert result.face_descriptors.shape == (0, result.face_descriptor_info["dim"])
+    assert result.face_descriptor_info["dim"] in (128, 512, 516)
     assert result.motion_descriptors.shape[0] == 0
     doc = json.loads(features.write_outputs(result, tmp_path / "out").read_text())
     assert doc["tracks"] == []
@@ -142,7 +143,10 @@ def test_face_weights_file_gives_facenet_descriptors(small, tmp_path):
     torch.save(InceptionResnetV1(pretrained=None).state_dict(), weights)  # random weights: shape check only
     result = features.extract(small.path, cache_dir=tmp_path / "c", device="cpu", stride=8, motion=False,
                               face_weights=weights)
-    assert result.face_descriptor_kind == "facenet-inceptionresnetv1:irv1.pt"
+    from features.weights import content_hash
+
+    assert result.face_descriptor_kind == f"facenet-inceptionresnetv1:{content_hash(weights)}"
+    assert result.face_descriptor_info["weights_hash"] == content_hash(weights)
     assert result.face_descriptors.shape == (len(result.tracks), 512) and len(result.tracks) == 4
     np.testing.assert_allclose(np.linalg.norm(result.face_descriptors, axis=1), 1.0, atol=1e-5)
     bad = tmp_path / "bad.pt"

@@ -44,7 +44,7 @@ def test_shots_and_exact_track_count(synth):
     assert result.shots[1].start_time == pytest.approx(2.0)
     assert len(result.tracks) == 4
     assert [t.shot for t in result.tracks] == [0, 0, 1, 1]
-    assert result.face_descriptors.shape == (4, 516)
+    assert result.face_descriptors.shape == (4, result.face_descriptor_info["dim"])
     assert result.motion_descriptors.shape == (4, MOTION_DIM)
 
 
@@ -123,6 +123,7 @@ def test_cli_writes_tracks_json_and_arrays(synth, capsys):
     assert rc == 0
     doc = json.loads((out / "tracks.json").read_text())
     assert doc["schema"] == "scriptalign.tracks/1"
+    assert doc["face_descriptor"]["weights_hash"] == result.face_descriptor_info["weights_hash"]
     assert doc["face_descriptor"]["kind"] == result.face_descriptor_kind
     assert doc["motion_descriptor"]["kind"] == result.motion_descriptor_kind
     assert [t["id"] for t in doc["tracks"]] == [0, 1, 2, 3]
