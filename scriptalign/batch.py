@@ -211,7 +211,7 @@ def run_batch(
     bag_blocks = [k for k, m in enumerate(movies) for _ in m.bags]
     result = assign(spans, np.concatenate([m.face_descriptors for m in movies]),
                     np.concatenate([m.motion_descriptors for m in movies]), bags, blocks=blocks,
-                    bag_blocks=bag_blocks)
+                    bag_blocks=bag_blocks, device=device)
     summary: dict = {"schema": SUMMARY_SCHEMA, "names": list(result.names), "actions": list(result.actions),
                      "movies": []}
     for k, (entry, m) in enumerate(zip(entries, movies)):

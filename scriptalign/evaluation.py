@@ -114,14 +114,35 @@ class Evaluation:
     action_positives: dict[str, list[bool]]
 
 
+NOBODY = "nobody"
+
+
+def _naming_all_tracks(rows: Sequence[dict], ids: Sequence[str | None], named: set[str],
+                       curves: dict[str, NamingCurve]) -> dict:
+    """Naming over every track: the truth of a track showing no named character (an extra, or no
+    truth person at all) is "nobody", and so is a track given no name. Background precision and
+    recall score the "nobody" answers (NaN when nothing was predicted, or is true, nobody)."""
+    true = [who if who in named else NOBODY for who in ids]
+    pred = [r["name"] or NOBODY for r in rows]
+    curves["DIFFRAC, all tracks"] = curve = naming_curve(pred, true, [r["name_score"] for r in rows])
+    said = [p == NOBODY for p in pred]
+    is_bg = [t == NOBODY for t in true]
+    hits = sum(s and b for s, b in zip(said, is_bg))
+    return {"n_unnamed_tracks": int(sum(is_bg)),
+            "naming_accuracy_all_tracks": curve.final_accuracy, "naming_ap_all_tracks": curve.ap,
+            "background_precision": hits / sum(said) if any(said) else float("nan"),
+            "background_recall": hits / sum(is_bg) if any(is_bg) else float("nan")}
+
+
 def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dict,
                         baseline: Sequence[str | None] | None = None) -> Evaluation:
     """Naming and action scores of per-track outputs against a toy movie's truth.
 
     ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: per track
     ``frames``, ``boxes``, ``start_time``, ``end_time`` (``tracks.json``); ``baseline``: the naive
-    rule's name per track. Naming is measured on the tracks of named characters; actions on all
-    tracks that show a person.
+    rule's name per track. Naming is measured on the tracks of named characters (``naming_*``) and
+    on all tracks, "nobody" being the truth of the others (``*_all_tracks``, ``background_*``);
+    actions on all tracks that show a person.
     """
     named = {c["name"] for c in truth["characters"]}
     ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
@@ -143,6 +164,7 @@ def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dic
             scores["baseline_only_track_accuracy"] = curves["only track"].final_accuracy
     else:
         scores.update(naming_accuracy=float("nan"), naming_ap=float("nan"), per_character_accuracy={})
+    scores.update(_naming_all_tracks(rows, ids, named, curves))
     people = [i for i, who in enumerate(ids) if who is not None]
     vocabulary = list(truth["actions_vocabulary"])
     action_scores = {a: [rows[i]["action_scores"].get(a, 0.0) for i in people] for a in vocabulary}

@@ -169,6 +169,7 @@ def assignments_document(prepared: Prepared, result) -> dict:
         "n_person_bags": len(result.person_bags),
         "n_action_bags": len(result.action_bags),
         "baseline_only_track": only_track_baseline(prepared.spans, prepared.bags),
+        "solver": {"converged": bool(result.converged), "fits": list(result.fits)},
         "tracks": result.rows(),
     }
 
@@ -217,7 +218,8 @@ def run_movie(
                              face_descriptor=face_descriptor)
     timings["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = assign(prepared.spans, prepared.face_descriptors, prepared.motion_descriptors, prepared.bags)
+    result = assign(prepared.spans, prepared.face_descriptors, prepared.motion_descriptors, prepared.bags,
+                    device=device)
     timings["solve"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     assignments, evaluation = write_results(prepared, result, truth=truth, report=report)

@@ -7,7 +7,7 @@ mean(Z) kept up to date incrementally (objective.ExplicitObjective.update) it co
 O(n_block d L + d^2 L), not O(n d L).  Inside a block the step is the factored pairwise step of
 factored.py with exact line search.  Blocks are sampled with probability proportional to their
 last known gap (Osokin et al. ICML 2016), mixed with uniform sampling so none starves; when the
-sum of the (stale) block gaps falls below tol * objective, all block gaps are recomputed at the
+sum of the (stale) block gaps falls below tol * max(objective, objective at the start), all block gaps are recomputed at the
 current point (one O(n d L) pass) and the run stops only if that exact gap passes the test.
 """
 
@@ -38,7 +38,7 @@ def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, rando
     F = obj.current_value() + kappa * float(xi @ xi)
     B = len(facs)
     gaps_b = np.full(B, np.inf)
-    trace = Trace(tol, time_limit, callback)
+    trace = Trace(tol, time_limit, callback, scale=F)
     gap = np.inf
 
     def step(f: Factors) -> float:
@@ -69,7 +69,7 @@ def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, rando
                 p = 0.5 * p / max(p.sum(), 1e-300) + 0.5 / B
                 k = int(rng.choice(B, p=p / p.sum()))
             gaps_b[k] = step(facs[k])
-        if gaps_b.sum() <= tol * max(F, 1e-300) or epoch == max_iter or trace.out_of_time():
+        if gaps_b.sum() <= tol * trace.denominator(F) or epoch == max_iter or trace.out_of_time():
             F = obj.current_value() + kappa * float(xi @ xi)
             gap = exact_gap()
             if trace.record(epoch, F, gap) or trace.out_of_time():

@@ -4,8 +4,10 @@
   of the bag's tracks, sum_{i in bag} Z[i, l] >= alpha - xi[bag, l].  Without slack xi = 0; with
   `kappa` the slack 0 <= xi <= alpha is penalized by kappa * xi^2 (Bojanowski et al. ICCV 2013).
 - Background: tracks fixed to label 0 (negatives from elsewhere, Bojanowski 2013), and at least a
-  fraction `rho` of the tracks in no bag (and not fixed) are background (Miech et al. ICCV 2017);
-  with blocks, the rho constraint holds within each block.
+  fraction `rho` of the tracks are background: with `rho_scope="free"` of the tracks in no bag (and
+  not fixed; Miech et al. ICCV 2017), with `rho_scope="all"` of all tracks not fixed, those inside
+  bags included, so that a track in a bag can be nobody (the background class of Bojanowski et al.
+  ICCV 2013); with blocks, the rho constraint holds within each block.
 - Tracks in no bag are otherwise free (a row of the simplex).
 
 The set factors over blocks (groups of tracks, e.g. one movie per block): a bag lies inside one
@@ -101,6 +103,11 @@ class Block:
     rho: float
     alpha: int
     oracle: Oracle | None = None
+    rho_scope: str = "free"  # "free": rho over rows in no bag; "all": over every row not fixed
+
+    def rho_rows(self) -> np.ndarray:
+        """Bool mask of the rows the rho constraint counts."""
+        return self.free if self.rho_scope == "free" else ~self.fixed
 
     @property
     def size(self) -> int:
@@ -134,6 +141,7 @@ class Problem:
 
 
 BagLike = Bag | tuple[Sequence[int], Sequence[int]]
+RHO_SCOPES = ("free", "all")
 
 
 def as_bags(bags: Iterable[BagLike]) -> list[Bag]:
@@ -162,6 +170,7 @@ def build_problem(
     rho: float = 0.0,
     blocks: Sequence[int] | np.ndarray | None = None,
     check_labels: bool = True,
+    rho_scope: str = "free",
 ) -> Problem:
     """Validate bags and background and group them into blocks (see the module docstring).
 
@@ -180,6 +189,8 @@ def build_problem(
         raise ConstraintError(f"kappa must be None (no slack) or a finite number > 0, got {kappa}")
     if not 0.0 <= rho <= 1.0:
         raise ConstraintError(f"rho must lie in [0, 1], got {rho}")
+    if rho_scope not in RHO_SCOPES:
+        raise ConstraintError(f"rho_scope must be one of {RHO_SCOPES}, got {rho_scope!r}")
     bag_list = as_bags(bags)
     fixed = np.zeros(n, dtype=bool)
     if background is not None:
@@ -257,7 +268,8 @@ def build_problem(
             else:
                 offs.append(np.arange(m, m + lab.size))
                 m += lab.size
-        blk = Block(rows, n_labels, per_block[b], offs, m, loc_fixed, loc_free, float(rho), alpha)
+        blk = Block(rows, n_labels, per_block[b], offs, m, loc_fixed, loc_free, float(rho), alpha,
+                    rho_scope=rho_scope)
         blk.oracle = AtLeastOnceOracle(blk)
         out_blocks.append(blk)
     return Problem(n, n_labels, order, out_blocks, kappa, alpha)

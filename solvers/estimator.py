@@ -7,46 +7,62 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+
 from .constraints import BagLike, build_problem
+from .exact import EXACT_MAX_COST, exact_cost, solve_exact
 from .objective import ExplicitObjective, _check_finite
 
-SOLVERS = ("fw", "bcfw", "cvxpy")
+SOLVERS = ("auto", "exact", "fw", "bcfw", "cvxpy")
 
 
 class DiscriminativeClustering(BaseEstimator):
     """Assign labels 0..n_labels-1 (0 = background) to tracks under bag constraints (DIFFRAC).
 
-    Parameters: `reg` ridge weight; `solver` "fw" (factored pairwise Frank-Wolfe), "bcfw" (block-
-    coordinate, needs `blocks` in fit) or "cvxpy" (Clarabel reference); `alpha` how many times each
-    required label must occur in its bag; `kappa` slack penalty (None: hard constraints); `max_iter`
-    iterations (FW) or epochs (BCFW); `tol` stop when duality gap / objective <= tol; `device`
+    Parameters: `reg` ridge weight; `solver` "auto" (the exact QP when the problem is within the
+    exact path's size limit, else "fw", or "bcfw" when `blocks` are given), "exact" (one sparse QP
+    by Clarabel's interior point method, solvers/exact.py), "fw" (factored pairwise Frank-Wolfe),
+    "bcfw" (block-coordinate, needs `blocks` in fit) or "cvxpy" (Clarabel through cvxpy, the
+    reference); `alpha` how many times each required label must occur in its bag; `kappa` slack
+    penalty (None: hard constraints); `rho` at least this fraction of the tracks are background,
+    counted over `rho_scope` "free" (tracks in no bag) or "all" (every track not fixed, so a track
+    inside a bag can be nobody: Bojanowski et al. ICCV 2013's background class), per block;
+    `max_iter` iterations (FW) or epochs (BCFW); `tol` stop when the duality gap <= tol *
+    max(objective, objective at the start); `time_limit` seconds (None: no limit); `device`
     "auto" (CUDA via torch when present, else numpy), "numpy", "cpu" (torch), "cuda".
 
     Learned: `Z_` (n x n_labels relaxed assignment), `labels_` (constraint-respecting rounding),
     `scores_` (classifier scores X coef_ + intercept_), `objective_` (f(Z_), without the slack
     penalty), `slack_` (xi per (bag, required label) in bag order, empty without kappa),
-    `gap_history_` (relative duality gaps), `n_iter_`, `converged_`, `coef_` (d x n_labels),
-    `intercept_` (n_labels).
+    `gap_` (exact Frank-Wolfe duality gap of the returned point, slack penalty included),
+    `gap_history_` (relative duality gaps), `n_iter_`, `converged_` (a fit that did not converge
+    also warns, once, with sklearn's ConvergenceWarning), `solver_` (the solver that ran),
+    `coef_` (d x n_labels), `intercept_` (n_labels).
     """
 
-    def __init__(self, n_labels: int, reg: float = 1e-2, solver: str = "fw", alpha: int = 1,
-                 kappa: float | None = None, max_iter: int = 1000, tol: float = 1e-4, device: str = "auto",
+    def __init__(self, n_labels: int, reg: float = 1e-2, solver: str = "auto", alpha: int = 1,
+                 kappa: float | None = None, rho: float = 0.0, rho_scope: str = "free", max_iter: int = 1000,
+                 tol: float = 1e-4, time_limit: float | None = None, device: str = "auto",
                  random_state: int | None = None) -> None:
         self.n_labels = n_labels
         self.reg = reg
         self.solver = solver
         self.alpha = alpha
         self.kappa = kappa
+        self.rho = rho
+        self.rho_scope = rho_scope
         self.max_iter = max_iter
         self.tol = tol
+        self.time_limit = time_limit
         self.device = device
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, bags: Sequence[BagLike], blocks: Sequence[int] | None = None,
-            background: Sequence[int] | np.ndarray | None = None, *, rho: float = 0.0):
+            background: Sequence[int] | np.ndarray | None = None):
         """Solve for Z; `background` = indices (or a boolean mask) of tracks fixed to label 0;
-        `rho`: at least this fraction of the tracks in no bag are background (per block when
-        `blocks` are given, for every solver; bags must then lie inside one block)."""
+        `blocks`: a group id per track (bags must lie inside one block; rho holds per block)."""
         from .frank_wolfe import frank_wolfe
         from .rounding import round_constrained
 
@@ -60,33 +76,57 @@ class DiscriminativeClustering(BaseEstimator):
         if self.solver == "bcfw" and blocks is None:
             raise ValueError("solver='bcfw' needs blocks= (a group id per track)")
         problem = build_problem(n, self.n_labels, bags, alpha=self.alpha, kappa=self.kappa,
-                                background=background, rho=rho, blocks=blocks)
+                                background=background, rho=self.rho, blocks=blocks, rho_scope=self.rho_scope)
+        solver = self.solver
+        if solver == "auto":
+            size = exact_cost(n, X.shape[1], self.n_labels)
+            if size <= EXACT_MAX_COST:
+                solver = "exact"
+            else:
+                solver = "fw" if blocks is None else "bcfw"
+                warnings.warn(f"{n} tracks x {self.n_labels} labels x {X.shape[1]} features is beyond the exact "
+                              f"path's size limit (n L (r+3)^2 = {size:,} > {EXACT_MAX_COST:,}): solving with "
+                              f"solver={solver!r} instead", UserWarning, stacklevel=2)
         Xp = X[problem.order]
-        obj = ExplicitObjective(Xp, self.reg, device="numpy" if self.solver == "cvxpy" else self.device)
-        if self.solver == "cvxpy":
-            from .reference import solve_reference
+        obj = ExplicitObjective(Xp, self.reg, device="numpy" if solver in ("cvxpy", "exact") else self.device)
+        kappa = self.kappa or 0.0
+        if solver in ("cvxpy", "exact"):
+            if solver == "cvxpy":
+                from .reference import solve_reference
 
-            ref = solve_reference(X, self.reg, problem)
-            Zp = np.clip(ref.Z, 0.0, None)
-            Zp /= Zp.sum(axis=1, keepdims=True)
-            xi = np.clip(ref.xi, 0.0, None)
+                ref = solve_reference(X, self.reg, problem, time_limit=self.time_limit)
+                Zp = np.clip(ref.Z, 0.0, None)
+                Zp /= Zp.sum(axis=1, keepdims=True)
+                xi = np.clip(ref.xi, 0.0, None)
+                solved, self.n_iter_ = ref.status == "optimal", 1
+            else:
+                ex = solve_exact(obj.rows.X, self.reg, problem, time_limit=self.time_limit)
+                Zp, xi, self.n_iter_ = ex.Z, ex.xi, ex.iterations
+                solved = ex.status in ("Solved", "SolverStatus.Solved", "AlmostSolved", "SolverStatus.AlmostSolved")
             gap = _exact_gap(obj, problem, Zp, xi)
-            F = obj.value(Zp) + (self.kappa or 0.0) * float(xi @ xi)
-            self.gap_history_ = [gap / max(F, 1e-300)]
-            self.n_iter_ = 1
-            self.converged_ = ref.status == "optimal"
-        elif self.solver == "fw":
-            res = frank_wolfe(obj, problem, max_iter=self.max_iter, tol=self.tol)
-            Zp, xi = res.Z, res.xi
+            F = obj.value(Zp) + kappa * float(xi @ xi)
+            scale = _start_objective(obj, problem)
+            self.gap_ = gap
+            self.gap_history_ = [gap / max(F, scale, 1e-300)]
+            self.converged_ = bool(solved and gap <= self.tol * max(F, scale, 1e-300))
         else:
-            from .bcfw import bcfw
+            if solver == "fw":
+                res = frank_wolfe(obj, problem, max_iter=self.max_iter, tol=self.tol, time_limit=self.time_limit)
+            else:
+                from .bcfw import bcfw
 
-            res = bcfw(obj, problem, max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
+                res = bcfw(obj, problem, max_iter=self.max_iter, tol=self.tol, random_state=self.random_state,
+                           time_limit=self.time_limit)
             Zp, xi = res.Z, res.xi
-        if self.solver != "cvxpy":
+            self.gap_ = float(res.gap)
             self.gap_history_ = list(map(float, res.gap_history))
             self.n_iter_ = res.n_iter
             self.converged_ = res.converged
+        self.solver_ = solver
+        if not self.converged_:
+            warnings.warn(f"solver={solver!r} stopped before convergence after {self.n_iter_} iteration(s): relative "
+                          f"duality gap {self.gap_history_[-1]:.2e} > tol={self.tol:g} (raise max_iter or "
+                          "time_limit)", ConvergenceWarning, stacklevel=2)
         inv = np.empty(n, dtype=np.int64)
         inv[problem.order] = np.arange(n)
         self.Z_ = np.asarray(Zp)[inv]
@@ -112,6 +152,17 @@ class DiscriminativeClustering(BaseEstimator):
     def predict(self, X_new: np.ndarray) -> np.ndarray:
         """Label of each new track: argmax of the classifier scores."""
         return np.argmax(self.decision_function(X_new), axis=1)
+
+
+def _start_objective(obj, problem) -> float:
+    """The objective at Frank-Wolfe's starting vertex: the absolute scale of the stopping test."""
+    from .factored import Factors
+
+    kappa = problem.kappa or 0.0
+    Z = np.zeros((problem.n, problem.n_labels))
+    xi = np.zeros(problem.n_slack)
+    Factors(problem.blocks, [sl.start for sl in problem.slack_slices()], problem.n_labels, kappa).init(Z, xi)
+    return obj.value(Z) + kappa * float(xi @ xi)
 
 
 def _exact_gap(obj, problem, Z: np.ndarray, xi: np.ndarray) -> float:

@@ -2,7 +2,9 @@
 
 f is quadratic, so the line search along D is exact: F(Z + g D) = F + g <grad, D> + g^2 <D, A D>
 (+ the slack terms).  The Frank-Wolfe gap <grad, Z - S> (S the oracle's vertex) bounds F(Z) - F*
-from above and is the stopping criterion (relative to F(Z)).  Vanilla FW converges at rate 1/t
+from above and is the stopping criterion: gap <= tol * max(F(Z), scale), with scale the objective at
+the starting vertex (an absolute scale: F* can be ~0, where a purely relative test never fires; the
+uniform assignment would not do, its objective is exactly 0 as constant columns lie in A's kernel).  Vanilla FW converges at rate 1/t
 here because the optimum lies on a face of the polytope; away steps and pairwise steps
 (Lacoste-Julien & Jaggi, NeurIPS 2015) keep the iterate as a convex combination of an active set
 of vertices and move weight off the worst one, which gives linear convergence on polytopes.
@@ -43,18 +45,20 @@ class SolveResult:
     xi: np.ndarray
     objective: float  # f(Z) + kappa ||xi||^2
     gap: float  # last exact duality gap
-    gap_history: list[float]  # relative gaps (gap / objective) at each exact evaluation
+    gap_history: list[float]  # relative gaps gap / max(objective, scale) at each exact evaluation
     objective_history: list[float]
     time_history: list[float]  # seconds since start at each history entry
     n_iter: int
     converged: bool
+    scale: float = 0.0  # the absolute objective scale of the stopping test (objective at the start)
 
 
 class Trace:
     """The history of one solve (relative gaps, objectives, times) and its stopping rules."""
 
-    def __init__(self, tol: float, time_limit: float | None, callback) -> None:
+    def __init__(self, tol: float, time_limit: float | None, callback, scale: float = 0.0) -> None:
         self.tol, self.time_limit, self.callback = tol, time_limit, callback
+        self.scale = max(float(scale), 1e-300)
         self.t0 = time.perf_counter()
         self.gaps: list[float] = []
         self.objs: list[float] = []
@@ -62,14 +66,18 @@ class Trace:
         self.converged = False
 
     def record(self, it: int, F: float, gap: float) -> bool:
-        """Log the exact gap at objective F; True when gap / F <= tol (then ``converged`` is set)."""
-        self.gaps.append(gap / max(F, 1e-300))
+        """Log the exact gap at objective F; True when gap <= tol * max(F, scale) (then ``converged``)."""
+        self.gaps.append(gap / self.denominator(F))
         self.objs.append(F)
         self.times.append(self.elapsed())
         if self.callback is not None:
             self.callback(it, F, gap)
-        self.converged = gap <= self.tol * max(F, 1e-300)
+        self.converged = gap <= self.tol * self.denominator(F)
         return self.converged
+
+    def denominator(self, F: float) -> float:
+        """max(F, scale): what the gap is measured against."""
+        return max(F, self.scale)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
@@ -78,7 +86,7 @@ class Trace:
         return self.time_limit is not None and self.elapsed() > self.time_limit
 
     def result(self, obj, xi: np.ndarray, F: float, gap: float, n_iter: int) -> SolveResult:
-        return SolveResult(obj.Z, xi, F, gap, self.gaps, self.objs, self.times, n_iter, self.converged)
+        return SolveResult(obj.Z, xi, F, gap, self.gaps, self.objs, self.times, n_iter, self.converged, self.scale)
 
 
 def concat_oracle(blocks: list[Block], n_labels: int):
@@ -173,7 +181,8 @@ def frank_wolfe(
     time_limit: float | None = None,
     callback=None,
 ) -> SolveResult:
-    """Minimize f(Z) + kappa ||xi||^2 over the problem's polytope; stop at gap / objective <= tol."""
+    """Minimize f(Z) + kappa ||xi||^2 over the problem's polytope; stop at gap <= tol * max(F, F_start)
+    or after `time_limit` seconds (then ``converged`` is False)."""
     if step not in STEPS:
         raise ValueError(f"step must be one of {STEPS}, got {step!r}")
     if step == "factored":
@@ -187,7 +196,7 @@ def frank_wolfe(
     init_unit(unit, Z, xi, L)
     obj.reset(Z)
     F = obj.current_value() + kappa * float(xi @ xi)
-    trace = Trace(tol, time_limit, callback)
+    trace = Trace(tol, time_limit, callback, scale=F)
     it = 0
     gap = np.inf
     for it in range(1, max_iter + 1):
@@ -221,7 +230,7 @@ def _frank_wolfe_factored(obj, problem: Problem, *, max_iter: int, tol: float, t
     fac.init(Z, xi)
     obj.reset(Z)
     F = obj.current_value() + kappa * float(xi @ xi)
-    trace = Trace(tol, time_limit, callback)
+    trace = Trace(tol, time_limit, callback, scale=F)
     gap = np.inf
     it = 0
     for it in range(1, max_iter + 1):

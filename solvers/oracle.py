@@ -92,6 +92,16 @@ class AtLeastOnceOracle:
 
     def __init__(self, block: Block) -> None:
         self.block = block
+        # rho over all tracks ties every bag to the rho row: the block's LP is solved as one (HiGHS),
+        # and factored FW treats the block as one factor with an active set
+        self.whole_block = block.rho_scope == "all" and block.rho > 0 and bool(block.bags)
+        if self.whole_block:
+            self.multi, self.simple, self.general = [], [], []
+            self.T = self.R = self.X = -np.ones((0, 1), dtype=np.int64)
+            self.groups = []
+            if not (block.slack_offsets and (block.slack_offsets[0] >= 0).any()):
+                self._whole(np.zeros((block.size, block.n_labels)), np.zeros(block.n_slack))
+            return
         comps = _components(block.size, block.bags)
         self.multi = [c for c in comps if len(c) > 1]
         singles = [c[0] for c in comps if len(c) == 1]
@@ -120,6 +130,8 @@ class AtLeastOnceOracle:
                        for a, b in (np.unique(sizes, axis=0) if nb else [])]
 
     def __call__(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
+        if self.whole_block:
+            return self._whole(C, gxi)
         blk = self.block
         C = np.array(C, dtype=np.float64)
         if blk.fixed.any():
@@ -292,6 +304,62 @@ class AtLeastOnceOracle:
         xi[xo] = res.x[nz:]
 
 
+    def _whole(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
+        """The whole block's LP (bags, slack, fixed rows, rho over all rows) by HiGHS dual simplex."""
+        blk = self.block
+        if getattr(self, "_whole_lp", None) is None:
+            self._whole_lp = _block_lp(blk)
+        lp = self._whole_lp
+        nz = blk.size * blk.n_labels
+        c = np.concatenate([np.asarray(C, dtype=np.float64).ravel(), gxi])
+        res = scipy.optimize.linprog(c, A_ub=lp["A_ub"], b_ub=lp["b_ub"], A_eq=lp["A_eq"], b_eq=lp["b_eq"],
+                                     bounds=lp["bounds"], method="highs-ds")
+        if res.status != 0:
+            raise ConstraintError(f"block of {blk.size} tracks: its bags and rho={blk.rho} over all tracks cannot "
+                                  f"be satisfied together ({res.message}) (expected a smaller rho, or slack kappa)")
+        z = res.x[:nz].reshape(blk.size, blk.n_labels)
+        z = np.where(np.abs(z) < 1e-9, 0.0, z)
+        z = np.where(np.abs(z - 1) < 1e-9, 1.0, z)
+        top = np.argmax(z, axis=1)
+        whole = z[np.arange(blk.size), top] == 1.0
+        labels = top.astype(np.int16)
+        xi = np.clip(res.x[nz:], 0.0, blk.alpha)
+        if whole.all():
+            return Vertex(labels, xi)
+        frac = np.flatnonzero(~whole)
+        labels[frac] = -1
+        return Vertex(labels, xi, frac.astype(np.int64), z[frac] / z[frac].sum(axis=1, keepdims=True))
+
+
+def _block_lp(block: Block) -> dict:
+    """The constant parts of a block's whole LP (sparse): variables vec(Z) row-major, then xi."""
+    L, a, nb = block.n_labels, block.alpha, block.size
+    nz = nb * L
+    n_xi = block.n_slack
+    A_eq = sp.hstack([sp.kron(sp.eye(nb), np.ones((1, L))), sp.csr_matrix((nb, n_xi))]).tocsr()
+    ri, ci, vi, b_ub = [], [], [], []
+    q = 0
+    for k, (t, lab, _) in enumerate(block.bags):
+        for l, o in zip(lab, block.slack_offsets[k]):
+            ri.append(np.full(t.size, q)); ci.append(t * L + int(l)); vi.append(-np.ones(t.size))
+            if o >= 0:
+                ri.append([q]); ci.append([nz + int(o)]); vi.append([-1.0])
+            b_ub.append(-a)
+            q += 1
+    rr = np.flatnonzero(block.rho_rows())
+    if block.rho > 0 and rr.size:
+        ri.append(np.full(rr.size, q)); ci.append(rr * L); vi.append(-np.ones(rr.size))
+        b_ub.append(-block.rho * rr.size)
+        q += 1
+    A_ub = sp.csr_matrix((np.concatenate(vi), (np.concatenate(ri), np.concatenate(ci))), shape=(q, nz + n_xi)) \
+        if q else None
+    ub = np.ones(nz + n_xi)
+    ub[nz:] = a
+    ub[:nz].reshape(nb, L)[block.fixed, 1:] = 0.0
+    return {"A_ub": A_ub, "b_ub": np.asarray(b_ub, dtype=np.float64) if q else None, "A_eq": A_eq,
+            "b_eq": np.ones(nb), "bounds": np.stack([np.zeros(nz + n_xi), ub], axis=1)}
+
+
 def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Reference: the whole block's LP solved by HiGHS (for tests). Returns (value, Z, xi)."""
     L, a, nb = block.n_labels, block.alpha, block.size
@@ -307,7 +375,7 @@ def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.n
         if o >= 0:
             r[nz + o] = -1.0
         rows_ub.append(r); b_ub.append(-a)
-    free = np.flatnonzero(block.free)
+    free = np.flatnonzero(block.rho_rows())
     if block.rho > 0 and free.size:
         r = np.zeros(nz + n_xi)
         r[free * L] = -1.0

@@ -63,8 +63,14 @@ def make_planted(
     n_blocks: int = 1,
     negative_fraction: float = 0.2,
     random_state: int | None = 0,
+    overlapping: bool = False,
 ) -> PlantedProblem:
-    """A planted problem; `n_blocks` contiguous groups of tracks (movies), bags never cross them."""
+    """A planted problem; `n_blocks` contiguous groups of tracks (movies), bags never cross them.
+
+    `overlapping=True` makes the bags a real script makes (a sentence's time span plus a margin):
+    windows of 2-8 adjacent tracks started every 1-4 tracks, so that neighbouring bags share tracks
+    and chain into long components.
+    """
     rng = np.random.default_rng(random_state)
     L = n_labels
     w = np.concatenate([[background_fraction], (1 - background_fraction) * (1 / np.arange(1, L))
@@ -75,7 +81,19 @@ def make_planted(
     X = means[y] + sigma * rng.standard_normal((n, d))
     blocks = np.minimum((np.arange(n) * n_blocks) // n, n_blocks - 1)
     bags: list[Bag] = []
-    i = 0
+    if overlapping:
+        i = 0
+        while i < n:
+            j = min(i + int(rng.integers(2, 9)), n)
+            j = i + int(np.sum(blocks[i:j] == blocks[i]))
+            ids = np.unique(y[i:j])
+            ids = ids[ids > 0]
+            if ids.size:
+                if ids.size > max_required:
+                    ids = np.sort(rng.choice(ids, size=max_required, replace=False))
+                bags.append(Bag(tuple(range(i, j)), tuple(int(v) for v in ids), f"bag {len(bags)}"))
+            i += int(rng.integers(1, 5))
+    i = n if overlapping else 0
     while i < n:
         if rng.random() < bag_probability:
             s = int(rng.integers(1, max_bag_size + 1))

@@ -3,7 +3,7 @@ never the n x n matrix A:
 
     min (1/n) ||Z - X W - 1 b^T||_F^2 + reg ||W||_F^2 + kappa ||xi||^2
     s.t. Z >= 0, Z 1 = 1, per bag and required label sum_{i in bag} Z[i,l] + xi >= alpha,
-         0 <= xi <= alpha, fixed rows Z[i,0] = 1, per block sum_{free i} Z[i,0] >= rho #free.
+         0 <= xi <= alpha, fixed rows Z[i,0] = 1, per block sum_{i in rho rows} Z[i,0] >= rho #(rho rows).
 
 Clarabel by default; OSQP and SCS selectable.  Used by tests and benchmarks as ground truth.
 """
@@ -65,8 +65,8 @@ def solve_reference(X: np.ndarray, reg: float, problem: Problem, solver: str = "
                 rhs_rows += 1
         xo += blk.n_slack
         fixed_rows += list(s + np.flatnonzero(blk.fixed))
-        if blk.rho > 0 and blk.free.any():
-            rho_rows.append((s + np.flatnonzero(blk.free), blk.rho))
+        if blk.rho > 0 and blk.rho_rows().any():
+            rho_rows.append((s + np.flatnonzero(blk.rho_rows()), blk.rho))
     vecZ = cp.vec(Z, order="F")
     objective = (1.0 / n) * cp.sum_squares(Z - Xp @ W - np.ones((n, 1)) @ cp.reshape(b, (1, L), order="F")) \
         + reg * cp.sum_squares(W)

@@ -48,6 +48,15 @@ def two_people():
         # clip 0 and 3 name one person only: the other must come from the face classifier
         names = [waver] if clip in (0, 3) else ["ANN", "BOB"]
         bags.append(bag(10 * clip, 10 * clip + 8, names, ["wave"], [(waver, "wave")]))
+    # two shots of one person alone: without them "every track half ANN, half BOB" meets every bag
+    # and has objective 0, so the relaxation's optimum would say nothing about who is who
+    for clip, person in ((6, "ANN"), (7, "BOB")):
+        spans.append(TrackSpan(len(spans), 10 * clip, 10 * clip + 8))
+        face.append(face_centres[person] + 0.2 * rng.normal(size=16))
+        motion.append(motion_centres["none"] + 0.2 * rng.normal(size=8))
+        who.append(person)
+        doing.append(None)
+        bags.append(bag(10 * clip, 10 * clip + 8, [person]))
     return spans, np.array(face), np.array(motion), bags, who, doing
 
 
@@ -58,7 +67,9 @@ def test_assign_recovers_names_and_paired_actions(two_people):
     assert list(result.track_names) == who
     assert list(result.track_actions) == doing
     rows = result.rows()
-    assert [r["track"] for r in rows] == list(range(12))
+    assert [r["track"] for r in rows] == list(range(14))
+    assert result.converged and [f["fit"] for f in result.fits] == ["persons", "actions", "persons", "actions"]
+    assert all(f["solver"] == "exact" and f["rel_gap"] <= 1e-4 for f in result.fits)
     assert set(rows[0]["name_scores"]) == {"ANN", "BOB"}
 
 
@@ -67,7 +78,7 @@ def test_select_keeps_rows_and_remaps_bags(two_people):
     result = assign(spans, face, motion, bags)
     part = result.select(range(6, 12))
     assert part.track_ids == tuple(range(6, 12))
-    assert list(part.track_names) == who[6:]
+    assert list(part.track_names) == who[6:12]
     assert all(all(0 <= i < 6 for i in idx) for idx, _ in part.person_bags)
     assert len(part.person_bags) == 3
 

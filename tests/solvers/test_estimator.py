@@ -18,7 +18,7 @@ def planted():
 
 @pytest.fixture(scope="module")
 def fitted(planted):
-    return DiscriminativeClustering(6, reg=0.05, tol=1e-5).fit(planted.X, planted.bags, background=planted.negatives)
+    return DiscriminativeClustering(6, reg=0.05, tol=1e-5, solver="fw").fit(planted.X, planted.bags, background=planted.negatives)
 
 
 def test_learned_attributes(planted, fitted):
@@ -49,8 +49,8 @@ def test_cvxpy_solver_agrees(planted, fitted):
 
 def test_fw_is_deterministic_and_bcfw_seeded(planted):
     kw = {"background": planted.negatives}
-    a = DiscriminativeClustering(6, reg=0.05, max_iter=50).fit(planted.X, planted.bags, **kw)
-    b = DiscriminativeClustering(6, reg=0.05, max_iter=50).fit(planted.X, planted.bags, **kw)
+    a = DiscriminativeClustering(6, reg=0.05, max_iter=50, solver="fw").fit(planted.X, planted.bags, **kw)
+    b = DiscriminativeClustering(6, reg=0.05, max_iter=50, solver="fw").fit(planted.X, planted.bags, **kw)
     np.testing.assert_array_equal(a.Z_, b.Z_)
     blocks = np.arange(400) // 100
     bags = [bg for bg in planted.bags if len({t // 100 for t in bg.track_indices}) == 1]
@@ -61,7 +61,7 @@ def test_fw_is_deterministic_and_bcfw_seeded(planted):
 
 @pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if __import__("torch").cuda.is_available() else []))
 def test_torch_backend_agrees_with_numpy(planted, device):
-    kw = {"reg": 0.05, "max_iter": 40, "tol": 0.0}
+    kw = {"reg": 0.05, "max_iter": 40, "tol": 0.0, "solver": "fw"}
     a = DiscriminativeClustering(6, device="numpy", **kw).fit(planted.X, planted.bags, background=planted.negatives)
     t = DiscriminativeClustering(6, device=device, **kw).fit(planted.X, planted.bags, background=planted.negatives)
     np.testing.assert_allclose(t.Z_, a.Z_, atol=1e-8)
@@ -71,7 +71,7 @@ def test_torch_backend_agrees_with_numpy(planted, device):
 
 def test_n_smaller_than_d_is_exact():
     P = make_planted(30, 3, 50, random_state=12)
-    m = DiscriminativeClustering(3, reg=0.1, tol=1e-8, max_iter=6000).fit(P.X, P.bags, background=P.negatives)
+    m = DiscriminativeClustering(3, reg=0.1, tol=1e-8, max_iter=6000, solver="fw").fit(P.X, P.bags, background=P.negatives)
     r = DiscriminativeClustering(3, reg=0.1, solver="cvxpy").fit(P.X, P.bags, background=P.negatives)
     assert m.coef_.shape == (50, 3)
     # FW's gap certifies 1e-8; Clarabel stops at its default accuracy (~1e-6 relative here)
@@ -156,9 +156,9 @@ def test_device_resolution():
 
 def test_blocks_scope_rho_for_fw_and_cvxpy_alike():
     P = make_planted(120, 4, 6, random_state=13, n_blocks=3)
-    kw = {"blocks": P.blocks, "background": P.negatives, "rho": 0.5}
-    a = DiscriminativeClustering(4, reg=0.05, tol=1e-7, max_iter=5000).fit(P.X, P.bags, **kw)
-    b = DiscriminativeClustering(4, reg=0.05, solver="cvxpy").fit(P.X, P.bags, **kw)
+    kw = {"blocks": P.blocks, "background": P.negatives}
+    a = DiscriminativeClustering(4, reg=0.05, rho=0.5, tol=1e-7, max_iter=5000, solver="fw").fit(P.X, P.bags, **kw)
+    b = DiscriminativeClustering(4, reg=0.05, rho=0.5, solver="cvxpy").fit(P.X, P.bags, **kw)
     assert a.objective_ == pytest.approx(b.objective_, rel=1e-5)
     for blk in np.unique(P.blocks):
         free = np.ones(120, bool)
