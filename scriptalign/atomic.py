@@ -7,7 +7,6 @@ processes on this host (and any older than a day, e.g. from another host of a sh
 
 from __future__ import annotations
 
-import errno
 import os
 import socket
 import tempfile
@@ -72,11 +71,8 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         leftover.unlink(missing_ok=True)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_host()}.{os.getpid()}.", suffix=".tmp", dir=folder)
-    except OSError as err:
-        problem = err.strerror or str(err)
-        if err.errno == errno.ENOENT:
-            problem += f" (the folder {folder} does not exist)"
-        raise type(err)(err.errno, problem, str(path)) from err
+    except OSError as err:  # e.g. a missing folder: named by the output path, not the temporary's
+        raise type(err)(err.errno, err.strerror or str(err), str(path)) from err
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
