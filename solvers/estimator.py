@@ -10,7 +10,9 @@ from sklearn.base import BaseEstimator
 import warnings
 
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
 
+from .backend import resolve_device
 from .constraints import BagLike, build_problem
 from .exact import EXACT_MAX_COST, exact_cost, solve_exact
 from .objective import ExplicitObjective, _check_finite
@@ -68,6 +70,7 @@ class DiscriminativeClustering(BaseEstimator):
 
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
+        resolve_device(self.device)  # a bad device is refused whichever solver runs
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty 2-D array (n_tracks x n_features), got shape {X.shape}")
@@ -142,6 +145,7 @@ class DiscriminativeClustering(BaseEstimator):
 
     def decision_function(self, X_new: np.ndarray) -> np.ndarray:
         """Classifier scores X_new coef_ + intercept_ (n_new x n_labels)."""
+        check_is_fitted(self, "coef_")
         X_new = np.asarray(X_new, dtype=np.float64)
         if X_new.ndim != 2 or X_new.shape[1] != self.n_features_in_:
             raise ValueError(f"X_new must have shape (n, {self.n_features_in_}), got {X_new.shape}")
