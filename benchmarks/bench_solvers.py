@@ -10,6 +10,8 @@ bcfw:     n = 200,000 tracks in 60 blocks, relative duality gap 1e-3; wall time 
 overlap:  the bags a script makes (windows of 2-8 adjacent tracks started every 1-4 tracks,
           L = 10, d = 128): time to within 1e-4 of the best objective for factored FW, the exact
           path where it is within its size limit, and cvxpy with Clarabel, OSQP and SCS, same run.
+background: the persons' background share rho over all tracks, chosen on toy seeds 10-12 and
+          scored on seeds 0, 1, 2 (extras' tracks nameless, named and all-tracks accuracy).
 toy:      the bundled toy movie's two solves (persons, then actions with the pair bags) with the
           exact path (what solver="auto" picks) against cvxpy/Clarabel on the same problems.
 
@@ -159,11 +161,11 @@ def bcfw_bench(n: int, blocks: int, device: str, limit: float) -> dict:
 def overlap(n: int, cvxpy_limit: float, fw_limit: float, seed: int = 0) -> dict:
     """The overlapping family: FW, exact (if within its limit) and cvxpy to 1e-4 of the best objective."""
     from solvers.exact import EXACT_MAX_COST, exact_cost, solve_exact
-    from solvers.oracle import _components
+    from solvers.oracle import components
 
     P = make_planted(n, L, D, random_state=seed, overlapping=True)
     problem = build_problem(n, L, P.bags, background=P.negatives)
-    comps = _components(n, problem.blocks[0].bags)
+    comps = components(n, problem.blocks[0].bags)
     out: dict = {"n": n, "L": L, "d": D, "reg": REG, "bags": len(P.bags), "largest_component_bags": max(map(len, comps)),
                  "load_before": load(), "runs": {}}
     obj = ExplicitObjective(P.X[problem.order], REG, device="numpy")
@@ -242,6 +244,51 @@ def toy_solves(repeats: int = 3) -> dict:
     return out
 
 
+def background(toys_dir: Path, tune: list[int], score: list[int], rhos: list[float]) -> dict:
+    """Per-movie solves of toy movies for each rho; movies are generated and prepared into toys_dir
+    (kept, so a re-run reuses them)."""
+    import warnings
+
+    from scriptalign.assign import PERSON_RHO, assign, only_track_baseline
+    from scriptalign.evaluation import evaluate_assignment
+    from scriptalign.pipeline import load_prepared, prepare_movie, read_truth
+    from scriptalign.toy import default_toy_dir, generate_toy
+
+    out: dict = {"tune_seeds": tune, "score_seeds": score, "rhos": rhos, "chosen": PERSON_RHO, "runs": [],
+                 "load_before": load()}
+    for seed in tune + score:
+        d = toys_dir / f"seed{seed}"
+        if not (d / "out" / "tracks.json").exists():
+            if seed == 0:
+                import shutil
+
+                shutil.copytree(default_toy_dir(), d, dirs_exist_ok=True)
+            else:
+                generate_toy(d, seed=seed)
+            prepare_movie(d / "movie.mp4", d / "movie.srt", d / "script.txt", d / "out", cache_dir=toys_dir / "cache",
+                          device="cpu")
+        m, truth = load_prepared(d / "out"), read_truth(d / "truth.json")
+        named = {c["name"] for c in truth["characters"]}
+        for rho in (rhos if seed in tune else [0.0, PERSON_RHO]):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t = time.perf_counter()
+                r = assign(m.spans, m.face_descriptors, m.motion_descriptors, m.bags, person_rho=rho)
+                wall = time.perf_counter() - t
+            ev = evaluate_assignment(r.rows(), m.tracks, truth, only_track_baseline(m.spans, m.bags))
+            extras = [i for i, w in enumerate(ev.identities) if w is not None and w not in named]
+            run = {"seed": seed, "set": "tune" if seed in tune else "score", "rho": rho, "n_tracks": len(m.spans),
+                   "n_extra_tracks": len(extras),
+                   "extras_nameless": sum(r.track_names[i] is None for i in extras) / max(len(extras), 1),
+                   "solve_s": wall, "converged": r.converged, "load": load(),
+                   **{k: ev.scores[k] for k in ("naming_accuracy", "naming_accuracy_all_tracks", "naming_ap_all_tracks",
+                                                "background_precision", "background_recall", "action_map")}}
+            out["runs"].append(run)
+            print(json.dumps(run, default=str), flush=True)
+    out["load_after"] = load()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("parts", nargs="*", default=["speed", "bcfw"])
@@ -249,6 +296,7 @@ def main() -> None:
     ap.add_argument("--cvxpy-limit", type=float, default=300.0)
     ap.add_argument("--fw-limit", type=float, default=300.0)
     ap.add_argument("--overlap-sizes", nargs="*", type=int, default=[2000])
+    ap.add_argument("--toys-dir", default=None, help="where the background part keeps its toy movies")
     ap.add_argument("--bcfw-n", type=int, default=200_000)
     ap.add_argument("--bcfw-blocks", type=int, default=60)
     ap.add_argument("--bcfw-device", default="numpy")
@@ -262,6 +310,9 @@ def main() -> None:
         results["speed"] = {str(n): speed(n, args.cvxpy_limit) for n in args.sizes}
     if "overlap" in args.parts:
         results["overlap"] = {str(n): overlap(n, args.cvxpy_limit, args.fw_limit) for n in args.overlap_sizes}
+    if "background" in args.parts:
+        toys = Path(args.toys_dir) if args.toys_dir else Path(tempfile.mkdtemp(prefix="toys"))
+        results["background"] = background(toys, [10, 11, 12], [0, 1, 2], [0.0, 0.05, 0.1, 0.15, 0.2, 0.25])
     if "toy" in args.parts:
         results["toy"] = toy_solves()
     if "bcfw" in args.parts:

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .backend import resolve_device
 from .constraints import BagLike, build_problem
 from .exact import EXACT_MAX_COST, exact_cost, solve_exact
-from .objective import ExplicitObjective, _check_finite
+from .objective import ExplicitObjective, check_finite
 
 SOLVERS = ("auto", "exact", "fw", "bcfw", "cvxpy")
 
@@ -74,7 +74,7 @@ class DiscriminativeClustering(BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty 2-D array (n_tracks x n_features), got shape {X.shape}")
-        _check_finite("X", X)
+        check_finite("X", X)
         n = X.shape[0]
         if self.solver == "bcfw" and blocks is None:
             raise ValueError("solver='bcfw' needs blocks= (a group id per track)")
