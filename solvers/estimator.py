@@ -108,7 +108,8 @@ class DiscriminativeClustering(BaseEstimator):
                 solved = ex.status in ("Solved", "SolverStatus.Solved", "AlmostSolved", "SolverStatus.AlmostSolved")
             gap = _exact_gap(obj, problem, Zp, xi)
             F = obj.value(Zp) + kappa * float(xi @ xi)
-            scale = _start_objective(obj, problem)
+            # the absolute scale is needed only when the relative test fails (one oracle call saved)
+            scale = 0.0 if gap <= self.tol * F else _start_objective(obj, problem)
             self.gap_ = gap
             self.gap_history_ = [gap / max(F, scale, 1e-300)]
             self.converged_ = bool(solved and gap <= self.tol * max(F, scale, 1e-300))
