@@ -201,7 +201,7 @@ def test_exact_path_matches_cvxpy_and_certifies_its_gap(kappa, rho, scope):
     ex = DiscriminativeClustering(5, solver="exact", **kw).fit(P.X, P.bags, background=P.negatives)
     cv = DiscriminativeClustering(5, solver="cvxpy", **kw).fit(P.X, P.bags, background=P.negatives)
     assert ex.solver_ == "exact" and ex.converged_
-    assert abs(ex.gap_history_[-1]) <= 1e-6  # the exact Frank-Wolfe gap of the returned point
+    assert abs(ex.gap_history_[-1]) <= 1e-5  # the exact Frank-Wolfe gap of the returned point (IPM accuracy)
     F = lambda m: m.objective_ + (kappa or 0.0) * float(m.slack_ @ m.slack_)
     assert F(ex) == pytest.approx(F(cv), rel=1e-5)
     if scope == "all":
