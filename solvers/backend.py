@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 DEVICES = ("auto", "numpy", "cpu", "cuda")
 
@@ -45,10 +45,16 @@ def single_blas_thread(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with threadpool_limits(1, user_api="blas"):
+        global _CONTROLLER
+        if _CONTROLLER is None:  # finding the BLAS libraries costs ~10 ms: once per process
+            _CONTROLLER = ThreadpoolController()
+        with _CONTROLLER.limit(limits=1, user_api="blas"):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+_CONTROLLER: ThreadpoolController | None = None
 
 
 class NumpyRows:

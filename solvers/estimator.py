@@ -10,10 +10,12 @@ from sklearn.base import BaseEstimator
 import warnings
 
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
 
+from .backend import resolve_device
 from .constraints import BagLike, build_problem
 from .exact import EXACT_MAX_COST, exact_cost, solve_exact
-from .objective import ExplicitObjective, _check_finite
+from .objective import ExplicitObjective, check_finite
 
 SOLVERS = ("auto", "exact", "fw", "bcfw", "cvxpy")
 
@@ -68,10 +70,11 @@ class DiscriminativeClustering(BaseEstimator):
 
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
+        resolve_device(self.device)  # a bad device is refused whichever solver runs
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty 2-D array (n_tracks x n_features), got shape {X.shape}")
-        _check_finite("X", X)
+        check_finite("X", X)
         n = X.shape[0]
         if self.solver == "bcfw" and blocks is None:
             raise ValueError("solver='bcfw' needs blocks= (a group id per track)")
@@ -105,7 +108,8 @@ class DiscriminativeClustering(BaseEstimator):
                 solved = ex.status in ("Solved", "SolverStatus.Solved", "AlmostSolved", "SolverStatus.AlmostSolved")
             gap = _exact_gap(obj, problem, Zp, xi)
             F = obj.value(Zp) + kappa * float(xi @ xi)
-            scale = _start_objective(obj, problem)
+            # the absolute scale is needed only when the relative test fails (one oracle call saved)
+            scale = 0.0 if gap <= self.tol * F else _start_objective(obj, problem)
             self.gap_ = gap
             self.gap_history_ = [gap / max(F, scale, 1e-300)]
             self.converged_ = bool(solved and gap <= self.tol * max(F, scale, 1e-300))
@@ -142,6 +146,7 @@ class DiscriminativeClustering(BaseEstimator):
 
     def decision_function(self, X_new: np.ndarray) -> np.ndarray:
         """Classifier scores X_new coef_ + intercept_ (n_new x n_labels)."""
+        check_is_fitted(self, "coef_")
         X_new = np.asarray(X_new, dtype=np.float64)
         if X_new.ndim != 2 or X_new.shape[1] != self.n_features_in_:
             raise ValueError(f"X_new must have shape (n, {self.n_features_in_}), got {X_new.shape}")

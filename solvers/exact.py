@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .constraints import ConstraintError, Problem
+from .types import ConstraintError, Problem
 
 # n L (r + 3)^2: the factorization work of one interior point iteration, up to a constant
 EXACT_MAX_COST = 5_000_000

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constraints import Block, Vertex
-from .oracle import _combos
+from .oracle import slot_maps
+from .types import Block, Vertex
 
 
 class _Factor:
@@ -365,7 +365,7 @@ def _small_groups(T: np.ndarray, R: np.ndarray, X: np.ndarray) -> list[_SmallGro
     out = []
     for s, r in np.unique(sizes, axis=0):
         idx = np.flatnonzero((sizes[:, 0] == s) & (sizes[:, 1] == r))
-        combos = _combos(int(s), int(r))
+        combos = slot_maps(int(s), int(r))
         used = np.zeros((combos.shape[0], s + 1), dtype=bool)
         for q in range(r):
             used[np.arange(combos.shape[0]), combos[:, q]] = True

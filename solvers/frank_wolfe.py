@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backend import single_blas_thread
-from .constraints import Block, Problem, Vertex
+from .types import Block, Problem, Vertex
 
 STEPS = ("factored", "pairwise", "away", "vanilla")
 

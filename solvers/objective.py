@@ -23,7 +23,7 @@ import scipy.linalg
 from .backend import NumpyRows, TorchRows, make_rows, single_blas_thread
 
 
-def _check_finite(name: str, M: np.ndarray) -> None:
+def check_finite(name: str, M: np.ndarray) -> None:
     bad = ~np.isfinite(M)
     if bad.any():
         where = np.argwhere(bad)[0]
@@ -44,7 +44,7 @@ class ExplicitObjective:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
             raise ValueError(f"X must be a 2-D array (n x d), got shape {X.shape}")
-        _check_finite("X", X)
+        check_finite("X", X)
         if reg < 0 or not np.isfinite(reg):
             raise ValueError(f"reg must be a finite number >= 0, got {reg}")
         self.n, self.d = X.shape
@@ -150,7 +150,7 @@ class KernelObjective:
         K = np.asarray(K, dtype=np.float64)
         if K.ndim != 2 or K.shape[0] != K.shape[1]:
             raise ValueError(f"K must be a square kernel matrix, got shape {K.shape}")
-        _check_finite("K", K)
+        check_finite("K", K)
         if not reg > 0:
             raise ValueError(f"the kernel form needs reg > 0 (P K P is singular), got {reg}")
         if not np.allclose(K, K.T, atol=1e-10 * max(1.0, float(np.abs(K).max()))):

@@ -36,10 +36,10 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
-from .constraints import Block, ConstraintError, Vertex
+from .types import Block, ConstraintError, Vertex
 
 
-def _components(n_rows: int, bags: list[tuple[np.ndarray, np.ndarray, str]]) -> list[list[int]]:
+def components(n_rows: int, bags: list[tuple[np.ndarray, np.ndarray, str]]) -> list[list[int]]:
     """Bags grouped by connected components of the shared-track relation (union-find)."""
     parent = list(range(len(bags)))
 
@@ -66,7 +66,7 @@ def _components(n_rows: int, bags: list[tuple[np.ndarray, np.ndarray, str]]) -> 
 _COMBOS: dict[tuple[int, int], np.ndarray] = {}
 
 
-def _combos(s: int, r: int) -> np.ndarray:
+def slot_maps(s: int, r: int) -> np.ndarray:
     """All maps of r label slots to s tracks or 'unfilled' (= s), injective on the tracks."""
     key = (s, r)
     if key not in _COMBOS:
@@ -96,13 +96,10 @@ class AtLeastOnceOracle:
         # and factored FW treats the block as one factor with an active set
         self.whole_block = block.rho_scope == "all" and block.rho > 0 and bool(block.bags)
         if self.whole_block:
-            self.multi, self.simple, self.general = [], [], []
-            self.T = self.R = self.X = -np.ones((0, 1), dtype=np.int64)
-            self.groups = []
             if not (block.slack_offsets and (block.slack_offsets[0] >= 0).any()):
                 self._whole(np.zeros((block.size, block.n_labels)), np.zeros(block.n_slack))
             return
-        comps = _components(block.size, block.bags)
+        comps = components(block.size, block.bags)
         self.multi = [c for c in comps if len(c) > 1]
         singles = [c[0] for c in comps if len(c) == 1]
         is_small = [block.alpha == 1 and block.bags[k][0].size <= SMALL_TRACKS
@@ -191,7 +188,7 @@ class AtLeastOnceOracle:
                 E[:, s, :] = np.where(Xg >= 0, gxi[np.where(Xg >= 0, Xg, 0)], np.inf)
             else:
                 E[:, s, :] = np.inf
-            combos = _combos(s, r)
+            combos = slot_maps(s, r)
             if r == 1:
                 cost = E[:, :, 0]
             else:

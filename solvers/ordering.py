@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .constraints import Block, ConstraintError, Problem, Vertex
+from .types import Block, ConstraintError, Problem, Vertex
 
 
 class OrderingOracle:
@@ -29,9 +29,6 @@ class OrderingOracle:
     def __init__(self, block: Block, sequence: Sequence[int]) -> None:
         self.block = block
         self.sequence = np.asarray(sequence, dtype=np.int64)
-        self.simple: list = []
-        self.general: list = []
-        self.multi: list = []
 
     def __call__(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
         n, K = C.shape[0], self.sequence.size

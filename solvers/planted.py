@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constraints import Bag
+from .types import Bag
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .constraints import Problem
+from .types import Problem
 
 SOLVERS = ("CLARABEL", "OSQP", "SCS")
 

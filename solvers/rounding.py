@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constraints import Problem
+from .types import Problem
 
 
 def round_argmax(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

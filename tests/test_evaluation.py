@@ -132,3 +132,27 @@ def test_schema_check_finds_what_plain_jsonschema_finds(path, value):
         validate(doc, "tracks", "t.json")
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in plain.absolute_path).lstrip(".")
     assert str(err.value).startswith(f"t.json: field {where}: {plain.message} (expected ")
+
+
+def test_naming_over_all_tracks_scores_nobody():
+    """Extras and tracks of no truth person have truth "nobody"; a track given no name says nobody."""
+    from scriptalign.evaluation import evaluate_assignment
+
+    def track(frame):
+        return {"frames": [frame], "boxes": [[0, 0, 10, 10]], "start_time": frame, "end_time": frame}
+
+    truth = {"characters": [{"name": "ANN"}], "actions": [], "actions_vocabulary": [],
+             "appearances": [{"person": "ANN", "boxes": [[0, 0, 0, 10, 10]]},
+                             {"person": "EXTRA", "boxes": [[1, 0, 0, 10, 10]]},
+                             {"person": "EXTRA2", "boxes": [[2, 0, 0, 10, 10]]}]}
+    tracks = [track(0), track(1), track(2), track(3)]  # ANN, an extra, another extra, nobody at all
+    rows = [{"name": "ANN", "name_score": 0.9, "action_scores": {}},
+            {"name": None, "name_score": 0.8, "action_scores": {}},
+            {"name": "ANN", "name_score": 0.1, "action_scores": {}},
+            {"name": None, "name_score": 0.5, "action_scores": {}}]
+    s = evaluate_assignment(rows, tracks, truth).scores
+    assert s["naming_accuracy"] == 1.0 and s["n_named_tracks"] == 1  # named-only numbers kept
+    assert s["n_unnamed_tracks"] == 3
+    assert s["naming_accuracy_all_tracks"] == pytest.approx(3 / 4)
+    assert s["naming_ap_all_tracks"] == pytest.approx(np.mean([1, 1, 1, 3 / 4]))
+    assert s["background_precision"] == 1.0 and s["background_recall"] == pytest.approx(2 / 3)

@@ -167,3 +167,76 @@ def test_blocks_scope_rho_for_fw_and_cvxpy_alike():
         free[P.negatives] = False
         sel = free & (P.blocks == blk)
         assert a.Z_[sel, 0].sum() >= 0.5 * sel.sum() - 1e-6
+
+
+# ---- estimator contract, stopping, exact path ---------------------------------------------------
+
+def test_estimator_contract():
+    """What sklearn's check_estimator asks that applies to a bags-supervised estimator: every
+    parameter in __init__ (rho included) and stored as given, clone, NotFittedError, idempotent fit."""
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    m = DiscriminativeClustering(4, reg=0.05, rho=0.3, rho_scope="all", time_limit=5.0)
+    params = m.get_params()
+    assert {"rho", "rho_scope", "time_limit", "solver", "device", "tol", "kappa"} <= set(params)
+    assert params["rho"] == 0.3 and params["rho_scope"] == "all"
+    c = clone(m)
+    assert c.get_params() == params and c is not m
+    with pytest.raises(NotFittedError):
+        m.predict(np.ones((2, 6)))
+    P = make_planted(60, 4, 6, random_state=2)
+    a = clone(m).fit(P.X, P.bags, background=P.negatives)
+    b = a.fit(P.X, P.bags, background=P.negatives)  # refit: same answer, params untouched
+    assert b is a and a.get_params() == params and a.n_features_in_ == 6
+    np.testing.assert_allclose(a.Z_, clone(m).fit(P.X, P.bags, background=P.negatives).Z_, atol=1e-12)
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        DiscriminativeClustering(4, device="tpu").fit(P.X, P.bags)
+
+
+@pytest.mark.parametrize("kappa,rho,scope", [(None, 0.0, "free"), (0.05, 0.3, "free"), (None, 0.3, "all")])
+def test_exact_path_matches_cvxpy_and_certifies_its_gap(kappa, rho, scope):
+    P = make_planted(80, 5, 8, random_state=4, overlapping=True)
+    kw = {"reg": 0.05, "kappa": kappa, "rho": rho, "rho_scope": scope}
+    ex = DiscriminativeClustering(5, solver="exact", **kw).fit(P.X, P.bags, background=P.negatives)
+    cv = DiscriminativeClustering(5, solver="cvxpy", **kw).fit(P.X, P.bags, background=P.negatives)
+    assert ex.solver_ == "exact" and ex.converged_
+    assert abs(ex.gap_history_[-1]) <= 1e-5  # the exact Frank-Wolfe gap of the returned point (IPM accuracy)
+    F = lambda m: m.objective_ + (kappa or 0.0) * float(m.slack_ @ m.slack_)
+    assert F(ex) == pytest.approx(F(cv), rel=1e-5)
+    if scope == "all":
+        assert ex.Z_[:, 0].sum() >= rho * (80 - P.negatives.size) - 1e-6
+
+
+def test_auto_picks_exact_when_small_and_falls_back_with_a_message():
+    P = make_planted(60, 4, 6, random_state=2)
+    assert DiscriminativeClustering(4).fit(P.X, P.bags, background=P.negatives).solver_ == "exact"
+    big = make_planted(900, 6, 40, random_state=3)
+    with pytest.warns(UserWarning, match="beyond the exact path's size limit.*solver='fw'"):
+        m = DiscriminativeClustering(6, max_iter=3).fit(big.X, big.bags, background=big.negatives)
+    assert m.solver_ == "fw"
+
+
+def test_non_convergence_is_returned_and_warned_once():
+    P = make_planted(200, 5, 8, random_state=5)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        m = DiscriminativeClustering(5, solver="fw", max_iter=3, tol=1e-8).fit(P.X, P.bags, background=P.negatives)
+    conv = [x for x in w if "before convergence" in str(x.message)]
+    assert not m.converged_ and m.n_iter_ == 3 and len(conv) == 1
+
+
+def test_stopping_is_absolute_when_the_optimum_is_near_zero():
+    """Bags that the constant assignment meets: F* = 0, where gap <= tol * F never fires; the test
+    against max(F, F_start) stops FW well before max_iter."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, 16))
+    bags = [((2 * k, 2 * k + 1), (1, 2)) for k in range(6)]
+    m = DiscriminativeClustering(3, solver="fw", max_iter=5000, tol=1e-4).fit(X, bags)
+    assert m.converged_ and m.n_iter_ < 5000 and m.objective_ < 1e-3
+
+
+def test_overlapping_bags_infeasible_together_are_named():
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    with pytest.raises(ConstraintError, match=r"overlapping bags \[scene 1, scene 2\]"):
+        DiscriminativeClustering(4).fit(X, [Bag((0, 1), (1, 2), name="scene 1"), Bag((0, 1), (3,), name="scene 2")])
