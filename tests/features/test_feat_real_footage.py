@@ -29,7 +29,7 @@ def test_tracks_found_identical_across_runs_and_cache_reused(clip, tmp_path):
     for t in first.tracks:
         s = first.shots[t.shot]
         assert s.start_frame <= t.start_frame <= t.end_frame < s.end_frame
-    assert first.face_descriptors.shape == (len(first.tracks), 516)
+    assert first.face_descriptors.shape == (len(first.tracks), first.face_descriptor_info["dim"])
     assert np.all(np.isfinite(first.motion_descriptors))
 
     second = features.extract(clip, cache_dir=tmp_path / "b", device="cpu", stride=5)
