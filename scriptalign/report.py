@@ -70,7 +70,7 @@ def thumbnails(video: str | Path, tracks: Sequence[dict], labels: Sequence[str |
 def write_report(
     path: str | Path,
     *,
-    video: str | Path,
+    video: str | Path | None,
     alignment: dict,
     bags: Sequence,
     tracks: Sequence[dict],
@@ -89,7 +89,7 @@ def write_report(
         ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}img{max-width:100%}"
          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}</style>"),
         "</head><body>",
-        f"<h1>scriptalign report: {html.escape(Path(video).name)}</h1>",
+        f"<h1>scriptalign report: {html.escape(Path(video).name if video else 'tracks without video')}</h1>",
         (f"<p>{len(tracks)} face tracks, {len(bags)} weak-label bags, "
          f"{sum(n is not None for n in names)} tracks named.</p>"),
     ]
@@ -98,10 +98,11 @@ def write_report(
         cells = "".join(f"<tr><th>{k}</th><td>{evaluation.scores[k]:.3f}</td></tr>"
                         for k in keys if evaluation.scores.get(k) is not None)
         parts.append(f"<h2>Evaluation</h2><table>{cells}</table>")
-    parts.append("<h2>Faces per name</h2>")
-    parts.append(_img(_png(plots.gallery(thumbnails(video, tracks, names))), "face gallery"))
-    parts.append("<h2>Examples per action</h2>")
-    parts.append(_img(_png(plots.gallery(thumbnails(video, tracks, actions, below=2.5))), "action examples"))
+    if video is not None:  # tracks from elsewhere may come without a video: no thumbnails then
+        parts.append("<h2>Faces per name</h2>")
+        parts.append(_img(_png(plots.gallery(thumbnails(video, tracks, names))), "face gallery"))
+        parts.append("<h2>Examples per action</h2>")
+        parts.append(_img(_png(plots.gallery(thumbnails(video, tracks, actions, below=2.5))), "action examples"))
     parts.append("<h2>Alignment</h2>")
     parts.append(_img(_png(plots.alignment_timeline(alignment)), "alignment timeline"))
     parts.append(_img(_png(plots.bags_over_tracks(bags, tracks, names)), "bags over tracks"))

@@ -30,6 +30,11 @@ def print_evaluation(evaluation: dict) -> None:
     print(f"action mAP {fmt(evaluation.get('action_map'))}")
     for action, ap in evaluation.get("per_action_ap", {}).items():
         print(f"  {action:<12} AP {fmt(ap)}")
+    if "temporal_action_map" in evaluation:
+        print(f"temporal action mAP {fmt(evaluation['temporal_action_map'])} at tIoU 0.3, "
+              f"{fmt(evaluation['temporal_action_map_05'])} at 0.5 ({evaluation['n_action_instances']} instances)")
+        for action, ap in evaluation.get("per_action_temporal_ap", {}).items():
+            print(f"  {action:<12} AP {fmt(ap.get('0.3'))} / {fmt(ap.get('0.5'))}")
 
 
 def run(args: argparse.Namespace) -> int:
