@@ -345,7 +345,10 @@ def solve_prepared(prepared: Prepared, **options):
     if motion is None:
         options["actions"] = ()
         motion = np.zeros((len(prepared.tracks), 1))
-    return assign(prepared.spans, prepared.face_descriptors, motion, prepared.bags, **options)
+    result = assign(prepared.spans, prepared.face_descriptors, motion, prepared.bags, **options)
+    if not result.actions:  # no action classes: no action score either (not the inf of a one-column margin)
+        result = replace(result, action_confidence=np.zeros(len(prepared.tracks)))
+    return result
 
 
 def run_external(
