@@ -363,15 +363,17 @@ def run_external(
     lexicon: str | Path | None = None,
     report: bool = True,
     speaker_bags: bool = False,
+    **solve_options,
 ) -> RunResult:
-    """The pipeline on tracks from elsewhere (``scriptalign run SUBS SCRIPT --tracks ...``)."""
+    """The pipeline on tracks from elsewhere (``scriptalign run SUBS SCRIPT --tracks ...``);
+    ``solve_options`` go to :func:`scriptalign.assign.assign` (e.g. ``kappa``)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prepared = prepare_external(subtitles, script, tracks, face_descriptors, output,
                                 motion_descriptors=motion_descriptors, lexicon=lexicon, speaker_bags=speaker_bags)
     timings["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = solve_prepared(prepared)
+    result = solve_prepared(prepared, **solve_options)
     timings["solve"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     assignments, evaluation = write_results(prepared, result, truth=truth, report=report)
