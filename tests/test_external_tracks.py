@@ -34,6 +34,7 @@ def _external(tmp_path, noise: float = 0.3):
     return toy, people
 
 
+@pytest.mark.slow
 def test_names_external_tracks_without_video(tmp_path, capsys):
     toy, people = _external(tmp_path)
     out = tmp_path / "out"
