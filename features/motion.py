@@ -144,3 +144,15 @@ class MotionBoW:
         from sklearn.kernel_approximation import AdditiveChi2Sampler
 
         return AdditiveChi2Sampler(sample_steps=self.sample_steps).fit_transform(self.histograms(volumes))
+
+
+def load_volumes(cache_dir, track_ids) -> list[np.ndarray]:
+    """Per track the volume descriptors (V, DIM) that ``extract`` saved in its cache (``motion_volumes.npz``).
+
+    Volume ``v`` of a track covers its frames ``start_frame + 1 + VOLUME_FRAMES * v`` up to
+    ``start_frame + VOLUME_FRAMES * (v + 1)`` (see :class:`MotionAccumulator`).
+    """
+    from pathlib import Path
+
+    with np.load(Path(cache_dir) / "motion_volumes.npz") as data:
+        return [data[f"track_{i}"] if f"track_{i}" in data else np.zeros((0, DIM), np.float32) for i in track_ids]

@@ -46,15 +46,15 @@ def naming_curve(predicted: Sequence[str], truth: Sequence[str], confidence: Seq
 
 
 def average_precision(scores: Sequence[float], positives: Sequence[bool]) -> float:
-    """Average precision of ``scores`` for the binary truth ``positives`` (NaN when no positive)."""
+    """Average precision of ``scores`` for the binary truth ``positives`` (scikit-learn's, so tied
+    scores count as one threshold whatever their order; NaN when no positive)."""
+    from sklearn.metrics import average_precision_score
+
     scores = np.asarray(scores, dtype=float)
     positives = np.asarray(positives, dtype=bool)
     if positives.sum() == 0:
         return float("nan")
-    order = np.argsort(-scores, kind="stable")
-    hits = positives[order]
-    precision_at_hit = np.cumsum(hits)[hits] / (np.flatnonzero(hits) + 1)
-    return float(precision_at_hit.mean())
+    return float(average_precision_score(positives, scores))
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -135,14 +135,16 @@ def _naming_all_tracks(rows: Sequence[dict], ids: Sequence[str | None], named: s
 
 
 def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dict,
-                        baseline: Sequence[str | None] | None = None) -> Evaluation:
+                        baseline: Sequence[str | None] | None = None,
+                        detections: Sequence[dict] | None = None) -> Evaluation:
     """Naming and action scores of per-track outputs against a toy movie's truth.
 
     ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: per track
     ``frames``, ``boxes``, ``start_time``, ``end_time`` (``tracks.json``); ``baseline``: the naive
-    rule's name per track. Naming is measured on the tracks of named characters (``naming_*``) and
-    on all tracks, "nobody" being the truth of the others (``*_all_tracks``, ``background_*``);
-    actions on all tracks that show a person.
+    rule's name per track; ``detections``: the action detections of ``actions.json`` (adds the
+    temporal localisation scores). Naming is measured on the tracks of named characters
+    (``naming_*``) and on all tracks, "nobody" being the truth of the others (``*_all_tracks``,
+    ``background_*``); actions on all tracks that show a person.
     """
     named = {c["name"] for c in truth["characters"]}
     ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
@@ -174,7 +176,50 @@ def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dic
     valid = [v for v in per_action.values() if not np.isnan(v)]
     scores["per_action_ap"] = per_action
     scores["action_map"] = float(np.mean(valid)) if valid else float("nan")
+    if detections is not None:
+        scores.update(temporal_action_scores(detections, tracks, ids, truth))
     return Evaluation(scores, ids, curves, action_scores, positives)
+
+
+TEMPORAL_IOUS = (0.3, 0.5)
+
+
+def action_instances(tracks: Sequence[dict], identities: Sequence[str | None], truth: dict) -> list[tuple]:
+    """True action instances on tracks: ``(track id, start, end, action)`` for each truth action of
+    the track's person that overlaps the track, clipped to the track's time span."""
+    out = []
+    for t, who in zip(tracks, identities):
+        if who is None:
+            continue
+        t0, t1 = float(t["start_time"]), float(t["end_time"])
+        for a in truth["actions"]:
+            if a["actor"] == who and a["start"] < t1 and a["end"] > t0:
+                out.append((int(t["id"]), max(t0, float(a["start"])), min(t1, float(a["end"])), a["action"]))
+    return out
+
+
+def temporal_action_scores(detections: Sequence[dict], tracks: Sequence[dict], identities: Sequence[str | None],
+                           truth: dict) -> dict:
+    """Temporal localisation: per action class the AP of the detections (``track``, ``start``, ``end``,
+    ``action``, ``score``) at temporal IoU 0.3 and 0.5 against :func:`action_instances`, and the means
+    over the classes that have instances (``temporal_action_map`` at 0.3, ``temporal_action_map_05``)."""
+    from scriptalign.temporal import temporal_ap
+
+    instances = action_instances(tracks, identities, truth)
+    per_action: dict[str, dict[str, float]] = {}
+    for a in truth["actions_vocabulary"]:
+        dets = [(int(d["track"]), float(d["start"]), float(d["end"]), float(d["score"]))
+                for d in detections if d["action"] == a]
+        inst = [(tr, s, e) for tr, s, e, act in instances if act == a]
+        per_action[a] = {f"{iou:.1f}": temporal_ap(dets, inst, iou) for iou in TEMPORAL_IOUS}
+
+    def mean(key: str) -> float:
+        vals = [v[key] for v in per_action.values() if not np.isnan(v[key])]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    return {"temporal_action_map": mean("0.3"), "temporal_action_map_05": mean("0.5"),
+            "per_action_temporal_ap": per_action, "n_action_instances": len(instances),
+            "n_action_detections": len(detections)}
 
 
 def format_scores(scores: dict) -> str:
@@ -192,4 +237,9 @@ def format_scores(scores: dict) -> str:
     lines += [f"  {name:<12} accuracy {fmt(acc)}" for name, acc in scores.get("per_character_accuracy", {}).items()]
     lines.append(f"action mAP {fmt(scores.get('action_map'))}")
     lines += [f"  {action:<12} AP {fmt(ap)}" for action, ap in scores.get("per_action_ap", {}).items()]
+    if "temporal_action_map" in scores:
+        lines.append(f"temporal action mAP {fmt(scores['temporal_action_map'])} at tIoU 0.3, "
+                     f"{fmt(scores['temporal_action_map_05'])} at 0.5 ({scores['n_action_instances']} instances)")
+        lines += [f"  {action:<12} AP {fmt(ap.get('0.3'))} / {fmt(ap.get('0.5'))}"
+                  for action, ap in scores.get("per_action_temporal_ap", {}).items()]
     return "\n".join(lines)

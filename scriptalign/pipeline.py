@@ -2,9 +2,11 @@
 
 ``run_movie`` writes to one output folder (each file atomically):
 ``aligned.json`` (the alignment), ``bags.json`` (weak labels), ``tracks.json`` with
-``face_descriptors.npy`` and ``motion_descriptors.npy`` (the video side), ``assignments.json`` and
-``assignments.csv`` (per track name, action and scores), ``report.html`` and, with a truth file,
-``evaluation.json``.
+``face_descriptors.npy`` and ``motion_descriptors.npy`` (the video side), ``action_windows.npz``
+(per-window motion features), ``assignments.json`` and ``assignments.csv`` (per track name, action
+and scores), ``actions.json`` (actions localised in time), ``report.html`` and, with a truth file,
+``evaluation.json``. With tracks from elsewhere (``prepare_external``) there is no video: the
+descriptors come with the tracks, and without motion descriptors only names are solved.
 """
 
 from __future__ import annotations
@@ -65,12 +67,13 @@ class Prepared:
     """One movie's text and video sides, as written to (and read back from) its output folder."""
 
     output: Path
-    video: str
+    video: str | None
     alignment: dict
     bags: tuple
     tracks: tuple[dict, ...]
     face_descriptors: np.ndarray
-    motion_descriptors: np.ndarray
+    motion_descriptors: np.ndarray | None
+    windows: object = None  # scriptalign.temporal.ActionWindows, or None (no per-window features)
 
     @property
     def spans(self) -> list:
@@ -102,34 +105,142 @@ def prepare_movie(
     face_descriptor: str = "auto",
 ) -> Prepared:
     """Align and label the text, extract the face tracks; write ``aligned.json``, ``bags.json``,
-    ``tracks.json`` and the descriptor arrays to ``output``. ``speaker_bags`` adds a bag per matched
-    dialogue turn ("the speaker appears"). ``face_descriptor``: see ``features.extract``."""
+    ``tracks.json``, the descriptor arrays and ``action_windows.npz`` to ``output``. ``speaker_bags``
+    adds a bag per aligned subtitle line ("the speaker appears", :mod:`scriptalign.speakers`).
+    ``face_descriptor``: see ``features.extract``."""
     import features
-    from scriptalign.alignment import align
+    from features import motion
     from scriptalign.errors import InputError
-    from scriptalign.labels import labels_json, weak_labels
-    from scriptalign.lexicon import Lexicon
-    from scriptalign.screenplay import read_script
-    from scriptalign.subtitles import read_subtitles
+    from scriptalign.temporal import WINDOWS_FILE, windows_from_volumes
 
     check_stride(stride)
     for path in (video, subtitles, script):
         if not Path(path).is_file():
             raise InputError("no such file", path)
+    aligned, alignment, bags, lexicon = _text_side(subtitles, script, lexicon, speaker_bags)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress,
+                                  face_descriptor=face_descriptor)
+    tracks = tuple(t.to_dict() for t in extraction.tracks)
+    volumes = motion.load_volumes(extraction.cache_dir, [t["id"] for t in tracks]) if tracks else []
+    windows = windows_from_volumes(tracks, volumes, extraction.frame_times, motion.VOLUME_FRAMES)
+    _write_text_side(out, aligned, alignment, bags, lexicon)
+    features.write_outputs(extraction, out)
+    windows.save(out / WINDOWS_FILE)
+    return Prepared(out, str(video), alignment, tuple(bags), tracks, extraction.face_descriptors,
+                    extraction.motion_descriptors, windows)
+
+
+def _text_side(subtitles, script, lexicon, speaker_bags: bool) -> tuple:
+    """The typed alignment, its JSON, its bags (plus a speaker bag per aligned subtitle line if asked)
+    and the lexicon they were made with."""
+    from scriptalign.alignment import align
+    from scriptalign.labels import weak_labels
+    from scriptalign.lexicon import Lexicon
+    from scriptalign.screenplay import read_script
+    from scriptalign.speakers import speaker_bags as subtitle_speaker_bags
+    from scriptalign.subtitles import read_subtitles
+
     if not isinstance(lexicon, Lexicon):  # one lexicon for the bags and for what bags.json names
         lexicon = Lexicon.load(lexicon) if lexicon is not None else Lexicon.default()
     aligned = align(read_subtitles(subtitles), read_script(script))
     alignment = aligned.to_json()
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    bags = weak_labels(aligned, lexicon, speaker_bags=speaker_bags)
-    extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress,
-                                  face_descriptor=face_descriptor)
+    bags = weak_labels(aligned, lexicon)
+    if speaker_bags:
+        bags = bags + subtitle_speaker_bags(alignment, first_id=len(bags))
+    return aligned, alignment, bags, lexicon
+
+
+def _write_text_side(out: Path, aligned, alignment: dict, bags: list, lexicon) -> None:
+    from scriptalign.labels import labels_json
+
     _dump(out / "aligned.json", alignment)
     _dump(out / "bags.json", labels_json(bags, aligned, lexicon))
-    features.write_outputs(extraction, out)
-    return Prepared(out, str(video), alignment, tuple(bags), tuple(t.to_dict() for t in extraction.tracks),
-                    extraction.face_descriptors, extraction.motion_descriptors)
+
+
+def prepare_external(
+    subtitles: str | Path,
+    script: str | Path,
+    tracks: str | Path,
+    face_descriptors: str | Path,
+    output: str | Path,
+    *,
+    motion_descriptors: str | Path | None = None,
+    lexicon: str | Path | None = None,
+    speaker_bags: bool = False,
+) -> Prepared:
+    """Align and label the text for tracks that another detector or tracker produced: ``tracks`` is a
+    ``scriptalign.tracks/1`` document (``video`` may be null, ``shots`` empty) and the descriptor
+    files hold one row per track. Writes the same files as :func:`prepare_movie` (no windows)."""
+    from scriptalign.errors import InputError
+
+    for path in (subtitles, script, tracks, face_descriptors) + ((motion_descriptors,) if motion_descriptors else ()):
+        if not Path(path).is_file():
+            raise InputError("no such file", path)
+    doc = read_tracks(tracks)
+    face = _read_descriptors(face_descriptors, len(doc["tracks"]), tracks)
+    motion = _read_descriptors(motion_descriptors, len(doc["tracks"]), tracks) if motion_descriptors else None
+    aligned, alignment, bags, lexicon = _text_side(subtitles, script, lexicon, speaker_bags)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    from features.cache import atomic_save_npy
+
+    _write_text_side(out, aligned, alignment, bags, lexicon)
+    _dump(out / "tracks.json", doc)
+    atomic_save_npy(out / "face_descriptors.npy", face)
+    if motion is not None:
+        atomic_save_npy(out / "motion_descriptors.npy", motion)
+    video = doc["video"]["path"] if isinstance(doc.get("video"), dict) else None
+    return Prepared(out, video, alignment, tuple(bags), tuple(doc["tracks"]), face, motion)
+
+
+def read_tracks(path: str | Path) -> dict:
+    """A ``scriptalign.tracks/1`` document; InputError naming the file and the track when it is not one.
+
+    Each track needs ``id`` (unique) and ``start_time`` <= ``end_time`` (seconds); ``frames`` and
+    ``boxes`` are needed only to evaluate against a toy truth."""
+    from scriptalign.errors import InputError
+    from scriptalign.jsonfile import read_json
+
+    expected = "a scriptalign.tracks/1 document (tracks.json)"
+    doc = read_json(path, expected)
+    if not isinstance(doc, dict) or doc.get("schema") != "scriptalign.tracks/1":
+        raise InputError(f"schema is {doc.get('schema') if isinstance(doc, dict) else None!r}", path,
+                         expected=expected)
+    if not isinstance(doc.get("tracks"), list) or not doc["tracks"]:
+        raise InputError("no tracks", path, expected=expected)
+    seen: set[int] = set()
+    for k, t in enumerate(doc["tracks"]):
+        where = f"track {k} (0-based)"
+        if not isinstance(t, dict) or any(key not in t for key in ("id", "start_time", "end_time")):
+            raise InputError(f"{where}: needs id, start_time and end_time", path, expected=expected)
+        try:
+            tid, t0, t1 = int(t["id"]), float(t["start_time"]), float(t["end_time"])
+        except (TypeError, ValueError) as err:
+            raise InputError(f"{where}: {err}", path, expected=expected) from err
+        if not (math.isfinite(t0) and math.isfinite(t1)) or t1 < t0:
+            raise InputError(f"{where}: start_time {t0} end_time {t1}", path, expected="finite, start <= end")
+        if tid in seen:
+            raise InputError(f"{where}: id {tid} repeated", path, expected="unique track ids")
+        seen.add(tid)
+    return doc
+
+
+def _read_descriptors(path: str | Path, n_tracks: int, tracks_path: str | Path) -> np.ndarray:
+    """A 2-D float array with one row per track (InputError naming the file otherwise)."""
+    from scriptalign.errors import InputError
+
+    try:
+        X = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise InputError(f"not a .npy array: {err}", path) from err
+    if X.ndim != 2 or X.shape[0] != n_tracks:
+        raise InputError(f"shape {X.shape}: {X.shape[0] if X.ndim else 0} rows for {n_tracks} tracks in "
+                         f"{tracks_path}", path, expected="one descriptor row per track")
+    if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all():
+        raise InputError("descriptors are not finite numbers", path)
+    return X.astype(np.float64)
 
 
 def load_prepared(output: str | Path) -> Prepared:
@@ -137,6 +248,7 @@ def load_prepared(output: str | Path) -> Prepared:
     from scriptalign.errors import InputError
     from scriptalign.jsonfile import read_json
     from scriptalign.labels import Bag
+    from scriptalign.temporal import WINDOWS_FILE, ActionWindows
 
     out = Path(output)
     expected = "the output of prepare_movie"
@@ -145,8 +257,9 @@ def load_prepared(output: str | Path) -> Prepared:
                                                             ("tracks.json", "tracks")))
     try:
         face = np.load(out / "face_descriptors.npy")
-        motion = np.load(out / "motion_descriptors.npy")
-    except (OSError, ValueError) as err:
+        motion = np.load(out / "motion_descriptors.npy") if (out / "motion_descriptors.npy").exists() else None
+        windows = ActionWindows.load(out / WINDOWS_FILE) if (out / WINDOWS_FILE).exists() else None
+    except (OSError, ValueError, KeyError) as err:
         raise InputError(f"incomplete run folder: {err}", out, expected=expected) from err
     bags = tuple(
         Bag(**{**b, "names": tuple(b["names"]), "actions": tuple(b["actions"]),
@@ -154,7 +267,8 @@ def load_prepared(output: str | Path) -> Prepared:
                "negated": tuple(b["negated"])})
         for b in bags_doc["bags"]
     )
-    return Prepared(out, tracks_doc["video"]["path"], alignment, bags, tuple(tracks_doc["tracks"]), face, motion)
+    video = tracks_doc["video"]["path"] if isinstance(tracks_doc.get("video"), dict) else None
+    return Prepared(out, video, alignment, bags, tuple(tracks_doc["tracks"]), face, motion, windows)
 
 
 def assignments_document(prepared: Prepared, result) -> dict:
@@ -174,6 +288,22 @@ def assignments_document(prepared: Prepared, result) -> dict:
     }
 
 
+def actions_detections(prepared: Prepared, result) -> dict:
+    """The ``actions.json`` document: actions localised in time from per-window scores (with no
+    per-window features, one detection per track and class spanning the track)."""
+    from scriptalign.temporal import Detection, actions_document, detect_actions, window_scores
+
+    Z = np.asarray(result.action_scores)
+    windows = prepared.windows
+    if windows is not None and len(windows):
+        S, solver = window_scores(windows, prepared.bags, result.track_names, result.actions)
+        dets = detect_actions(windows, S, result.track_ids, result.actions)
+        return actions_document(dets, result.actions, prepared.video, "windows", solver)
+    dets = [Detection(int(t["id"]), float(t["start_time"]), float(t["end_time"]), a, float(Z[i, k + 1]))
+            for i, t in enumerate(prepared.tracks) for k, a in enumerate(result.actions)]
+    return actions_document(dets, result.actions, prepared.video, "tracks")
+
+
 def write_results(prepared: Prepared, result, *, truth: str | Path | None = None,
                   report: bool = True) -> tuple[dict, dict | None]:
     """Write ``assignments.json``/``.csv``, with a truth ``evaluation.json``, and ``report.html``;
@@ -183,6 +313,10 @@ def write_results(prepared: Prepared, result, *, truth: str | Path | None = None
     rows = doc["tracks"]
     _dump(out / "assignments.json", doc)
     write_text(out / "assignments.csv", _csv(rows, list(prepared.tracks)))
+    if result.actions:
+        _dump(out / "actions.json", actions_detections(prepared, result))
+    else:
+        (out / "actions.json").unlink(missing_ok=True)
     evaluation = evaluate_output(out, truth) if truth is not None else None
     if report:
         from scriptalign.report import write_report
@@ -209,8 +343,6 @@ def run_movie(
     face_descriptor: str = "auto",
 ) -> RunResult:
     """Run the pipeline on one movie and write its outputs to ``output``."""
-    from scriptalign.assign import assign
-
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prepared = prepare_movie(video, subtitles, script, output, lexicon=lexicon, device=device, stride=stride,
@@ -218,8 +350,51 @@ def run_movie(
                              face_descriptor=face_descriptor)
     timings["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = assign(prepared.spans, prepared.face_descriptors, prepared.motion_descriptors, prepared.bags,
-                    device=device)
+    result = solve_prepared(prepared, device=device)
+    timings["solve"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    assignments, evaluation = write_results(prepared, result, truth=truth, report=report)
+    timings["write"] = time.perf_counter() - t0
+    return RunResult(prepared.output, assignments, evaluation, timings)
+
+
+def solve_prepared(prepared: Prepared, **options):
+    """``assign`` on one prepared movie; without motion descriptors only names are solved."""
+    from scriptalign.assign import assign
+
+    motion = prepared.motion_descriptors
+    if motion is None:
+        options["actions"] = ()
+        motion = np.zeros((len(prepared.tracks), 1))
+    result = assign(prepared.spans, prepared.face_descriptors, motion, prepared.bags, **options)
+    if not result.actions:  # no action classes: no action score either (not the inf of a one-column margin)
+        result = replace(result, action_confidence=np.zeros(len(prepared.tracks)))
+    return result
+
+
+def run_external(
+    subtitles: str | Path,
+    script: str | Path,
+    tracks: str | Path,
+    face_descriptors: str | Path,
+    output: str | Path,
+    *,
+    motion_descriptors: str | Path | None = None,
+    truth: str | Path | None = None,
+    lexicon: str | Path | None = None,
+    report: bool = True,
+    speaker_bags: bool = False,
+    **solve_options,
+) -> RunResult:
+    """The pipeline on tracks from elsewhere (``scriptalign run SUBS SCRIPT --tracks ...``);
+    ``solve_options`` go to :func:`scriptalign.assign.assign` (e.g. ``kappa``)."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    prepared = prepare_external(subtitles, script, tracks, face_descriptors, output,
+                                motion_descriptors=motion_descriptors, lexicon=lexicon, speaker_bags=speaker_bags)
+    timings["prepare"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = solve_prepared(prepared, **solve_options)
     timings["solve"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     assignments, evaluation = write_results(prepared, result, truth=truth, report=report)
@@ -248,7 +423,10 @@ def evaluate_output(output: str | Path, truth: str | Path):
     tracks = docs["tracks.json"]["tracks"]
     if len(rows) != len(tracks):
         raise InputError(f"{len(rows)} assignments for {len(tracks)} tracks", out / "assignments.json")
-    result = evaluate_assignment(rows, tracks, read_truth(truth), docs["assignments.json"].get("baseline_only_track"))
+    detections = read_json(out / "actions.json", "actions.json of scriptalign run")["detections"] \
+        if (out / "actions.json").exists() else None
+    result = evaluate_assignment(rows, tracks, read_truth(truth), docs["assignments.json"].get("baseline_only_track"),
+                                 detections)
     scores = _json_safe({"schema": EVALUATION_SCHEMA, "truth": str(truth), **result.scores})
     _dump(out / "evaluation.json", scores)
     return replace(result, scores=scores)
