@@ -349,8 +349,14 @@ def run_movie(
                              cache_dir=cache_dir, progress=progress, speaker_bags=speaker_bags,
                              face_descriptor=face_descriptor)
     timings["prepare"] = time.perf_counter() - t0
+    return _solve_and_write(prepared, timings, truth=truth, report=report, device=device)
+
+
+def _solve_and_write(prepared: Prepared, timings: dict[str, float], *, truth, report: bool,
+                     **solve_options) -> RunResult:
+    """Solve a prepared movie and write its results, adding ``solve`` and ``write`` to ``timings``."""
     t0 = time.perf_counter()
-    result = solve_prepared(prepared, device=device)
+    result = solve_prepared(prepared, **solve_options)
     timings["solve"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     assignments, evaluation = write_results(prepared, result, truth=truth, report=report)
@@ -393,13 +399,7 @@ def run_external(
     prepared = prepare_external(subtitles, script, tracks, face_descriptors, output,
                                 motion_descriptors=motion_descriptors, lexicon=lexicon, speaker_bags=speaker_bags)
     timings["prepare"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    result = solve_prepared(prepared, **solve_options)
-    timings["solve"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    assignments, evaluation = write_results(prepared, result, truth=truth, report=report)
-    timings["write"] = time.perf_counter() - t0
-    return RunResult(prepared.output, assignments, evaluation, timings)
+    return _solve_and_write(prepared, timings, truth=truth, report=report, **solve_options)
 
 
 def read_truth(path: str | Path) -> dict:
