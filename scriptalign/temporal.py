@@ -106,16 +106,19 @@ def window_bags(windows: ActionWindows, bags: Sequence, track_names: Sequence[st
 
 def window_scores(windows: ActionWindows, bags: Sequence, track_names: Sequence[str | None],
                   actions: Sequence[str], *, reg: float = 1e-2, kappa: float = 10.0, rho: float = 1.0,
+                  tol: float = 1e-5, max_iter: int = 20000,
                   random_state: int | None = 0) -> tuple[np.ndarray, dict]:
     """Per window and class (column 0: no action) the relaxed DIFFRAC assignment of the windows under
     :func:`window_bags` (the timed bags localise the action inside its tracks; at least ``rho`` of
-    the windows in no bag do no action), and the solver's record (iterations, converged, gap)."""
+    the windows in no bag do no action), and the solver's record (iterations, converged, gap).
+    Detections threshold each window against its track's best, so the relaxed solution must be close
+    to the optimum: at tol 1e-4 the toy's temporal mAP was 0.65, at 1e-5 and 1e-6 it was 1.0."""
     from scriptalign.assign import standardize
     from solvers import DiscriminativeClustering
 
     wb = window_bags(windows, bags, track_names, actions)
-    model = DiscriminativeClustering(len(actions) + 1, reg=reg, kappa=kappa, rho=rho, rho_scope="free",
-                                     max_iter=3000, tol=1e-4, random_state=random_state)
+    model = DiscriminativeClustering(len(actions) + 1, reg=reg, solver="fw", kappa=kappa, rho=rho,
+                                     rho_scope="free", max_iter=max_iter, tol=tol, random_state=random_state)
     model.fit(standardize(windows.X), wb)
     return np.asarray(model.Z_), {"n_windows": len(windows), "n_window_bags": len(wb), "n_iter": int(model.n_iter_),
                                   "converged": bool(model.converged_),
