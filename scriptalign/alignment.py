@@ -405,14 +405,7 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
     if not changed:
         return pairs
     # one script word per match, in order of the subtitles; crossings with strong matches are dropped
-    out = sorted(match_of_s.items())
-    seen: set[int] = set()
-    result = []
-    for i, j in out:
-        if j not in seen:
-            seen.add(j)
-            result.append((i, j))
-    return result
+    return _one_match_per_script_word(match_of_s)
 
 
 def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[float, ...]]:
@@ -827,15 +820,8 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
         chosen = local if len(local) > len(weak) else weak
         kept.update(chosen)
         used_t.update(j for _, j in chosen)
-    out = sorted(kept.items())
     # one script word per match: a later duplicate (weak, kept elsewhere) is dropped
-    seen: set[int] = set()
-    result = []
-    for i, j in out:
-        if j not in seen:
-            seen.add(j)
-            result.append((i, j))
-    return result
+    return _one_match_per_script_word(kept)
 
 
 def _runs_of_three(pairs: list[tuple[int, int]]) -> list[bool]:
@@ -975,3 +961,14 @@ def _along_path(
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "LOW_COVERAGE", "SCHEMA", "LowCoverageWarning", "AlignedElement", "AlignedLine", "Alignment", "align"]
+
+
+def _one_match_per_script_word(match_of_s: dict[int, int]) -> list[tuple[int, int]]:
+    """(subtitle word, script word) pairs in subtitle order, each script word kept at its first match."""
+    seen: set[int] = set()
+    result = []
+    for i, j in sorted(match_of_s.items()):
+        if j not in seen:
+            seen.add(j)
+            result.append((i, j))
+    return result
