@@ -117,19 +117,8 @@ def eval_tv(data: Path, method: Callable) -> dict:
         subs = read_subtitles(data / "tv" / f"{ep}.srt")
         script = _read_script(data / "tv" / f"{ep}.transcript.txt")
         _, speakers = method(subs, script)
-        pos_of = {c.index: k for k, c in enumerate(subs.cues)}
-        c = Counter()
-        for row in map(json.loads, (data / "tv" / f"{ep}.truth.jsonl").read_text().splitlines()):
-            k = pos_of.get(row["cue"])
-            got = speakers.get((k, row["line"] - 1)) if k is not None else None
-            got = got.lower() if got else None
-            ts, gs = row["transcript_speaker"], row["gt_speaker"]
-            if (ts or "").lower() not in _NO_NAME:
-                c["transcript_n"] += 1
-                c["transcript_ok"] += got == ts.lower()
-            if (gs or "").lower() not in _NO_NAME:
-                c["gt_n"] += 1
-                c["gt_ok"] += got == gs.lower()
+        truth = [json.loads(line) for line in (data / "tv" / f"{ep}.truth.jsonl").read_text().splitlines()]
+        c = _score_tv({"subs": subs, "truth": truth}, speakers)
         tot.update(c)
         per[ep] = _tv_summary(c)
     return {"episodes": per, "all": _tv_summary(tot)}

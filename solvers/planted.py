@@ -81,17 +81,22 @@ def make_planted(
     X = means[y] + sigma * rng.standard_normal((n, d))
     blocks = np.minimum((np.arange(n) * n_blocks) // n, n_blocks - 1)
     bags: list[Bag] = []
+
+    def add_bag(i: int, j: int) -> None:
+        """A bag over tracks i..j-1 requiring (up to max_required of) the identities present."""
+        ids = np.unique(y[i:j])
+        ids = ids[ids > 0]
+        if ids.size:
+            if ids.size > max_required:
+                ids = np.sort(rng.choice(ids, size=max_required, replace=False))
+            bags.append(Bag(tuple(range(i, j)), tuple(int(v) for v in ids), f"bag {len(bags)}"))
+
     if overlapping:
         i = 0
         while i < n:
             j = min(i + int(rng.integers(2, 9)), n)
             j = i + int(np.sum(blocks[i:j] == blocks[i]))
-            ids = np.unique(y[i:j])
-            ids = ids[ids > 0]
-            if ids.size:
-                if ids.size > max_required:
-                    ids = np.sort(rng.choice(ids, size=max_required, replace=False))
-                bags.append(Bag(tuple(range(i, j)), tuple(int(v) for v in ids), f"bag {len(bags)}"))
+            add_bag(i, j)
             i += int(rng.integers(1, 5))
     i = n if overlapping else 0
     while i < n:
@@ -99,12 +104,7 @@ def make_planted(
             s = int(rng.integers(1, max_bag_size + 1))
             j = min(i + s, n)
             j = i + int(np.sum(blocks[i:j] == blocks[i]))  # stay inside the block
-            ids = np.unique(y[i:j])
-            ids = ids[ids > 0]
-            if ids.size:
-                if ids.size > max_required:
-                    ids = np.sort(rng.choice(ids, size=max_required, replace=False))
-                bags.append(Bag(tuple(range(i, j)), tuple(int(v) for v in ids), f"bag {len(bags)}"))
+            add_bag(i, j)
             i = j
         else:
             i += 1
