@@ -11,10 +11,12 @@ matched (Laptev et al. 2008); each subtitle line gets the element most of its wo
 
 from __future__ import annotations
 
+import gc
 import math
 import warnings
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate, chain, count, pairwise, repeat
 
@@ -271,7 +273,22 @@ def align(
         if not 0.0 <= min_confidence <= 1.0:
             raise ValueError(f"min_confidence must be within [0, 1], got {min_confidence}")
         model = replace(model, threshold=min_confidence)
-    return align_candidates(candidates(subtitles, script, options), subtitles, script, model=model, min_score=min_score)
+    with _no_gc():
+        c = candidates(subtitles, script, options)
+        return align_candidates(c, subtitles, script, model=model, min_score=min_score)
+
+
+@contextmanager
+def _no_gc():
+    """The cycle collector paused: alignment builds tens of thousands of small acyclic containers, and
+    the collections they would trigger cost a fifth of its time (reference counting frees them)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def align_candidates(
@@ -603,9 +620,7 @@ class _WordStreams:
 def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[list[str]]:
     """Subtitle tokens absent from the script, of five letters or more, replaced by the script's token of
     the closest spelling (rapidfuzz ratio >= 85, same first letter): "Mulwrey" -> "mulwray"."""
-    from rapidfuzz import fuzz, process
-
-    import numpy as np
+    from rapidfuzz import fuzz, process  # process.extract, not cdist: cdist would import numpy (slow start)
 
     t_vocab = {t for lst in t_lists for t in lst}
     s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t.isalpha() and t not in t_vocab})
@@ -623,11 +638,10 @@ def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[
         pool = by_first.get(first)
         if not pool:
             continue
-        scores = process.cdist(group, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING, workers=1)
-        best = scores.argmax(axis=1)
-        for tok, k, row in zip(group, best, scores):
-            if row[k] > 0 and np.count_nonzero(row == row[k]) == 1:  # one closest spelling, not a tie
-                repl[tok] = pool[k]
+        for tok in group:
+            top = process.extract(tok, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING, limit=2)
+            if top and (len(top) == 1 or top[1][1] < top[0][1]):  # one closest spelling, not a tie
+                repl[tok] = top[0][0]
     if not repl:
         return s_lists
     return [[repl.get(t, t) for t in lst] for lst in s_lists]
@@ -779,19 +793,21 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
 
     if len(s_ids) < _NGRAM or len(t_ids) < _NGRAM:
         return pairs
-    # Where each word triple of the script starts; a triple found at most twice is rare.
-    grams: dict[tuple[int, int, int], list[int]] = {}
-    for j, gram in enumerate(zip(t_ids, t_ids[1:], t_ids[2:])):
-        where = grams.get(gram)
-        if where is None:
-            grams[gram] = [j]
-        else:
-            where.append(j)
     in_run = _runs_of_three(pairs)
     strong = [m for m in range(len(pairs)) if in_run[m]]
+    bounds = [-1] + [pairs[m][0] for m in strong] + [len(s_ids)]
+    stretches = [(a + 1, b) for a, b in pairwise(bounds) if b - a - 1 >= _REANCHOR_MIN]
+    if not stretches:
+        return pairs
+    # Where each word triple of the stretches starts in the script (only those triples are looked up);
+    # a triple found there at most twice is rare.
+    wanted = {g for lo, hi in stretches for g in zip(s_ids[lo:hi], s_ids[lo + 1 : hi], s_ids[lo + 2 : hi])}
+    grams: dict[tuple[int, int, int], list[int]] = {}
+    for j, gram in enumerate(zip(t_ids, t_ids[1:], t_ids[2:])):
+        if gram in wanted:
+            grams.setdefault(gram, []).append(j)
     used_t = {pairs[m][1] for m in strong}
     weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not in_run[m]}
-    bounds = [-1] + [pairs[m][0] for m in strong] + [len(s_ids)]
     kept: dict[int, int] = {pairs[m][0]: pairs[m][1] for m in strong}
     for a, b in pairwise(bounds):
         lo, hi = a + 1, b
