@@ -391,6 +391,7 @@ def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slack
         out["models"][u["name"]] = {
             "threshold": model.threshold, "rescue_slack": opt.rescue_slack, "train_candidates": n_train
         }
+        u["_fold"] = (model, opt, cands)  # for the semantic pass's leave-one-out (not written out)
         held_conf += [(model(f), lab) for f, lab in zip(*labelled[u["name"]])]
         # its subtitles against other scripts: wrong placements this fold never trained on
         held_conf += [(model(f), 0) for (a, _), feats in best_negatives.items() if a == u["name"] for f in feats]
@@ -458,6 +459,105 @@ def fit_all(units: list[dict], options=None, slacks=RESCUE_SLACKS) -> tuple["Con
         if best is None or (rate, opt.rescue_slack) > best[0]:
             best = ((rate, opt.rescue_slack), model, opt)
     return best[1], best[2]
+
+
+# --- The semantic pass, leave-one-out ---------------------------------------------------------------
+
+
+#: The thresholds of cosine similarity the leave-one-out chooses from (None: the pass off).
+SEMANTIC_THRESHOLDS = (None, 0.5, 0.6, 0.7, 0.8)
+
+
+def _cached(encode):
+    """``encode`` with each text embedded once (the threshold grid re-uses the same sentences)."""
+    import numpy as np
+
+    memo: dict = {}
+
+    def run(texts):
+        new = [t for t in dict.fromkeys(texts) if t not in memo]
+        if new:
+            memo.update(zip(new, encode(new)))
+        return np.stack([memo[t] for t in texts])
+
+    return run
+
+
+def _unit_score(u: dict, model, cands, threshold, encode) -> dict:
+    """A unit's figures with the semantic pass at ``threshold`` (None: off), its candidates given."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        al = align_candidates(cands, u["subs"], u["script"], model=model, semantic=threshold, encode=encode)
+    placed = sum(1 for a in al.elements if a.similarity is not None)
+    if u["kind"] == "film":
+        got = _score_film(u, {p: (a.start, a.end, a.interpolated) for p, a in enumerate(al.elements)})
+        rate = (got["matched_timed_right"] or 0) + (got["absent_interpolated"] or 0)
+    else:
+        speakers = {(k, li): ln.speaker for k, lines in enumerate(al.lines) for li, ln in enumerate(lines)}
+        c = _score_tv(u, speakers)
+        got = _tv_summary(c)
+        got["counts"] = dict(c)
+        rate = got["transcript_speaker_accuracy"] or 0
+    return {"score": got, "rate": rate, "placed_by_meaning": placed}
+
+
+def eval_semantic(units: list[dict], encode, thresholds=SEMANTIC_THRESHOLDS) -> dict:
+    """Per held-out unit: the threshold chosen on the other units (sum of their film block rates and TV
+    speaker accuracies; ties: the pass off, then the higher threshold), its score there and with the pass
+    off. Needs :func:`leave_one_out` run first (each unit's fold model and candidates)."""
+    encode = _cached(encode)
+    table = {}  # (fold, unit, threshold) -> result
+    for u in units:
+        model, _, cands = u["_fold"]
+        for v in units:
+            for t in thresholds:
+                table[(u["name"], v["name"], t)] = _unit_score(v, model, cands[v["name"]], t, encode)
+    out = {}
+    tv_off, tv_on = Counter(), Counter()
+    for u in units:
+        train = [v["name"] for v in units if v["name"] != u["name"]]
+
+        def key(t):
+            return (sum(table[(u["name"], v, t)]["rate"] for v in train), t is None, t or 0.0)
+
+        chosen = max(thresholds, key=key)
+        off, on = table[(u["name"], u["name"], None)], table[(u["name"], u["name"], chosen)]
+        out[u["name"]] = {
+            "chosen_threshold": chosen,
+            "held_out_off": off["score"],
+            "held_out_on": on["score"],
+            "placed_by_meaning": on["placed_by_meaning"],
+            "per_threshold_held_out": {str(t): table[(u["name"], u["name"], t)]["score"] for t in thresholds},
+        }
+        if u["kind"] == "tv":
+            tv_off.update(off["score"].pop("counts"))
+            tv_on.update(on["score"].pop("counts"))
+            for r in out[u["name"]]["per_threshold_held_out"].values():
+                r.pop("counts", None)
+    return {"units": out, "tv_all_off": _tv_summary(tv_off), "tv_all_on": _tv_summary(tv_on)}
+
+
+def eval_semantic_speed(data: Path, encode, repeat: int = 3) -> dict:
+    """The semantic pass timed apart: align chinatown with and without it (model loaded, no cache),
+    best of ``repeat``; and the model's load time."""
+    import warnings
+
+    subs = read_subtitles(data / "films" / "chinatown.srt")
+    script = _read_script(data / "films" / "chinatown.txt")
+
+    def run(on):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return align(subs, script, semantic=on, encode=encode if on else None)
+
+    out = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
+    out["align_s"] = round(_best(lambda: run(False), repeat), 3)
+    out["align_with_semantic_s"] = round(_best(lambda: run(True), repeat), 3)
+    out["semantic_pass_s"] = round(out["align_with_semantic_s"] - out["align_s"], 3)
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
 
 
 # --- Other movie: subtitles of one film against the other's script -------------------------------------
@@ -648,7 +748,28 @@ VARIANTS = {
     "no_near_spelling": {"near_spelling": False},
     "with_lemmas": {"lemmas": True},
     "global_lcs": {"anchored": False},
+    "no_rescue": {"rescue": False},
 }
+
+
+def _semantic_section(units: list[dict], data: Path) -> dict:
+    """The semantic pass's leave-one-out and its time, or why it was not measured."""
+    from scriptalign.errors import InputError
+    from scriptalign.semantic import load_encoder
+
+    try:
+        t0 = time.perf_counter()
+        encode = load_encoder("cpu")
+        load_s = time.perf_counter() - t0
+    except InputError as err:
+        return {"not_measured": str(err)}
+    t0 = time.perf_counter()
+    out = eval_semantic(units, encode)
+    out["leave_one_out_seconds"] = round(time.perf_counter() - t0, 1)
+    out["speed"] = eval_semantic_speed(data, encode)
+    out["speed"]["model_load_s"] = round(load_s, 2)
+    out["device"] = "cpu"
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -658,6 +779,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "alignment_reliability.png")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-variants", action="store_true")
+    ap.add_argument("--skip-semantic", action="store_true", help="do not score the semantic pass")
+    ap.add_argument("--only-semantic", action="store_true", help="score the semantic pass only, into OUT")
     ap.add_argument("--fit", action="store_true", help="also fit the shipped model on every unit and print it")
     ap.add_argument("--only-speed", action="store_true", help="re-measure speed and long inputs into OUT")
     args = ap.parse_args(argv)
@@ -676,6 +799,14 @@ def main(argv: list[str] | None = None) -> int:
     units = _units(args.data)
     t0 = time.perf_counter()
     loo = leave_one_out(units, curve=True)
+    if args.only_semantic:
+        result = json.loads(args.out.read_text())
+        result["semantic"] = _semantic_section(units, args.data)
+        tmp = args.out.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
+        os.replace(tmp, args.out)
+        print(json.dumps(result["semantic"], indent=1))
+        return 0
     result = {
         "machine": {
             "python": platform.python_version(),
@@ -695,6 +826,8 @@ def main(argv: list[str] | None = None) -> int:
             opt = replace(MatchOptions(), **change)
             r = leave_one_out(units, opt, slacks=(MatchOptions().rescue_slack,))
             result["variants"][name] = {"films": r["films"], "tv_all": r["tv_all"]}
+    if not args.skip_semantic:
+        result["semantic"] = _semantic_section(units, args.data)
     if not args.skip_speed:
         result["speed"] = eval_speed(args.data)
         result["long"] = eval_long()

@@ -16,6 +16,7 @@ import math
 import warnings
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate, chain, count, pairwise, repeat
@@ -79,6 +80,7 @@ class AlignedElement:
     words: int = 0
     matched: int = 0
     confidence: float | None = None
+    similarity: float | None = None  # set when the semantic pass placed it (cosine similarity)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Alignment:
     lines: tuple[tuple[AlignedLine, ...], ...]
     min_score: float
     min_confidence: float = 0.0
+    semantic: bool = False  # whether the semantic pass ran
 
     @property
     def dialogue(self) -> tuple[AlignedElement, ...]:
@@ -134,7 +137,7 @@ class Alignment:
 
     def to_json(self) -> dict:
         """The documented JSON form (``schema`` ``scriptalign.alignment/1``)."""
-        return {
+        doc = {
             "schema": SCHEMA,
             "subtitles": self.subtitles.path,
             "script": self.script.path,
@@ -170,6 +173,11 @@ class Alignment:
             ],
             "stats": self.stats(),
         }
+        if self.semantic:  # the semantic pass's similarity, only when it ran (the schema stays the same)
+            doc["semantic"] = True
+            for row, a in zip(doc["elements"], self.elements):
+                row["similarity"] = None if a.similarity is None else round(a.similarity, 4)
+        return doc
 
     def to_srt(self) -> str:
         """The script as timed SRT subtitles (``RICK: ...``, descriptions in brackets)."""
@@ -259,8 +267,15 @@ def align(
     min_confidence: float | None = None,
     model: ConfidenceModel | None = None,
     options: MatchOptions = MatchOptions(),
+    semantic: bool = False,
+    semantic_threshold: float | None = None,
+    encode: Callable | None = None,
 ) -> Alignment:
     """Align subtitles with a screenplay; see the module docstring for the method.
+
+    With ``semantic``, dialogue still untrusted is compared by meaning with the free subtitle lines
+    between its trusted neighbours (:mod:`scriptalign.semantic`; needs the ``semantic`` extra, loads
+    torch); a pair at least ``semantic_threshold`` similar is trusted. ``encode`` replaces the model.
 
     A dialogue element is trusted when its ``confidence`` reaches ``min_confidence`` (default: the
     model's threshold, chosen by leave-one-film-out) and its matched fraction ``score`` reaches
@@ -275,7 +290,14 @@ def align(
         model = replace(model, threshold=min_confidence)
     with _no_gc():
         c = candidates(subtitles, script, options)
-        return align_candidates(c, subtitles, script, model=model, min_score=min_score)
+        threshold = None
+        if semantic:
+            from scriptalign.semantic import DEFAULT_THRESHOLD
+
+            threshold = DEFAULT_THRESHOLD if semantic_threshold is None else semantic_threshold
+        return align_candidates(
+            c, subtitles, script, model=model, min_score=min_score, semantic=threshold, encode=encode
+        )
 
 
 @contextmanager
@@ -293,9 +315,10 @@ def _no_gc():
 
 def align_candidates(
     c: Candidates, subtitles: Subtitles, script: Script, *, model: ConfidenceModel | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float = DEFAULT_MIN_SCORE, semantic: float | None = None, encode: Callable | None = None,
 ) -> Alignment:
-    """The second half of :func:`align`, on candidates already found (to try several models on one film)."""
+    """The second half of :func:`align`, on candidates already found (to try several models on one film);
+    ``semantic``: the similarity threshold of the semantic pass (None: no semantic pass)."""
     model = model or DEFAULT_MODEL
     conf = {p: model(f) for p, f in c.features.items()}
     found = {
@@ -304,9 +327,49 @@ def align_candidates(
         if conf[p] >= model.threshold and c.scores[p] >= min_score
     }
     _drop_out_of_order(found, c.starts, conf)
-    alignment = _result(subtitles, script, c, found, conf, min_score, model.threshold)
+    similarity = None
+    if semantic is not None:
+        similarity = _semantic_pass(c, subtitles, script, found, conf, semantic, encode)
+    alignment = _result(subtitles, script, c, found, conf, min_score, model.threshold, similarity)
     _check_result(alignment)
     return alignment
+
+
+def _semantic_pass(c: Candidates, subtitles, script, found, conf, threshold: float, encode) -> dict[int, float]:
+    """Add to ``found`` the untrusted dialogue that the semantic pass places (on the subtitle words of
+    one free line between its trusted neighbours); returns element position -> similarity."""
+    from scriptalign import semantic as sem
+
+    w, cues, elements = c.streams, subtitles.cues, script.elements
+
+    def interval(subs):
+        ks = {w.s_cue[i] for i in subs}
+        return min(cues[k].start for k in ks), max(cues[k].end for k in ks)
+
+    trusted = {p: interval(subs) for p, subs in found.items()}
+    untrusted = [p for p, n in w.n_words.items() if p not in found and n >= sem._MIN_WORDS]
+    taken = {w.s_line[i] for subs in found.values() for i in subs}
+    free = [  # w.spans is in time order
+        (cues[key[0]].start, cues[key[0]].end, key)
+        for key, (a, b) in w.spans.items()
+        if key not in taken and b - a >= sem._MIN_WORDS
+    ]
+    gaps = sem.gaps_between(trusted, sorted(untrusted), free)
+    if not gaps:
+        return {}
+    got = sem.semantic_matches(
+        gaps,
+        lambda p: elements[p].text,
+        lambda key: cues[key[0]].lines[key[1]].text,
+        encode or sem.load_encoder(),
+        threshold,
+    )
+    for p, (key, _) in got.items():
+        found[p] = list(range(*w.spans[key]))
+    # the time order again, the semantic placements (least similar first) before any word match
+    starts = {**c.starts, **{p: cues[key[0]].start for p, (key, _) in got.items()}}
+    _drop_out_of_order(found, starts, {**conf, **{p: s - 2.0 for p, (_, s) in got.items()}})
+    return {p: s for p, (_, s) in got.items() if p in found}
 
 
 @dataclass(frozen=True)
@@ -499,7 +562,7 @@ def _drop_out_of_order(found: dict[int, list[int]], starts: dict[int, float], co
         del found[worst]
 
 
-def _result(subtitles, script, c: Candidates, found, conf, min_score, threshold) -> Alignment:
+def _result(subtitles, script, c: Candidates, found, conf, min_score, threshold, similarity=None) -> Alignment:
     """Times for trusted dialogue from its cues, interpolated for the rest; a speaker per subtitle line."""
     cues, elements, w = subtitles.cues, script.elements, c.streams
     starts: list[float | None] = [None] * len(elements)
@@ -532,12 +595,17 @@ def _result(subtitles, script, c: Candidates, found, conf, min_score, threshold)
                 n,
                 matched,
                 conf.get(e_pos, 0.0),
+                similarity.get(e_pos) if similarity else None,
             )
         )
     match_of_s = dict(c.pairs)
-    trusted = {i: match_of_s[i] for subs in found.values() for i in subs}
+    if similarity:  # a line placed by meaning votes for its element through the element's first word
+        first_j = {p: j for j, p in reversed(list(enumerate(w.t_elem)))}
+        trusted = {i: match_of_s.get(i, first_j[p]) for p, subs in found.items() for i in subs}
+    else:
+        trusted = {i: match_of_s[i] for subs in found.values() for i in subs}
     lines = _assign_lines(cues, w.order, w.spans, trusted, w.t_elem, elements)
-    return Alignment(subtitles, script, tuple(result), lines, min_score, threshold)
+    return Alignment(subtitles, script, tuple(result), lines, min_score, threshold, similarity is not None)
 
 
 def _check_result(alignment: Alignment) -> None:
@@ -808,20 +876,15 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             grams.setdefault(gram, []).append(j)
     used_t = {pairs[m][1] for m in strong}
     weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not in_run[m]}
-    kept: dict[int, int] = {pairs[m][0]: pairs[m][1] for m in strong}
-    for a, b in pairwise(bounds):
-        lo, hi = a + 1, b
+    kept: dict[int, int] | None = None  # the matches, once a stretch has changed
+    for lo, hi in stretches:
         weak = [(i, weak_by_i[i]) for i in range(lo, hi) if i in weak_by_i]
-        if hi - lo < _REANCHOR_MIN:
-            kept.update(weak)
-            continue
         hits = []
         for gram in zip(s_ids[lo:hi], s_ids[lo + 1 : hi], s_ids[lo + 2 : hi]):
             where = grams.get(gram)
             if where is not None and len(where) <= 2:
                 hits += [j for j in where if j not in used_t]
         if len(hits) < 2:
-            kept.update(weak)
             continue
         hits.sort()
         centre = hits[len(hits) // 2]
@@ -833,9 +896,17 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             if b.size
         ]
         local = [(i, j) for i, j in _supported(blocks) if j not in used_t]
-        chosen = local if len(local) > len(weak) else weak
-        kept.update(chosen)
-        used_t.update(j for _, j in chosen)
+        if len(local) > len(weak):
+            if kept is None:
+                kept = dict(pairs)
+            for i, _ in weak:
+                del kept[i]
+            kept.update(local)
+            used_t.update(j for _, j in local)
+        else:
+            used_t.update(j for _, j in weak)
+    if kept is None:
+        return pairs
     # one script word per match: a later duplicate (weak, kept elsewhere) is dropped
     return _one_match_per_script_word(kept)
 
