@@ -523,19 +523,23 @@ def eval_semantic(units: list[dict], encode, thresholds=SEMANTIC_THRESHOLDS) -> 
             return (sum(table[(u["name"], v, t)]["rate"] for v in train), t is None, t or 0.0)
 
         chosen = max(thresholds, key=key)
-        off, on = table[(u["name"], u["name"], None)], table[(u["name"], u["name"], chosen)]
+
+        def figures(t):
+            return {k: v for k, v in table[(u["name"], u["name"], t)]["score"].items() if k != "counts"}
+
         out[u["name"]] = {
             "chosen_threshold": chosen,
-            "held_out_off": off["score"],
-            "held_out_on": on["score"],
-            "placed_by_meaning": on["placed_by_meaning"],
-            "per_threshold_held_out": {str(t): table[(u["name"], u["name"], t)]["score"] for t in thresholds},
+            "held_out_off": figures(None),
+            "held_out_on": figures(chosen),
+            "placed_by_meaning": table[(u["name"], u["name"], chosen)]["placed_by_meaning"],
+            "per_threshold_held_out": {
+                str(t): {**figures(t), "placed_by_meaning": table[(u["name"], u["name"], t)]["placed_by_meaning"]}
+                for t in thresholds
+            },
         }
         if u["kind"] == "tv":
-            tv_off.update(off["score"].pop("counts"))
-            tv_on.update(on["score"].pop("counts"))
-            for r in out[u["name"]]["per_threshold_held_out"].values():
-                r.pop("counts", None)
+            tv_off.update(table[(u["name"], u["name"], None)]["score"]["counts"])
+            tv_on.update(table[(u["name"], u["name"], chosen)]["score"]["counts"])
     return {"units": out, "tv_all_off": _tv_summary(tv_off), "tv_all_on": _tv_summary(tv_on)}
 
 

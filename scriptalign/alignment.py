@@ -1053,9 +1053,5 @@ __all__ = ["DEFAULT_MIN_SCORE", "LOW_COVERAGE", "SCHEMA", "LowCoverageWarning", 
 def _one_match_per_script_word(match_of_s: dict[int, int]) -> list[tuple[int, int]]:
     """(subtitle word, script word) pairs in subtitle order, each script word kept at its first match."""
     seen: set[int] = set()
-    result = []
-    for i, j in sorted(match_of_s.items()):
-        if j not in seen:
-            seen.add(j)
-            result.append((i, j))
-    return result
+    add = seen.add  # (j in seen or add(j)) is False the first time j is met, and marks it
+    return [(i, j) for i, j in sorted(match_of_s.items()) if not (j in seen or add(j))]
