@@ -592,13 +592,23 @@ def eval_other_movie(data: Path) -> dict:
 # --- Speed ----------------------------------------------------------------------------------------------
 
 
-def _best(fn: Callable, repeat: int, clock: Callable[[], float] = time.perf_counter) -> float:
-    best = float("inf")
+def _times(fn: Callable, repeat: int, clock: Callable[[], float] = time.perf_counter) -> list[float]:
+    """``repeat`` timings of ``fn``, sorted."""
+    out = []
     for _ in range(repeat):
         t = clock()
         fn()
-        best = min(best, clock() - t)
-    return best
+        out.append(clock() - t)
+    return sorted(out)
+
+
+def _best(fn: Callable, repeat: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    return _times(fn, repeat, clock)[0]
+
+
+def _median(xs: list[float]) -> float:
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
 
 def _children_cpu() -> float:
@@ -610,8 +620,8 @@ def _children_cpu() -> float:
 
 
 def eval_speed(data: Path, repeat: int = 15) -> dict:
-    """Best-of-``repeat`` times, wall clock and CPU time of this process (the CPU is shared, so CPU time
-    is the steadier figure); difflib is timed the same way on the same two word streams.
+    """Best and median times, wall clock and CPU time of this process (the CPU is shared, so CPU time
+    is the steadier figure); difflib is timed on the same two word streams, alternating with align.
 
     The pipeline is: read the subtitles, read the script, align (times transferred to every element and
     speakers to every subtitle line); ``pipeline_with_to_json_s`` adds building the JSON document."""
@@ -641,26 +651,45 @@ def eval_speed(data: Path, repeat: int = 15) -> dict:
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     for name, clock in (("wall", time.perf_counter), ("cpu", time.process_time)):
-        t_pipeline = _best(pipeline, repeat, clock)
-        t_align = _best(lambda: align(subs, script), repeat, clock)
-        t_difflib = _best(difflib_match, max(3, repeat // 5), clock)
+        # align and difflib alternate, so that both see the same load
+        t_align, t_difflib = [], []
+        for _ in range(max(3, repeat // 3)):
+            t_align += _times(lambda: align(subs, script), 3, clock)
+            t_difflib += _times(difflib_match, 1, clock)
+        t_align.sort()
+        t_difflib.sort()
+        t_pipeline = _times(pipeline, repeat, clock)
         out[name] = {
-            "pipeline_s": round(t_pipeline, 4),
+            "pipeline_s": round(t_pipeline[0], 4),
+            "pipeline_median_s": round(_median(t_pipeline), 4),
             "pipeline_with_to_json_s": round(_best(pipeline_json, repeat, clock), 4),
             "read_subtitles_s": round(_best(lambda: read_subtitles(srt), repeat, clock), 4),
             "read_script_s": round(_best(lambda: _read_script(txt), repeat, clock), 4),
-            "align_s": round(t_align, 4),
-            "difflib_word_streams_s": round(t_difflib, 4),
-            "difflib_over_align": round(t_difflib / t_align, 1),
-            "difflib_over_pipeline": round(t_difflib / t_pipeline, 1),
+            "align_s": round(t_align[0], 4),
+            "align_median_s": round(_median(t_align), 4),
+            "align_runs": len(t_align),
+            "difflib_word_streams_s": round(t_difflib[0], 4),
+            "difflib_word_streams_median_s": round(_median(t_difflib), 4),
+            "difflib_runs": len(t_difflib),
+            "difflib_over_align": round(t_difflib[0] / t_align[0], 1),
+            "difflib_over_align_median": round(_median(t_difflib) / _median(t_align), 1),
+            "difflib_over_pipeline": round(t_difflib[0] / t_pipeline[0], 1),
         }
+    # the package's bytecode compiled first, as pip leaves an installed package (this machine sets
+    # PYTHONDONTWRITEBYTECODE, so a source tree would otherwise be compiled again in every process)
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "scriptalign"), quiet=1)
     cli = [sys.executable, "-m", "scriptalign", "align", str(srt), str(txt), "-o", os.devnull]
 
     def run_cli():
         subprocess.run(cli, check=True, capture_output=True)
 
-    out["cli_process_wall_s"] = round(_best(run_cli, 5), 3)
+    wall = _times(run_cli, 7)
+    out["cli_process_wall_s"] = round(wall[0], 3)
+    out["cli_process_wall_median_s"] = round(_median(wall), 3)
     out["cli_process_cpu_s"] = round(_best(run_cli, 5, _children_cpu), 3)
+    out["python_startup_wall_s"] = round(_best(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 5), 3)
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
@@ -694,16 +723,19 @@ for k, line in enumerate(lines):
     t += 2.5
 subs, script = Subtitles(tuple(cues)), Script(tuple(elements))
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-best = best_cpu = 1e9
-for _ in range(3):
+walls, cpus = [], []
+for _ in range(5):
     t0, c0 = time.perf_counter(), time.process_time()
     al = align(subs, script)
-    best = min(best, time.perf_counter() - t0)
-    best_cpu = min(best_cpu, time.process_time() - c0)
+    walls.append(time.perf_counter() - t0)
+    cpus.append(time.process_time() - c0)
+walls.sort(); cpus.sort()
+best, best_cpu = walls[0], cpus[0]
 rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 right = sum(1 for a in al.dialogue if not a.interpolated)
 print(json.dumps({"script_words": total, "subtitle_words": sum(len(c.text.split()) for c in cues),
-                  "align_s": round(best, 3), "align_cpu_s": round(best_cpu, 3), "peak_rss_mb": round(rss1 / 1024, 1),
+                  "align_s": round(best, 3), "align_cpu_s": round(best_cpu, 3),
+                  "align_median_s": round(walls[2], 3), "align_cpu_median_s": round(cpus[2], 3), "peak_rss_mb": round(rss1 / 1024, 1),
                   "rss_before_align_mb": round(rss0 / 1024, 1), "dialogue_trusted": right,
                   "dialogue": len(al.dialogue)}))
 """
@@ -711,7 +743,7 @@ print(json.dumps({"script_words": total, "subtitle_words": sum(len(c.text.split(
 
 def eval_long(n_words: int = 40_000) -> dict:
     """A season-length synthetic pair (about ``n_words`` x ``n_words``), aligned in a fresh process:
-    best of three runs (wall and CPU time), and the process's peak resident memory."""
+    best and median of five runs (wall and CPU time), and the process's peak resident memory."""
     out = subprocess.run(
         [sys.executable, "-c", _LONG_CHILD, str(ROOT), str(n_words)], capture_output=True, text=True, check=True
     )
