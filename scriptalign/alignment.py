@@ -503,24 +503,27 @@ def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[f
     order = sorted(occurrence)
     strong = [p for p in order if len(occurrence[p]) >= 3]
     strong_starts = [starts[p] for p in strong]
+    idf, t_ids = w.idf, w.t_ids
+    idf_at = {i: idf[t_ids[j]] for i, j in pairs}  # the IDF of the script word each subtitle word matched
+    s_line, line_len = w.s_line.__getitem__, w.line_len.__getitem__
     out: dict[int, tuple[float, ...]] = {}
     for p in order:
         subs = occurrence[p]
         n = w.n_words[p]
-        matched_idf = sum(w.idf[w.t_ids[match_of_s[i]]] for i in subs)
+        matched_idf = sum(map(idf_at.__getitem__, subs))
         total_idf = w.elem_idf[p]
-        longest = max(run_of.get(i, 1) for i in subs)
+        longest = max(map(run_of.__getitem__, subs))
         # order agreement with the strong candidates around it in script order
         k = bisect_left(strong, p)
-        before = [strong_starts[q] for q in range(max(0, k - 3), k)]
-        after = [strong_starts[q] for q in range(k + (k < len(strong) and strong[k] == p), min(len(strong), k + 4))]
+        before = strong_starts[max(0, k - 3) : k]
+        after = strong_starts[k + (k < len(strong) and strong[k] == p) : min(len(strong), k + 4)]
         t = starts[p]
         votes = [b <= t + 1.0 and t - b <= _NEIGHBOUR_GAP_S for b in before]
         votes += [a >= t - 1.0 and a - t <= _NEIGHBOUR_GAP_S for a in after]
         agree = sum(votes) / len(votes) if votes else 0.5
-        lines = {w.s_line[i] for i in subs}
-        span_words = sum(w.line_len[key] for key in lines)
-        speaker = w.speaker_agreement(p, subs)
+        lines = set(map(s_line, subs))
+        span_words = sum(map(line_len, lines))
+        speaker = w.speaker_agreement(p, lines)
         out[p] = (
             math.log1p(len(subs)),
             len(subs) / n,
@@ -674,11 +677,11 @@ class _WordStreams:
         self._elements = elements
         self._dialogue = dialogue
 
-    def speaker_agreement(self, p: int, subs: list[int]) -> float:
-        """Share of the subtitle lines it matched whose written speaker (``NAME:``, ``<v Name>``) is its own;
-        0.5 when the subtitles name nobody there."""
+    def speaker_agreement(self, p: int, lines: set[tuple[int, int]]) -> float:
+        """Share of the subtitle lines it matched (``(cue position, line)``) whose written speaker (``NAME:``,
+        ``<v Name>``) is its own; 0.5 when the subtitles name nobody there."""
         speaker = self._elements[p].speaker
-        named = [self._cues[k].lines[li].speaker for k, li in {self.s_line[i] for i in subs}]
+        named = [self._cues[k].lines[li].speaker for k, li in lines]
         named = [n for n in named if n]
         if not named or not speaker:
             return 0.5
