@@ -288,13 +288,14 @@ def align(
         if not 0.0 <= min_confidence <= 1.0:
             raise ValueError(f"min_confidence must be within [0, 1], got {min_confidence}")
         model = replace(model, threshold=min_confidence)
+    threshold = None
+    if semantic:
+        from scriptalign.semantic import DEFAULT_THRESHOLD, load_encoder
+
+        threshold = DEFAULT_THRESHOLD if semantic_threshold is None else semantic_threshold
+        encode = encode or load_encoder()  # first: a missing extra is reported whatever the data
     with _no_gc():
         c = candidates(subtitles, script, options)
-        threshold = None
-        if semantic:
-            from scriptalign.semantic import DEFAULT_THRESHOLD
-
-            threshold = DEFAULT_THRESHOLD if semantic_threshold is None else semantic_threshold
         return align_candidates(
             c, subtitles, script, model=model, min_score=min_score, semantic=threshold, encode=encode
         )
