@@ -364,6 +364,7 @@ def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slack
         negatives = _negatives(units, opt)
         per_opt.append((opt, cands, labelled, negatives))
     out: dict = {"films": {}, "tv": {}, "models": {}}
+    folds: dict = {}
     tv_total = Counter()
     held_conf: list[tuple[float, int]] = []
     for u in units:
@@ -391,7 +392,7 @@ def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slack
         out["models"][u["name"]] = {
             "threshold": model.threshold, "rescue_slack": opt.rescue_slack, "train_candidates": n_train
         }
-        u["_fold"] = (model, opt, cands)  # for the semantic pass's leave-one-out (not written out)
+        folds[u["name"]] = (model, opt, cands)  # for the semantic pass's leave-one-out (not written out)
         held_conf += [(model(f), lab) for f, lab in zip(*labelled[u["name"]])]
         # its subtitles against other scripts: wrong placements this fold never trained on
         held_conf += [(model(f), 0) for (a, _), feats in best_negatives.items() if a == u["name"] for f in feats]
@@ -404,6 +405,7 @@ def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slack
             tv_total.update(c)
             out["tv"][u["name"]] = _tv_summary(c)
     out["tv_all"] = _tv_summary(tv_total)
+    out["_folds"] = folds
     if curve:
         out["reliability"] = _reliability(held_conf)
     return out
@@ -503,14 +505,14 @@ def _unit_score(u: dict, model, cands, threshold, encode) -> dict:
     return {"score": got, "rate": rate, "placed_by_meaning": placed}
 
 
-def eval_semantic(units: list[dict], encode, thresholds=SEMANTIC_THRESHOLDS) -> dict:
+def eval_semantic(units: list[dict], folds: dict, encode, thresholds=SEMANTIC_THRESHOLDS) -> dict:
     """Per held-out unit: the threshold chosen on the other units (sum of their film block rates and TV
     speaker accuracies; ties: the pass off, then the higher threshold), its score there and with the pass
-    off. Needs :func:`leave_one_out` run first (each unit's fold model and candidates)."""
+    off. ``folds``: per unit, the model, options and candidates of its fold (from :func:`leave_one_out`)."""
     encode = _cached(encode)
     table = {}  # (fold, unit, threshold) -> result
     for u in units:
-        model, _, cands = u["_fold"]
+        model, _, cands = folds[u["name"]]
         for v in units:
             for t in thresholds:
                 table[(u["name"], v["name"], t)] = _unit_score(v, model, cands[v["name"]], t, encode)
@@ -788,7 +790,7 @@ VARIANTS = {
 }
 
 
-def _semantic_section(units: list[dict], data: Path) -> dict:
+def _semantic_section(units: list[dict], folds: dict, data: Path) -> dict:
     """The semantic pass's leave-one-out and its time, or why it was not measured."""
     from scriptalign.errors import InputError
     from scriptalign.semantic import load_encoder
@@ -800,7 +802,7 @@ def _semantic_section(units: list[dict], data: Path) -> dict:
     except InputError as err:
         return {"not_measured": str(err)}
     t0 = time.perf_counter()
-    out = eval_semantic(units, encode)
+    out = eval_semantic(units, folds, encode)
     out["leave_one_out_seconds"] = round(time.perf_counter() - t0, 1)
     out["speed"] = eval_semantic_speed(data, encode)
     out["speed"]["model_load_s"] = round(load_s, 2)
@@ -835,9 +837,10 @@ def main(argv: list[str] | None = None) -> int:
     units = _units(args.data)
     t0 = time.perf_counter()
     loo = leave_one_out(units, curve=True)
+    folds = loo.pop("_folds")
     if args.only_semantic:
         result = json.loads(args.out.read_text())
-        result["semantic"] = _semantic_section(units, args.data)
+        result["semantic"] = _semantic_section(units, folds, args.data)
         tmp = args.out.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(result, indent=2) + "\n")
         os.replace(tmp, args.out)
@@ -863,7 +866,7 @@ def main(argv: list[str] | None = None) -> int:
             r = leave_one_out(units, opt, slacks=(MatchOptions().rescue_slack,))
             result["variants"][name] = {"films": r["films"], "tv_all": r["tv_all"]}
     if not args.skip_semantic:
-        result["semantic"] = _semantic_section(units, args.data)
+        result["semantic"] = _semantic_section(units, folds, args.data)
     if not args.skip_speed:
         result["speed"] = eval_speed(args.data)
         result["long"] = eval_long()
