@@ -526,6 +526,9 @@ def eval_semantic(units: list[dict], folds: dict, encode, thresholds=SEMANTIC_TH
 
         chosen = max(thresholds, key=key)
 
+        def placed(t):
+            return table[(u["name"], u["name"], t)]["placed_by_meaning"]
+
         def figures(t):
             return {k: v for k, v in table[(u["name"], u["name"], t)]["score"].items() if k != "counts"}
 
@@ -533,9 +536,9 @@ def eval_semantic(units: list[dict], folds: dict, encode, thresholds=SEMANTIC_TH
             "chosen_threshold": chosen,
             "held_out_off": figures(None),
             "held_out_on": figures(chosen),
-            "placed_by_meaning": table[(u["name"], u["name"], chosen)]["placed_by_meaning"],
+            "placed_by_meaning": placed(chosen),
             "per_threshold_held_out": {
-                str(t): {**figures(t), "placed_by_meaning": table[(u["name"], u["name"], t)]["placed_by_meaning"]}
+                str(t): {**figures(t), "placed_by_meaning": placed(t)}
                 for t in thresholds
             },
         }
@@ -691,7 +694,8 @@ def eval_speed(data: Path, repeat: int = 15) -> dict:
     out["cli_process_wall_s"] = round(wall[0], 3)
     out["cli_process_wall_median_s"] = round(_median(wall), 3)
     out["cli_process_cpu_s"] = round(_best(run_cli, 5, _children_cpu), 3)
-    out["python_startup_wall_s"] = round(_best(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 5), 3)
+    startup = [sys.executable, "-c", "pass"]
+    out["python_startup_wall_s"] = round(_best(lambda: subprocess.run(startup, check=True), 5), 3)
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
@@ -737,7 +741,8 @@ rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 right = sum(1 for a in al.dialogue if not a.interpolated)
 print(json.dumps({"script_words": total, "subtitle_words": sum(len(c.text.split()) for c in cues),
                   "align_s": round(best, 3), "align_cpu_s": round(best_cpu, 3),
-                  "align_median_s": round(walls[2], 3), "align_cpu_median_s": round(cpus[2], 3), "peak_rss_mb": round(rss1 / 1024, 1),
+                  "align_median_s": round(walls[2], 3), "align_cpu_median_s": round(cpus[2], 3),
+                  "peak_rss_mb": round(rss1 / 1024, 1),
                   "rss_before_align_mb": round(rss0 / 1024, 1), "dialogue_trusted": right,
                   "dialogue": len(al.dialogue)}))
 """

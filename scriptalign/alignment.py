@@ -336,7 +336,9 @@ def align_candidates(
     return alignment
 
 
-def _semantic_pass(c: Candidates, subtitles, script, found, conf, threshold: float, encode) -> dict[int, float]:
+def _semantic_pass(
+    c: Candidates, subtitles, script, found, conf, threshold: float, encode
+) -> dict[int, float]:
     """Add to ``found`` the untrusted dialogue that the semantic pass places (on the subtitle words of
     one free line between its trusted neighbours); returns element position -> similarity."""
     from scriptalign import semantic as sem
@@ -491,7 +493,6 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
 
 def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[float, ...]]:
     """:data:`FEATURES` for every element with an occurrence."""
-    match_of_s = dict(pairs)
     # run length through each matched subtitle word: consecutive in both streams
     run_of: dict[int, int] = {}
     run: list[int] = []
@@ -566,7 +567,9 @@ def _drop_out_of_order(found: dict[int, list[int]], starts: dict[int, float], co
         del found[worst]
 
 
-def _result(subtitles, script, c: Candidates, found, conf, min_score, threshold, similarity=None) -> Alignment:
+def _result(
+    subtitles, script, c: Candidates, found, conf, min_score, threshold, similarity=None
+) -> Alignment:
     """Times for trusted dialogue from its cues, interpolated for the rest; a speaker per subtitle line."""
     cues, elements, w = subtitles.cues, script.elements, c.streams
     starts: list[float | None] = [None] * len(elements)

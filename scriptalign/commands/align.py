@@ -85,10 +85,13 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.semantic_threshold is not None:
         if not args.semantic:
-            raise InputError("--semantic-threshold needs --semantic", expected="--semantic --semantic-threshold T")
+            raise InputError(
+                "--semantic-threshold needs --semantic", expected="--semantic --semantic-threshold T"
+            )
         if not -1.0 <= args.semantic_threshold <= 1.0:
             raise InputError(
-                f"--semantic-threshold {args.semantic_threshold} is out of range", expected="a number between -1 and 1"
+                f"--semantic-threshold {args.semantic_threshold} is out of range",
+                expected="a number between -1 and 1",
             )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
