@@ -415,7 +415,8 @@ def candidates(subtitles: Subtitles, script: Script, options: MatchOptions = Mat
                 occurrence.pop(p, None)
             occurrence.update(occ2)
             scores.update(sc2)
-    starts = {p: min(cues[w.s_cue[i]].start for i in subs) for p, subs in occurrence.items()}
+    # subtitle words are in time order: an occurrence starts at the cue of its first word
+    starts = {p: cues[w.s_cue[min(subs)]].start for p, subs in occurrence.items()}
     features = _features(w, pairs, occurrence, starts, cues, elements)
     return Candidates(w, pairs, occurrence, scores, starts, features)
 
@@ -449,7 +450,7 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
     if len(strong) < 2:
         return pairs
     span_of = {p: (min(occurrence[p]), max(occurrence[p])) for p in strong}
-    strong_i = {i for p in strong for i in occurrence[p]}
+    strong_i = sorted({i for p in strong for i in occurrence[p]})
     strong_set = set(strong)
     elem_start: dict[int, int] = {}
     for j, p in enumerate(w.t_elem):
@@ -469,7 +470,9 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
             continue
         j0 = elem_start[p]
         mine = w.t_ids[j0 : j0 + n]
-        window = [-1 - i if i in strong_i else w.s_ids[i] for i in range(lo, hi)]  # strong words never match
+        window = w.s_ids[lo:hi]
+        for i in strong_i[bisect_left(strong_i, lo) : bisect_left(strong_i, hi)]:
+            window[i - lo] = -1 - i  # strong words never match
         found = [
             (lo + b.a + d, j0 + b.b + d)
             for b in Indel.opcodes(window, mine).as_matching_blocks()
@@ -849,9 +852,10 @@ def _has_support(pairs: list[tuple[int, int]], m: int) -> bool:
     """Whether enough other matches lie near match ``m`` (the allowed distance grows with the rank)."""
     i, j = pairs[m]
     support = 0
+    n = len(pairs)
     for d in (1, 2, 3, 4, 5, 6):
         for mm in (m - d, m + d):
-            if 0 <= mm < len(pairs):
+            if 0 <= mm < n:
                 ii, jj = pairs[mm]
                 if abs(ii - i) <= _SUPPORT_SUB * d and abs(jj - j) <= _SUPPORT_SCRIPT * d:
                     support += 1
