@@ -578,9 +578,10 @@ def _result(
     starts: list[float | None] = [None] * len(elements)
     ends: list[float | None] = [None] * len(elements)
     cue_ids: dict[int, tuple[int, ...]] = {}
+    s_cue = w.s_cue.__getitem__
     for e_pos, subs in found.items():
-        cue_pos = sorted({w.s_cue[i] for i in subs})
-        starts[e_pos] = min(cues[k].start for k in cue_pos)
+        cue_pos = sorted(set(map(s_cue, subs)))
+        starts[e_pos] = cues[s_cue(min(subs))].start  # subtitle words are in time order
         ends[e_pos] = max(cues[k].end for k in cue_pos)
         cue_ids[e_pos] = tuple(cues[k].index for k in cue_pos)
     _interpolate(sorted(found), starts, ends, elements, max((cu.end for cu in cues), default=0.0))
@@ -753,7 +754,10 @@ def _anchored_blocks(s_ids: list[int], t_ids: list[int], idf: dict[int, float]) 
     for a, b, size in _lcs_blocks([s_ids[i] for i in s_pos], [t_ids[j] for j in t_pos]):
         anchors += [(s_pos[a + d], t_pos[b + d]) for d in range(size)]
     # keep anchors with support (another anchor near in both streams): a lone rare word is chance too
-    anchors = [anchors[m] for m in range(len(anchors)) if _anchor_support(anchors, m)]
+    near = [  # whether anchors m and m + 1 are near each other in both streams
+        abs(i2 - i1) <= _ANCHOR_NEAR and abs(j2 - j1) <= 2 * _ANCHOR_NEAR for (i1, j1), (i2, j2) in pairwise(anchors)
+    ]
+    anchors = [a for a, left, right in zip(anchors, [False] + near, near + [False]) if left or right]
     pairs: list[tuple[int, int]] = []
     prev = (-1, -1)
     for i, j in anchors + [(len(s_ids), len(t_ids))]:
@@ -769,16 +773,6 @@ def _anchored_blocks(s_ids: list[int], t_ids: list[int], idf: dict[int, float]) 
             pairs.append((i, j))
         prev = (i, j)
     return _blocks_of(pairs)
-
-
-def _anchor_support(anchors: list[tuple[int, int]], m: int) -> bool:
-    i, j = anchors[m]
-    for mm in (m - 1, m + 1):
-        if 0 <= mm < len(anchors):
-            ii, jj = anchors[mm]
-            if abs(ii - i) <= _ANCHOR_NEAR and abs(jj - j) <= 2 * _ANCHOR_NEAR:
-                return True
-    return False
 
 
 def _lcs_blocks(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
