@@ -15,11 +15,11 @@ import gc
 import math
 import warnings
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import accumulate, chain, count, pairwise, repeat
+from itertools import accumulate, chain, count, islice, pairwise, repeat
 
 from scriptalign.cues import Cue, Subtitles
 from scriptalign.errors import InputError, ScriptError, SubtitleError
@@ -670,17 +670,17 @@ class _WordStreams:
         self.t_elem: list[int] = list(chain.from_iterable(map(repeat, dialogue, lens)))
         self.n_words: dict[int, int] = {p: n for p, n in zip(dialogue, lens) if n}
         # IDF of each token over the script's dialogue elements (a rare word is worth more as evidence)
-        df: dict[int, int] = defaultdict(int)
-        for p, lst in zip(dialogue, t_lists):
-            for tok in {vocab[t] for t in lst}:
-                df[tok] += 1
+        flat = iter(self.t_ids)
+        id_lists = [list(islice(flat, n)) for n in lens]  # the token ids of each dialogue element
+        df = Counter(chain.from_iterable(map(set, id_lists)))
         # at least a feature film's worth of elements: in a short script every word would look common
         n_el = max(len(dialogue), _IDF_MIN_ELEMENTS)
         top = math.log(n_el + 1.0)
-        self.idf: dict[int, float] = defaultdict(lambda: top, {t: math.log((n_el + 1.0) / (d + 0.5)) for t, d in df.items()})
-        self.elem_idf: dict[int, float] = {
-            p: sum(self.idf[vocab[t]] for t in lst) for p, lst in zip(dialogue, t_lists) if lst
-        }
+        self.idf: dict[int, float] = defaultdict(
+            lambda: top, {t: math.log((n_el + 1.0) / (d + 0.5)) for t, d in df.items()}
+        )
+        idf_of = self.idf.__getitem__
+        self.elem_idf: dict[int, float] = {p: sum(map(idf_of, ids_)) for p, ids_ in zip(dialogue, id_lists) if ids_}
         self._cues = cues
         self._elements = elements
         self._dialogue = dialogue
