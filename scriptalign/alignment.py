@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import accumulate, chain, count, islice, pairwise, repeat
+from itertools import accumulate, chain, count, groupby, islice, pairwise, repeat
 
 from scriptalign.cues import Cue, Subtitles
 from scriptalign.errors import InputError, ScriptError, SubtitleError
@@ -701,8 +701,9 @@ def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[
     the closest spelling (rapidfuzz ratio >= 85, same first letter): "Mulwrey" -> "mulwray"."""
     from rapidfuzz import fuzz, process  # process.extract, not cdist: cdist would import numpy (slow start)
 
-    t_vocab = {t for lst in t_lists for t in lst}
-    s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t.isalpha() and t not in t_vocab})
+    t_vocab = set(chain.from_iterable(t_lists))
+    s_vocab = set(chain.from_iterable(s_lists)).difference(t_vocab)
+    s_only = sorted(t for t in s_vocab if len(t) >= 5 and t.isalpha())
     if not s_only:
         return s_lists
     by_first: dict[str, list[str]] = defaultdict(list)
@@ -814,13 +815,10 @@ def _lcs_blocks(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
 def _blocks_of(pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
     """Runs of consecutive pairs as ``(i, j, size)`` blocks."""
     blocks: list[tuple[int, int, int]] = []
-    for i, j in pairs:
-        if blocks:
-            a, b, size = blocks[-1]
-            if i == a + size and j == b + size:
-                blocks[-1] = (a, b, size + 1)
-                continue
-        blocks.append((i, j, 1))
+    m = 0
+    for size in _run_sizes(pairs):
+        blocks.append((*pairs[m], size))
+        m += size
     return blocks
 
 
@@ -918,14 +916,16 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
 
 def _runs_of_three(pairs: list[tuple[int, int]]) -> list[bool]:
     """Per match: whether it lies in a run of at least three consecutive matches (in both streams)."""
-    out = [False] * len(pairs)
-    start = 0
-    for m in range(1, len(pairs) + 1):
-        if m == len(pairs) or pairs[m] != (pairs[m - 1][0] + 1, pairs[m - 1][1] + 1):
-            if m - start >= 3:
-                out[start:m] = [True] * (m - start)
-            start = m
+    out: list[bool] = []
+    for size in _run_sizes(pairs):
+        out += [size >= 3] * size
     return out
+
+
+def _run_sizes(pairs: list[tuple[int, int]]) -> list[int]:
+    """The lengths of the runs of consecutive pairs, in order: pairs ``m`` and ``m + 1`` continue one run
+    exactly when ``(i - m, j - m)`` stays the same."""
+    return [len(list(g)) for _, g in groupby([(i - m, j - m) for m, (i, j) in enumerate(pairs)])]
 
 
 def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_words: int) -> list[int]:
