@@ -937,6 +937,15 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
     """
     if not pairs:
         return []
+    need = min(2, n_words)
+    if len(pairs) < 2:
+        return [pairs[0][0]] if need <= 1 else []
+    # the common case first: one occurrence, one chain (no break of either kind)
+    for (i1, j1), (i2, j2) in pairwise(pairs):
+        if i2 - i1 > 2 * (j2 - j1) + 3 or cues[s_cue[i2]].start - cues[s_cue[i1]].end > _CLUSTER_GAP_S:
+            break
+    else:
+        return [i for i, _ in pairs]
     groups = [[pairs[0]]]
     for prev, cur in pairwise(pairs):
         if cues[s_cue[cur[0]]].start - cues[s_cue[prev[0]]].end > _CLUSTER_GAP_S:
@@ -944,7 +953,6 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
         else:
             groups[-1].append(cur)
     best: list[int] = []
-    need = min(2, n_words)
     for group in groups:
         chains = [[group[0]]]
         for (i1, j1), (i2, j2) in pairwise(group):
