@@ -588,25 +588,24 @@ def _result(
     _attach(starts, ends, elements)
 
     result = []
+    dialogue, n_words, scores, occurrence = ElementKind.DIALOGUE, w.n_words, c.scores, c.occurrence
+    similarity_of = similarity.get if similarity else (lambda _: None)
     for e_pos, el in enumerate(elements):
-        if el.kind is not ElementKind.DIALOGUE:
+        if el.kind is not dialogue:
             result.append(AlignedElement(el, starts[e_pos], ends[e_pos], None, (), True))
             continue
-        n = w.n_words.get(e_pos, 0)
-        score = c.scores.get(e_pos, 0.0)
-        matched = len(c.occurrence.get(e_pos, ()))
         result.append(
             AlignedElement(
                 el,
                 starts[e_pos],
                 ends[e_pos],
-                score,
+                scores.get(e_pos, 0.0),
                 cue_ids.get(e_pos, ()),
                 e_pos not in found,
-                n,
-                matched,
+                n_words.get(e_pos, 0),
+                len(occurrence.get(e_pos, ())),
                 conf.get(e_pos, 0.0),
-                similarity.get(e_pos) if similarity else None,
+                similarity_of(e_pos),
             )
         )
     match_of_s = dict(c.pairs)
