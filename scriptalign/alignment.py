@@ -452,12 +452,11 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
     span_of = {p: (min(occurrence[p]), max(occurrence[p])) for p in strong}
     strong_i = sorted({i for p in strong for i in occurrence[p]})
     strong_set = set(strong)
-    elem_start: dict[int, int] = {}
-    for j, p in enumerate(w.t_elem):
-        elem_start.setdefault(p, j)
+    # script words come element after element: each element's first word follows the words before it
+    elem_start = dict(zip(w.n_words, accumulate(w.n_words.values(), initial=0)))
     n_s = len(w.s_ids)
     match_of_s = dict(pairs)
-    used_t = set(match_of_s.values())
+    used_t = Counter(match_of_s.values())  # script word -> how many subtitle words hold it
     changed = False
     for p, n in w.n_words.items():
         if p in strong_set or scores.get(p, 0.0) >= 0.5 or n < 2:
@@ -480,13 +479,16 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
         ]
         if len(found) < max(2, (n + 1) // 2) or found[-1][0] - found[0][0] > 3 * n + 4:
             continue
-        if any(j in used_t and match_of_s.get(i) != j for i, j in found):
+        if any(used_t[j] and match_of_s.get(i) != j for i, j in found):
             # the element's own words matched elsewhere: free them first
             for i2 in [i2 for i2, j2 in match_of_s.items() if j0 <= j2 < j0 + n]:
-                del match_of_s[i2]
+                used_t[match_of_s.pop(i2)] -= 1
         for i, j in found:
+            old = match_of_s.get(i)
+            if old is not None:
+                used_t[old] -= 1
             match_of_s[i] = j
-        used_t = set(match_of_s.values())
+            used_t[j] += 1
         changed = True
     if not changed:
         return pairs
