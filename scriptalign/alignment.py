@@ -6,7 +6,8 @@ are dropped, and stretches of subtitles left unmatched are re-aligned locally ag
 the script that shares rare word triples with them (a scene moved in the edit). Each dialogue
 element then gets its time from its matched subtitle words and a score, the fraction of its words
 matched (Laptev et al. 2008); each subtitle line gets the element most of its words matched
-(Everingham et al. 2006).
+(Everingham et al. 2006). On request, a semantic pass (:mod:`scriptalign.semantic`) places dialogue
+still untrusted on free subtitle lines between its trusted neighbours by sentence-embedding similarity.
 """
 
 from __future__ import annotations
@@ -350,12 +351,12 @@ def _semantic_pass(
         return min(cues[k].start for k in ks), max(cues[k].end for k in ks)
 
     trusted = {p: interval(subs) for p, subs in found.items()}
-    untrusted = [p for p, n in w.n_words.items() if p not in found and n >= sem._MIN_WORDS]
+    untrusted = [p for p, n in w.n_words.items() if p not in found and n >= sem.MIN_WORDS]
     taken = {w.s_line[i] for subs in found.values() for i in subs}
     free = [  # w.spans is in time order
         (cues[key[0]].start, cues[key[0]].end, key)
         for key, (a, b) in w.spans.items()
-        if key not in taken and b - a >= sem._MIN_WORDS
+        if key not in taken and b - a >= sem.MIN_WORDS
     ]
     gaps = sem.gaps_between(trusted, sorted(untrusted), free)
     if not gaps:

