@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="T",
-        help="cosine similarity a pair needs in the semantic pass (default: the one chosen by leave-one-out)",
+        help="cosine similarity a pair needs in the semantic pass (default 0.6; a prior, see docs/alignment.md)",
     )
     parser.add_argument("--lenient", action="store_true", help="skip malformed subtitle cues with a warning")
     parser.add_argument(
