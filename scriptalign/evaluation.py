@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.overlap import box_iou
+
 
 @dataclass(frozen=True)
 class NamingCurve:
@@ -57,17 +59,6 @@ def average_precision(scores: Sequence[float], positives: Sequence[bool]) -> flo
     return float(average_precision_score(positives, scores))
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise IoU of boxes (x1, y1, x2, y2)."""
-    x1 = np.maximum(a[:, 0], b[:, 0])
-    y1 = np.maximum(a[:, 1], b[:, 1])
-    x2 = np.minimum(a[:, 2], b[:, 2])
-    y2 = np.minimum(a[:, 3], b[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])
-    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
-
-
 def track_identity(frames: Sequence[int], boxes: Sequence[Sequence[float]], truth: dict,
                    min_iou: float = 0.3) -> str | None:
     """The truth person whose face boxes best overlap a track's boxes (mean IoU over the track's frames).
@@ -88,7 +79,7 @@ def track_identity(frames: Sequence[int], boxes: Sequence[Sequence[float]], trut
             continue
         ours = boxes[common]
         theirs = np.stack([by_frame[int(frames[i])] for i in common])
-        score = float(_iou(ours, theirs).sum() / len(frames))
+        score = float(box_iou(ours, theirs).sum() / len(frames))
         if score > best_iou:
             best, best_iou = app["person"], score
     return best

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from features.overlap import interval_iou
+
 ACTIONS_SCHEMA = "scriptalign.actions/1"
 WINDOWS_FILE = "action_windows.npz"
 
@@ -168,13 +170,6 @@ def actions_document(detections: Sequence[Detection], actions: Sequence[str], vi
             "solver": solver, "detections": [d.to_json() for d in ranked]}
 
 
-def temporal_iou(a0: float, a1: float, b0: float, b1: float) -> float:
-    """Intersection over union of the intervals [a0, a1] and [b0, b1]."""
-    inter = max(0.0, min(a1, b1) - max(a0, b0))
-    union = max(a1, b1) - min(a0, b0)
-    return inter / union if union > 0 else float(a0 == b0 and a1 == b1)
-
-
 def temporal_ap(detections: Sequence[tuple[int, float, float, float]],
                 instances: Sequence[tuple[int, float, float]], min_iou: float) -> float:
     """Average precision of one class's detections ``(track, start, end, score)`` against its true
@@ -197,7 +192,7 @@ def temporal_ap(detections: Sequence[tuple[int, float, float, float]],
         for j, (ti, g0, g1) in enumerate(instances):
             if ti != tr or taken[j]:
                 continue
-            iou = temporal_iou(d0, d1, g0, g1)
+            iou = interval_iou(d0, d1, g0, g1)
             if iou >= best_iou:
                 best, best_iou = j, iou
         if best >= 0:

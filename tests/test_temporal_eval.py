@@ -6,23 +6,17 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
+from features.overlap import interval_iou
 from scriptalign.evaluation import action_instances, average_precision, temporal_action_scores
 from scriptalign.labels import Bag
 from scriptalign.temporal import (
     ActionWindows,
     detect_actions,
     temporal_ap,
-    temporal_iou,
     window_bags,
     window_scores,
     windows_from_volumes,
 )
-
-
-def test_temporal_iou():
-    assert temporal_iou(0, 2, 1, 3) == pytest.approx(1 / 3)
-    assert temporal_iou(0, 1, 2, 3) == 0.0
-    assert temporal_iou(1, 2, 1, 2) == 1.0
 
 
 def test_temporal_ap_hand_case():
@@ -99,4 +93,4 @@ def test_timed_bags_localise_actions_in_windows():
     dets = detect_actions(windows, S, [100, 101], ["walk", "wave"])
     best = {a: max((d for d in dets if d.action == a), key=lambda d: d.score) for a in ("walk", "wave")}
     assert (best["wave"].track, best["wave"].start, best["wave"].end) == (100, 5.0, 8.0)
-    assert best["walk"].track == 101 and temporal_iou(best["walk"].start, best["walk"].end, 12.0, 16.0) >= 0.5
+    assert best["walk"].track == 101 and interval_iou(best["walk"].start, best["walk"].end, 12.0, 16.0) >= 0.5

@@ -9,14 +9,25 @@ import torch
 from features.cache import VideoCache, atomic_write_json, video_key
 from features.motion import N_DIRECTIONS, flow_maps, upper_body_box
 from features.shots import shots_from_cuts
-from features.tracking import build_track, iou
+from features.overlap import box_iou, interval_iou
+from features.tracking import build_track
 from features.types import Detection
 
 
 def test_iou_exact():
     a = np.array([[0, 0, 10, 10]])
     b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10]])
-    np.testing.assert_allclose(iou(a, b), [[50 / 150, 0.0, 1.0]])
+    np.testing.assert_allclose(box_iou(a[:, None], b[None]), [[50 / 150, 0.0, 1.0]])  # every pair
+    np.testing.assert_allclose(box_iou(np.repeat(a, 3, 0), b), [50 / 150, 0.0, 1.0])  # row by row
+    assert box_iou([0, 0, 10, 10], [0, 5, 10, 20]) == pytest.approx(50 / 200)  # one pair
+    assert box_iou([3, 3, 3, 3], [3, 3, 3, 3]) == 0.0  # empty boxes: no overlap, no division by zero
+
+
+def test_interval_iou_exact():
+    assert interval_iou(0, 2, 1, 3) == pytest.approx(1 / 3)
+    assert interval_iou(0, 1, 2, 3) == 0.0
+    assert interval_iou(1, 2, 1, 2) == 1.0
+    assert interval_iou(1, 1, 1, 1) == 1.0 and interval_iou(1, 1, 2, 2) == 0.0  # instants: same or not
 
 
 def test_shots_from_cuts():
