@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import time
 from dataclasses import dataclass, replace
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scriptalign.atomic import write_text
+from features.atomic import write_json, write_npy, write_text
 
 ASSIGNMENTS_SCHEMA = "scriptalign.assignments/1"
 EVALUATION_SCHEMA = "scriptalign.evaluation/1"
@@ -35,10 +34,6 @@ class RunResult:
     assignments: dict
     evaluation: dict | None
     timings: dict
-
-
-def _dump(path: Path, doc: dict) -> None:
-    write_text(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _csv(rows: list[dict], tracks: list[dict]) -> str:
@@ -155,8 +150,8 @@ def _text_side(subtitles, script, lexicon, speaker_bags: bool) -> tuple:
 def _write_text_side(out: Path, aligned, alignment: dict, bags: list, lexicon) -> None:
     from scriptalign.labels import labels_json
 
-    _dump(out / "aligned.json", alignment)
-    _dump(out / "bags.json", labels_json(bags, aligned, lexicon))
+    write_json(out / "aligned.json", alignment)
+    write_json(out / "bags.json", labels_json(bags, aligned, lexicon))
 
 
 def prepare_external(
@@ -184,13 +179,11 @@ def prepare_external(
     aligned, alignment, bags, lexicon = _text_side(subtitles, script, lexicon, speaker_bags)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    from features.cache import atomic_save_npy
-
     _write_text_side(out, aligned, alignment, bags, lexicon)
-    _dump(out / "tracks.json", doc)
-    atomic_save_npy(out / "face_descriptors.npy", face)
+    write_json(out / "tracks.json", doc)
+    write_npy(out / "face_descriptors.npy", face)
     if motion is not None:
-        atomic_save_npy(out / "motion_descriptors.npy", motion)
+        write_npy(out / "motion_descriptors.npy", motion)
     video = doc["video"]["path"] if isinstance(doc.get("video"), dict) else None
     return Prepared(out, video, alignment, tuple(bags), tuple(doc["tracks"]), face, motion)
 
@@ -311,10 +304,10 @@ def write_results(prepared: Prepared, result, *, truth: str | Path | None = None
     out = prepared.output
     doc = assignments_document(prepared, result)
     rows = doc["tracks"]
-    _dump(out / "assignments.json", doc)
+    write_json(out / "assignments.json", doc)
     write_text(out / "assignments.csv", _csv(rows, list(prepared.tracks)))
     if result.actions:
-        _dump(out / "actions.json", actions_detections(prepared, result))
+        write_json(out / "actions.json", actions_detections(prepared, result))
     else:
         (out / "actions.json").unlink(missing_ok=True)
     evaluation = evaluate_output(out, truth) if truth is not None else None
@@ -428,5 +421,5 @@ def evaluate_output(output: str | Path, truth: str | Path):
     result = evaluate_assignment(rows, tracks, read_truth(truth), docs["assignments.json"].get("baseline_only_track"),
                                  detections)
     scores = _json_safe({"schema": EVALUATION_SCHEMA, "truth": str(truth), **result.scores})
-    _dump(out / "evaluation.json", scores)
+    write_json(out / "evaluation.json", scores)
     return replace(result, scores=scores)

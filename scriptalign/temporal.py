@@ -35,9 +35,9 @@ class ActionWindows:
         return len(self.track)
 
     def save(self, path: str | Path) -> None:
-        from features.cache import atomic_save_npz
+        from features.atomic import write_npz
 
-        atomic_save_npz(Path(path), track=self.track, start=self.start, end=self.end, X=self.X)
+        write_npz(path, track=self.track, start=self.start, end=self.end, X=self.X)
 
     @classmethod
     def load(cls, path: str | Path) -> ActionWindows:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from features.cache import VideoCache, atomic_write_json, video_key
+from features.atomic import write_json
+from features.cache import VideoCache, video_key
 from features.motion import N_DIRECTIONS, flow_maps, upper_body_box
 from features.shots import shots_from_cuts
 from features.overlap import box_iou, interval_iou
@@ -58,7 +59,7 @@ def test_video_key_and_cache_manifest(tmp_path):
     cache = VideoCache(tmp_path / "c", v)
     assert cache.dir.name == video_key(v)
     assert not cache.is_complete("tracks", {"stride": 5})
-    atomic_write_json(cache.path("x.json"), {"a": 1})
+    write_json(cache.path("x.json"), {"a": 1})
     cache.mark("tracks", {"stride": 5}, ["x.json"])
     assert cache.is_complete("tracks", {"stride": 5})
     assert not cache.is_complete("tracks", {"stride": 4})  # other parameters: redo
