@@ -143,7 +143,7 @@ def _text_side(subtitles, script, lexicon, speaker_bags: bool) -> tuple:
     alignment = aligned.to_json()
     bags = weak_labels(aligned, lexicon)
     if speaker_bags:
-        bags = bags + subtitle_speaker_bags(alignment, first_id=len(bags))
+        bags = bags + subtitle_speaker_bags(aligned, unit="line", first_id=len(bags))
     return aligned, alignment, bags, lexicon
 
 
