@@ -143,7 +143,7 @@ def build_track(
     boxes = np.stack([per[:, 0] - per[:, 2] / 2, per[:, 1] - per[:, 3] / 2,
                       per[:, 0] + per[:, 2] / 2, per[:, 1] + per[:, 3] / 2], 1)
     score_at = {d.frame: d.score for d in dets}
-    return Track(
+    return Track.from_frames(
         id=track_id,
         shot=shot,
         frames=tuple(int(f) for f in frames),

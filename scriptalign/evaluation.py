@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.overlap import box_iou
+from features.types import Track
 
 
 @dataclass(frozen=True)
@@ -125,20 +126,20 @@ def _naming_all_tracks(rows: Sequence[dict], ids: Sequence[str | None], named: s
             "background_recall": hits / sum(is_bg) if any(is_bg) else float("nan")}
 
 
-def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dict,
+def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[Track], truth: dict,
                         baseline: Sequence[str | None] | None = None,
                         detections: Sequence[dict] | None = None) -> Evaluation:
     """Naming and action scores of per-track outputs against a toy movie's truth.
 
-    ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: per track
-    ``frames``, ``boxes``, ``start_time``, ``end_time`` (``tracks.json``); ``baseline``: the naive
+    ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: the tracks (their
+    frames and boxes find the truth person, their time span the truth actions); ``baseline``: the naive
     rule's name per track; ``detections``: the action detections of ``actions.json`` (adds the
     temporal localisation scores). Naming is measured on the tracks of named characters
     (``naming_*``) and on all tracks, "nobody" being the truth of the others (``*_all_tracks``,
     ``background_*``); actions on all tracks that show a person.
     """
     named = {c["name"] for c in truth["characters"]}
-    ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
+    ids = [track_identity(t.frames, t.boxes, truth) for t in tracks]
     keep = [i for i, who in enumerate(ids) if who in named]
     scores: dict = {"n_tracks": len(tracks), "n_named_tracks": len(keep)}
     curves: dict[str, NamingCurve] = {}
@@ -161,7 +162,7 @@ def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dic
     people = [i for i, who in enumerate(ids) if who is not None]
     vocabulary = list(truth["actions_vocabulary"])
     action_scores = {a: [rows[i]["action_scores"].get(a, 0.0) for i in people] for a in vocabulary}
-    positives = {a: [a in track_actions(ids[i], tracks[i]["start_time"], tracks[i]["end_time"], truth)
+    positives = {a: [a in track_actions(ids[i], tracks[i].start_time, tracks[i].end_time, truth)
                      for i in people] for a in vocabulary}
     per_action = {a: average_precision(action_scores[a], positives[a]) for a in vocabulary}
     valid = [v for v in per_action.values() if not np.isnan(v)]
@@ -175,21 +176,21 @@ def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dic
 TEMPORAL_IOUS = (0.3, 0.5)
 
 
-def action_instances(tracks: Sequence[dict], identities: Sequence[str | None], truth: dict) -> list[tuple]:
+def action_instances(tracks: Sequence[Track], identities: Sequence[str | None], truth: dict) -> list[tuple]:
     """True action instances on tracks: ``(track id, start, end, action)`` for each truth action of
     the track's person that overlaps the track, clipped to the track's time span."""
     out = []
     for t, who in zip(tracks, identities):
         if who is None:
             continue
-        t0, t1 = float(t["start_time"]), float(t["end_time"])
+        t0, t1 = float(t.start_time), float(t.end_time)
         for a in truth["actions"]:
             if a["actor"] == who and a["start"] < t1 and a["end"] > t0:
-                out.append((int(t["id"]), max(t0, float(a["start"])), min(t1, float(a["end"])), a["action"]))
+                out.append((int(t.id), max(t0, float(a["start"])), min(t1, float(a["end"])), a["action"]))
     return out
 
 
-def temporal_action_scores(detections: Sequence[dict], tracks: Sequence[dict], identities: Sequence[str | None],
+def temporal_action_scores(detections: Sequence[dict], tracks: Sequence[Track], identities: Sequence[str | None],
                            truth: dict) -> dict:
     """Temporal localisation: per action class the AP of the detections (``track``, ``start``, ``end``,
     ``action``, ``score``) at temporal IoU 0.3 and 0.5 against :func:`action_instances`, and the means

@@ -112,6 +112,13 @@ class Bag:
             "scene": self.scene,
         }
 
+    @classmethod
+    def from_json(cls, d: Mapping) -> Bag:
+        """The bag of one entry of ``bags.json`` (checked against the labels schema by the reader)."""
+        return cls(d["id"], d["kind"], float(d["start"]), float(d["end"]), tuple(d["names"]), tuple(d["actions"]),
+                   tuple((n, a) for n, a in d["pairs"]), d["text"], d["element"], d["line_start"], d["line_end"],
+                   d["scene"], tuple(d["unnamed_actions"]), tuple(d["negated"]))
+
 
 @dataclass(frozen=True)
 class SentenceLabels:

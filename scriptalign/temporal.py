@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from features.overlap import interval_iou
+from features.types import Track
 
 ACTIONS_SCHEMA = "scriptalign.actions/1"
 WINDOWS_FILE = "action_windows.npz"
@@ -61,14 +62,14 @@ class Detection:
                 "action": self.action, "score": round(self.score, 4)}
 
 
-def windows_from_volumes(tracks: Sequence[dict], volumes: Sequence[np.ndarray], frame_times: np.ndarray,
+def windows_from_volumes(tracks: Sequence[Track], volumes: Sequence[np.ndarray], frame_times: np.ndarray,
                          volume_frames: int) -> ActionWindows:
     """One window per motion volume; volume ``v`` of a track starting at frame ``s`` covers frames
     ``s + 1 + volume_frames * v`` .. ``s + volume_frames * (v + 1)`` (clipped to the track)."""
     rows, starts, ends, feats = [], [], [], []
     n_times = len(frame_times)
     for i, (t, vols) in enumerate(zip(tracks, volumes)):
-        f_first, f_last = int(t["start_frame"]), int(t["end_frame"])
+        f_first, f_last = t.start_frame, t.end_frame
         for v, x in enumerate(vols):
             f0 = min(f_first + 1 + volume_frames * v, f_last)
             f1 = min(f_first + volume_frames * (v + 1), f_last)

@@ -136,10 +136,11 @@ def test_schema_check_finds_what_plain_jsonschema_finds(path, value):
 
 def test_naming_over_all_tracks_scores_nobody():
     """Extras and tracks of no truth person have truth "nobody"; a track given no name says nobody."""
+    from features.types import Track
     from scriptalign.evaluation import evaluate_assignment
 
     def track(frame):
-        return {"frames": [frame], "boxes": [[0, 0, 10, 10]], "start_time": frame, "end_time": frame}
+        return Track(frame, frame, frame, frames=(frame,), boxes=((0, 0, 10, 10),))
 
     truth = {"characters": [{"name": "ANN"}], "actions": [], "actions_vocabulary": [],
              "appearances": [{"person": "ANN", "boxes": [[0, 0, 0, 10, 10]]},

@@ -7,6 +7,7 @@ import pytest
 from sklearn.metrics import average_precision_score
 
 from features.overlap import interval_iou
+from features.types import Track
 from scriptalign.evaluation import action_instances, average_precision, temporal_action_scores
 from scriptalign.labels import Bag
 from scriptalign.temporal import (
@@ -48,8 +49,7 @@ def test_instances_are_clipped_to_the_track_and_its_person():
     truth = {"actions": [{"actor": "A", "action": "wave", "start": 1.0, "end": 4.0},
                          {"actor": "B", "action": "wave", "start": 1.0, "end": 4.0}],
              "actions_vocabulary": ["wave", "walk"]}
-    tracks = [{"id": 7, "start_time": 2.0, "end_time": 10.0}, {"id": 8, "start_time": 5.0, "end_time": 9.0},
-              {"id": 9, "start_time": 0.0, "end_time": 3.0}]
+    tracks = [Track(7, 2.0, 10.0), Track(8, 5.0, 9.0), Track(9, 0.0, 3.0)]
     assert action_instances(tracks, ["A", "A", None], truth) == [(7, 2.0, 4.0, "wave")]
     dets = [{"track": 7, "start": 2.0, "end": 4.2, "action": "wave", "score": 1.0},
             {"track": 9, "start": 0.0, "end": 3.0, "action": "wave", "score": 2.0}]
@@ -61,7 +61,7 @@ def test_instances_are_clipped_to_the_track_and_its_person():
 
 def test_windows_follow_the_motion_volumes():
     times = np.arange(100) / 10.0
-    tracks = [{"start_frame": 10, "end_frame": 40}]
+    tracks = [Track(0, 1.0, 4.0, frames=tuple(range(10, 41)))]
     vols = [np.ones((3, 4))]
     w = windows_from_volumes(tracks, vols, times, volume_frames=12)
     np.testing.assert_allclose(w.start, [1.1, 2.3, 3.5])
