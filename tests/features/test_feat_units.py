@@ -12,7 +12,7 @@ from features.motion import N_DIRECTIONS, flow_maps, upper_body_box
 from features.shots import shots_from_cuts
 from features.overlap import box_iou, interval_iou
 from features.tracking import build_track
-from features.types import Detection
+from features.types import Detection, Track
 
 
 def test_iou_exact():
@@ -132,3 +132,18 @@ def test_cli_rejects_bad_numbers(tmp_path, capsys):
 
     assert main(["tracks", str(tmp_path / "x.mp4"), "--stride", "0"]) == 2
     assert "--stride must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_track_json_round_trip_with_and_without_frames():
+    times = np.arange(30) / 10.0
+    dets = [Detection(f, f / 10, (10.0 + f, 20.0, 30.0 + f, 40.0), 0.99) for f in (4, 8, 12)]
+    t = build_track(7, 2, dets, times, stride=4, shot_bounds=(3, 20))
+    d = t.to_dict()
+    assert list(d) == ["id", "shot", "start_time", "end_time", "start_frame", "end_frame", "frames", "times",
+                       "boxes", "scores", "detected"]  # the tracks.json entry of a video's track, as before
+    assert (d["start_time"], d["end_time"], d["start_frame"], d["end_frame"]) == (0.3, 1.4, 3, 14)
+    assert Track.from_dict(d) == t
+    other = Track.from_dict({"id": 5, "start_time": 1.5, "end_time": 4.0})  # another tracker's span only
+    assert (other.shot, other.frames, other.box_at(3), other.n_detections) == (-1, (), None, 0)
+    assert other.to_dict() == {"id": 5, "shot": -1, "start_time": 1.5, "end_time": 4.0}
+    assert Track.from_dict(other.to_dict()) == other
