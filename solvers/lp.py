@@ -71,6 +71,7 @@ class FixedLP:
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("presolve", "off")  # keeps the basis between calls (only the costs change)
         h.passModel(lp)
+        self._lp = (A.tocsr(), np.concatenate(lo), np.concatenate(hi), np.asarray(bounds, float))
         self._h, self._n = h, A.shape[1]
         self._idx = np.arange(A.shape[1], dtype=np.int32)
         self._optimal = highspy.HighsModelStatus.kOptimal
@@ -82,9 +83,27 @@ class FixedLP:
         scale = float(np.abs(c).max(initial=0.0))
         # HiGHS's tolerances are absolute: costs as small as the objective's gradients (~1/n) need
         # scaling, or the "optimal" vertex can be worse than the optimum by ~1e-7 x n
-        h.changeColsCost(self._n, self._idx, c / scale if scale > 0 else c)
+        c = c / scale if scale > 0 else c
+        h.changeColsCost(self._n, self._idx, c)
         h.run()
-        status = h.getModelStatus()
-        if status != self._optimal:
-            return False, np.zeros(self._n), h.modelStatusToString(status)
-        return True, np.asarray(h.getSolution().col_value), "optimal"
+        if h.getModelStatus() == self._optimal:
+            return True, np.asarray(h.getSolution().col_value), "optimal"
+        h.clearSolver()  # a warm start can end in status "Unknown" (seen in long FW runs): start afresh
+        h.run()
+        if h.getModelStatus() == self._optimal:
+            return True, np.asarray(h.getSolution().col_value), "optimal"
+        return self._linprog(c)
+
+    def _linprog(self, c: np.ndarray) -> tuple[bool, np.ndarray, str]:
+        """The same LP through scipy.optimize.linprog (HiGHS, fresh model, with presolve): the fallback."""
+        import scipy.optimize
+
+        A, lo, hi, bounds = self._lp
+        eq = lo == hi
+        ub = ~eq
+        res = scipy.optimize.linprog(c, A_ub=A[ub] if ub.any() else None, b_ub=hi[ub] if ub.any() else None,
+                                     A_eq=A[eq] if eq.any() else None, b_eq=hi[eq] if eq.any() else None,
+                                     bounds=bounds, method="highs-ds")
+        if res.status != 0:
+            return False, np.zeros(self._n), res.message
+        return True, res.x, "optimal"
