@@ -1,8 +1,10 @@
 """Many movies: per-movie alignment and feature extraction as Dask tasks, then one block-coordinate
-Frank-Wolfe solve over all of them (one block per movie, Miech et al. ICCV 2017).
+Frank-Wolfe solve per cast (one block per movie, Miech et al. ICCV 2017).
 
 The manifest is a CSV with a header and the columns ``video``, ``subtitles``, ``script`` and, optionally,
-``name`` (the movie's output folder; default the video's file stem) and ``truth``. Relative paths are
+``name`` (the movie's output folder; default the video's file stem), ``truth`` and ``cast``: movies
+with the same ``cast`` (e.g. the episodes of a series) share their people, so their names are solved
+together; a movie without one has its own people (the same name in two movies is two people). Relative paths are
 relative to the manifest. A name is one folder name inside the output folder: ``./x`` is ``x``; a path
 (``a/b``), ``..``, an absolute path or a name that differs from another only in case is refused. Each
 movie's folder under the output gets the files of ``scriptalign run``; a movie whose preparation
@@ -40,6 +42,7 @@ class MovieEntry:
     script: Path
     truth: Path | None
     line: int
+    cast: str | None = None  # movies of one cast share their people (a name is one person across them)
 
 
 _SEPARATORS = re.compile(r"[\\/]")
@@ -75,7 +78,7 @@ def read_manifest(path: str | Path) -> list[MovieEntry]:
     missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise InputError(f"manifest header lacks {', '.join(missing)}", path, 1,
-                         expected="a CSV header with video,subtitles,script[,name,truth]")
+                         expected="a CSV header with video,subtitles,script[,name,truth,cast]")
     entries: list[MovieEntry] = []
     names: dict[str, int] = {}  # case-folded folder name -> manifest line
     for k, row in enumerate(reader, start=2):
@@ -99,7 +102,8 @@ def read_manifest(path: str | Path) -> list[MovieEntry]:
         if first != k:
             raise InputError(f"movie name {name!r} used twice (also on line {first})", path, k,
                              expected="one output folder per movie")
-        entries.append(MovieEntry(name, files["video"], files["subtitles"], files["script"], files["truth"], k))
+        cast = (row.get("cast") or "").strip() or None
+        entries.append(MovieEntry(name, files["video"], files["subtitles"], files["script"], files["truth"], k, cast))
     if not entries:
         raise InputError("manifest lists no movie", path, expected="one row per movie")
     return entries
@@ -113,6 +117,15 @@ def _fingerprint(entry: MovieEntry, params: dict) -> str:
     return h.hexdigest()
 
 
+def _is_prepared(entry: MovieEntry, output: str, params: dict) -> bool:
+    """Whether an earlier run prepared this movie from the same inputs and parameters."""
+    marker = Path(output) / entry.name / "prepared.json"
+    try:
+        return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == _fingerprint(entry, params)
+    except (OSError, json.JSONDecodeError):
+        return False
+
+
 def _prepare_task(entry: MovieEntry, output: str, params: dict) -> str:
     """Dask task: prepare one movie unless an earlier run already did; returns its folder."""
     from scriptalign.pipeline import prepare_movie
@@ -120,29 +133,37 @@ def _prepare_task(entry: MovieEntry, output: str, params: dict) -> str:
     out = Path(output) / entry.name
     marker = out / "prepared.json"
     fingerprint = _fingerprint(entry, params)
-    if marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == fingerprint:
+    if _is_prepared(entry, output, params):
         return str(out)
     prepare_movie(entry.video, entry.subtitles, entry.script, out, **params)
     write_text(marker, json.dumps({"fingerprint": fingerprint, "movie": entry.name}) + "\n")
     return str(out)
 
 
-def _client(scheduler: str, n_workers: int, security=None):
-    """A Dask client: on a new LocalCluster for ``"local"``, else connected to the scheduler at that
-    address with ``security`` (a ``distributed.security.Security``; None: Dask's configuration)."""
+def _check_scheduler(scheduler: str, security) -> None:
+    """InputError for TLS settings without a remote scheduler, or a tls:// scheduler without certificates."""
     import dask
-    from distributed import Client, LocalCluster
 
     if scheduler == "local":
         if security is not None:
             raise InputError("TLS settings are for a remote --scheduler", expected="--scheduler tls://HOST:PORT")
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster), cluster
+        return
     if scheduler.startswith("tls://") and security is None and not dask.config.get("distributed.comm.tls.ca-file",
                                                                                    None):
         raise InputError("a tls:// scheduler needs the cluster's certificates", scheduler,
                          expected="--tls-ca-file and --tls-cert, or Dask's distributed.comm.tls settings "
                                   "(see docs/batch.md)")
+
+
+def _client(scheduler: str, n_workers: int, security=None):
+    """A Dask client: on a new LocalCluster for ``"local"``, else connected to the scheduler at that
+    address with ``security`` (a ``distributed.security.Security``; None: Dask's configuration)."""
+    from distributed import Client, LocalCluster
+
+    _check_scheduler(scheduler, security)
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
     try:
         return (Client(scheduler, security=security) if security is not None else Client(scheduler)), None
     except (OSError, TimeoutError, ValueError) as err:
@@ -179,8 +200,8 @@ def run_batch(
     report: bool = True,
     security=None,
 ) -> dict:
-    """Prepare every movie of ``manifest`` on Dask, solve them jointly, write per-movie results and
-    ``summary.json`` to ``output``; returns the summary. ``security``: a
+    """Prepare every movie of ``manifest`` on Dask, solve each cast (see :func:`cast_groups`), write
+    per-movie results and ``summary.json`` to ``output``; returns the summary. ``security``: a
     ``distributed.security.Security`` for a remote ``scheduler`` (see :func:`tls_security`)."""
     from scriptalign.assign import assign
     from scriptalign.pipeline import check_stride, load_prepared, write_results
@@ -193,32 +214,46 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     params = {"device": device, "stride": stride, "lexicon": str(lexicon) if lexicon else None,
               "cache_dir": str(cache_dir) if cache_dir else None}
-    client, cluster = _client(scheduler, min(n_workers, len(entries)), security)
-    try:
-        futures = [client.submit(_prepare_task, e, str(out), params, pure=False, key=f"prepare-{e.name}")
-                   for e in entries]
-        folders = client.gather(futures)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    _check_scheduler(scheduler, security)
+    todo = [e for e in entries if not _is_prepared(e, str(out), params)]
+    if todo:  # a resumed batch whose movies are all prepared starts no cluster
+        client, cluster = _client(scheduler, min(n_workers, len(todo)), security)
+        try:
+            futures = [client.submit(_prepare_task, e, str(out), params, pure=False, key=f"prepare-{e.name}")
+                       for e in todo]
+            client.gather(futures)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
-    movies = [load_prepared(f) for f in folders]
-    blocks = np.concatenate([np.full(len(m.tracks), k) for k, m in enumerate(movies)])
-    offsets = np.cumsum([0] + [len(m.tracks) for m in movies])
-    spans = [s for m in movies for s in m.spans]
-    bags = [b for m in movies for b in m.bags]
-    bag_blocks = [k for k, m in enumerate(movies) for _ in m.bags]
-    result = assign(spans, np.concatenate([m.face_descriptors for m in movies]),
-                    np.concatenate([m.motion_descriptors for m in movies]), bags, blocks=blocks,
-                    bag_blocks=bag_blocks, device=device)
-    summary: dict = {"schema": SUMMARY_SCHEMA, "names": list(result.names), "actions": list(result.actions),
-                     "movies": []}
+    movies = [load_prepared(out / e.name) for e in entries]
+    parts = {}
+    for group in cast_groups(entries):  # one solve per cast: a name means one person only inside it
+        ms = [movies[k] for k in group]
+        blocks = np.concatenate([np.full(len(m.tracks), j) for j, m in enumerate(ms)]) if len(ms) > 1 else None
+        offsets = np.cumsum([0] + [len(m.tracks) for m in ms])
+        result = assign([s for m in ms for s in m.spans], np.concatenate([m.face_descriptors for m in ms]),
+                        np.concatenate([m.motion_descriptors for m in ms]), [b for m in ms for b in m.bags],
+                        blocks=blocks, bag_blocks=None if blocks is None else
+                        [j for j, m in enumerate(ms) for _ in m.bags], device=device)
+        for j, k in enumerate(group):
+            parts[k] = result.select(range(offsets[j], offsets[j + 1]))
+    summary: dict = {"schema": SUMMARY_SCHEMA, "names": sorted({x for p in parts.values() for x in p.names}),
+                     "actions": sorted({x for p in parts.values() for x in p.actions}), "movies": []}
     for k, (entry, m) in enumerate(zip(entries, movies)):
-        part = result.select(range(offsets[k], offsets[k + 1]))
-        _, evaluation = write_results(m, part, truth=entry.truth, report=report)
+        _, evaluation = write_results(m, parts[k], truth=entry.truth, report=report)
         summary["movies"].append({"name": entry.name, "folder": str(m.output), "n_tracks": len(m.tracks),
-                                  "evaluation": evaluation})
+                                  "cast": entry.cast, "names": list(parts[k].names), "evaluation": evaluation})
     write_text(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n")
     return summary
 
+
+def cast_groups(entries: list[MovieEntry]) -> list[list[int]]:
+    """Indices of the movies solved together: those of one ``cast`` (the user says their people are
+    the same: a name is one person across them), and every movie without a cast on its own (the same
+    name in two movies is two people unless the user says otherwise)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k, e in enumerate(entries):
+        groups.setdefault(("cast", e.cast) if e.cast else ("movie", e.name), []).append(k)
+    return list(groups.values())

@@ -120,7 +120,7 @@ def window_scores(windows: ActionWindows, bags: Sequence, track_names: Sequence[
     from solvers import DiscriminativeClustering
 
     wb = window_bags(windows, bags, track_names, actions)
-    model = DiscriminativeClustering(len(actions) + 1, reg=reg, solver="fw", kappa=kappa, rho=rho,
+    model = DiscriminativeClustering(len(actions) + 1, reg=reg, solver="auto", kappa=kappa, rho=rho,
                                      rho_scope="free", max_iter=max_iter, tol=tol, random_state=random_state)
     model.fit(standardize(windows.X), wb)
     return np.asarray(model.Z_), {"n_windows": len(windows), "n_window_bags": len(wb), "n_iter": int(model.n_iter_),

@@ -25,8 +25,8 @@ Why it is exact.
    If g[b,l] < 0 the slack is at its upper bound alpha and label l imposes nothing.
 4. Overlapping bags (a component with several bags).  The constraint matrix is no longer
    totally unimodular (a row in two bags requiring the same label), so the component's LP is
-   solved as is by HiGHS dual simplex (scipy.optimize.linprog, method "highs-ds"), which returns
-   a basic, i.e. vertex, solution; it may be fractional, which is correct: the FW domain is the
+   solved as is by HiGHS's simplex (`solvers.lp.FixedLP`: the model is built once, each call only
+   changes the costs and restarts from the last basis), which returns a basic, i.e. vertex, solution; it may be fractional, which is correct: the FW domain is the
    relaxed polytope itself.
 """
 
@@ -36,6 +36,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
+from .lp import FixedLP
 from .types import Block, ConstraintError, Vertex
 
 
@@ -125,6 +126,10 @@ class AtLeastOnceOracle:
         sizes = np.stack([(self.T >= 0).sum(1), (self.R >= 0).sum(1)], axis=1) if nb else np.zeros((0, 2), int)
         self.groups = [(int(a), int(b), np.flatnonzero((sizes[:, 0] == a) & (sizes[:, 1] == b)))
                        for a, b in (np.unique(sizes, axis=0) if nb else [])]
+
+    def __getstate__(self) -> dict:
+        # the cached HiGHS models cannot be pickled; they are rebuilt on first use
+        return {k: v for k, v in self.__dict__.items() if k not in ("_whole_lp", "_lp_cache")}
 
     def __call__(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
         if self.whole_block:
@@ -269,9 +274,9 @@ class AtLeastOnceOracle:
         ub = np.ones(nz + n_xi)
         ub[nz:] = a
         ub[:nz].reshape(nr, L)[blk.fixed[rows], 1:] = 0.0
-        data = {"rows": rows, "nr": nr, "nz": nz, "xo": xo, "A_ub": A_ub, "A_eq": A_eq,
-                "b_ub": -a * np.ones(len(pairs)), "b_eq": np.ones(nr),
-                "bounds": np.stack([np.zeros(nz + n_xi), ub], axis=1)}
+        data = {"rows": rows, "nr": nr, "nz": nz, "xo": xo,
+                "solver": FixedLP(A_ub, -a * np.ones(len(pairs)), A_eq, np.ones(nr),
+                                  np.stack([np.zeros(nz + n_xi), ub], axis=1))}
         self._lp_cache[key] = data
         return data
 
@@ -282,13 +287,12 @@ class AtLeastOnceOracle:
         rows, nr, nz, xo = lp["rows"], lp["nr"], lp["nz"], lp["xo"]
         Cr = C[rows]
         c = np.concatenate([np.where(np.isfinite(Cr), Cr, 0.0).ravel(), gxi[xo]])
-        res = scipy.optimize.linprog(c, A_ub=lp["A_ub"], b_ub=lp["b_ub"], A_eq=lp["A_eq"], b_eq=lp["b_eq"],
-                                     bounds=lp["bounds"], method="highs-ds")
-        if res.status != 0:
+        ok, x, message = lp["solver"].solve(c)
+        if not ok:
             names = ", ".join(blk.bags[k][2] for k in comp)
             raise ConstraintError(f"overlapping bags [{names}]: no assignment satisfies them together "
-                                  f"({res.message}) (expected jointly feasible requirements, or slack kappa)")
-        z = res.x[:nz].reshape(nr, L)
+                                  f"({message}) (expected jointly feasible requirements, or slack kappa)")
+        z = x[:nz].reshape(nr, L)
         z = np.where(np.abs(z) < 1e-9, 0.0, z)
         z = np.where(np.abs(z - 1) < 1e-9, 1.0, z)
         top = np.argmax(z, axis=1)
@@ -298,29 +302,28 @@ class AtLeastOnceOracle:
             frac = np.flatnonzero(~whole)
             frac_rows.extend(rows[frac].tolist())
             frac_vals.extend(z[frac] / z[frac].sum(axis=1, keepdims=True))
-        xi[xo] = res.x[nz:]
+        xi[xo] = x[nz:]
 
 
     def _whole(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
         """The whole block's LP (bags, slack, fixed rows, rho over all rows) by HiGHS dual simplex."""
         blk = self.block
         if getattr(self, "_whole_lp", None) is None:
-            self._whole_lp = _block_lp(blk)
-        lp = self._whole_lp
+            lp = _block_lp(blk)
+            self._whole_lp = FixedLP(lp["A_ub"], lp["b_ub"], lp["A_eq"], lp["b_eq"], lp["bounds"])
         nz = blk.size * blk.n_labels
         c = np.concatenate([np.asarray(C, dtype=np.float64).ravel(), gxi])
-        res = scipy.optimize.linprog(c, A_ub=lp["A_ub"], b_ub=lp["b_ub"], A_eq=lp["A_eq"], b_eq=lp["b_eq"],
-                                     bounds=lp["bounds"], method="highs-ds")
-        if res.status != 0:
+        ok, x, message = self._whole_lp.solve(c)
+        if not ok:
             raise ConstraintError(f"block of {blk.size} tracks: its bags and rho={blk.rho} over all tracks cannot "
-                                  f"be satisfied together ({res.message}) (expected a smaller rho, or slack kappa)")
-        z = res.x[:nz].reshape(blk.size, blk.n_labels)
+                                  f"be satisfied together ({message}) (expected a smaller rho, or slack kappa)")
+        z = x[:nz].reshape(blk.size, blk.n_labels)
         z = np.where(np.abs(z) < 1e-9, 0.0, z)
         z = np.where(np.abs(z - 1) < 1e-9, 1.0, z)
         top = np.argmax(z, axis=1)
         whole = z[np.arange(blk.size), top] == 1.0
         labels = top.astype(np.int16)
-        xi = np.clip(res.x[nz:], 0.0, blk.alpha)
+        xi = np.clip(x[nz:], 0.0, blk.alpha)
         if whole.all():
             return Vertex(labels, xi)
         frac = np.flatnonzero(~whole)

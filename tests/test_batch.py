@@ -1,23 +1,24 @@
-"""Many movies on a local Dask cluster: three toy movies of different seeds, one joint BCFW solve."""
+"""Many movies on a local Dask cluster: three toy movies of different seeds, solved together when the
+manifest says they share a cast (the toy seeds have the same characters), else one solve per movie."""
 
 from __future__ import annotations
 
 import json
 import pytest
 
-from scriptalign.batch import read_manifest, run_batch
+from scriptalign.batch import cast_groups, read_manifest, run_batch
 from scriptalign.errors import InputError
 from scriptalign.jsonfile import validate
 
 
 @pytest.fixture(scope="module")
 def manifest(toy_movies):
-    """A manifest of the session's toy movies (seeds 0, 1, 2), beside them (relative paths)."""
+    """A manifest of the session's toy movies (seeds 0, 1, 2), beside them (relative paths), one cast."""
     root = toy_movies[0].parent
-    lines = ["name,video,subtitles,script,truth"]
+    lines = ["name,video,subtitles,script,truth,cast"]
     for seed in (0, 1, 2):
         d = toy_movies[seed].name
-        lines.append(f"{d},{d}/movie.mp4,{d}/movie.srt,{d}/script.txt,{d}/truth.json")
+        lines.append(f"{d},{d}/movie.mp4,{d}/movie.srt,{d}/script.txt,{d}/truth.json,toy")
     path = root / "movies.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -30,6 +31,7 @@ def test_batch_on_local_cluster_then_resume(manifest, tmp_path, feature_cache):
     assert [m["name"] for m in summary["movies"]] == ["seed0", "seed1", "seed2"]
     assert summary["names"] == ["EILEEN", "GRACE", "MILES"]
     for movie in summary["movies"]:
+        assert movie["cast"] == "toy" and movie["names"] == ["EILEEN", "GRACE", "MILES"]
         assert movie["n_tracks"] > 0
         assert movie["evaluation"]["naming_accuracy"] >= 0.9
         assert movie["evaluation"]["action_map"] >= 0.75
@@ -44,6 +46,30 @@ def test_batch_on_local_cluster_then_resume(manifest, tmp_path, feature_cache):
     again = run_batch(manifest, out, cache_dir=feature_cache, report=False)
     assert {m["name"]: (out / m["name"] / "tracks.json").stat().st_mtime_ns for m in again["movies"]} == stamps
     assert [m["evaluation"] for m in again["movies"]] == [m["evaluation"] for m in summary["movies"]]
+
+    # Without a cast, a name is a person of its movie only: one solve per movie, its own classes.
+    lines = manifest.read_text().splitlines()
+    own = manifest.parent / "own_casts.csv"
+    own.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
+    alone = run_batch(own, out, cache_dir=feature_cache, report=False)
+    assert {m["name"]: (out / m["name"] / "tracks.json").stat().st_mtime_ns for m in alone["movies"]} == stamps
+    for movie in alone["movies"]:
+        bags = json.loads((out / movie["name"] / "bags.json").read_text())["bags"]
+        assert movie["cast"] is None and movie["names"] == sorted({x for b in bags for x in b["names"]})
+        assert movie["evaluation"]["naming_accuracy"] >= 0.9
+    validate(json.loads((out / "summary.json").read_text()), "batch", out / "summary.json")
+
+
+def test_names_are_per_movie_unless_the_manifest_gives_a_cast(tmp_path):
+    for f in ("m.mp4", "m.srt", "m.txt"):
+        (tmp_path / f).write_text("x")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("name,video,subtitles,script,cast\n"
+                        "a,m.mp4,m.srt,m.txt,series\nb,m.mp4,m.srt,m.txt,\nc,m.mp4,m.srt,m.txt, series \n"
+                        "d,m.mp4,m.srt,m.txt,other\ne,m.mp4,m.srt,m.txt,\n")
+    entries = read_manifest(manifest)
+    assert [e.cast for e in entries] == ["series", None, "series", "other", None]
+    assert cast_groups(entries) == [[0, 2], [1], [3], [4]]
 
 
 def test_manifest_errors_name_file_and_line(tmp_path):

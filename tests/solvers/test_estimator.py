@@ -211,7 +211,7 @@ def test_exact_path_matches_cvxpy_and_certifies_its_gap(kappa, rho, scope):
 def test_auto_picks_exact_when_small_and_falls_back_with_a_message():
     P = make_planted(60, 4, 6, random_state=2)
     assert DiscriminativeClustering(4).fit(P.X, P.bags, background=P.negatives).solver_ == "exact"
-    big = make_planted(900, 6, 40, random_state=3)
+    big = make_planted(900, 6, 100, random_state=3)  # n L (r+3)^2 = 5.7e7 > EXACT_MAX_COST
     with pytest.warns(UserWarning, match="beyond the exact path's size limit.*solver='fw'"):
         m = DiscriminativeClustering(6, max_iter=3).fit(big.X, big.bags, background=big.negatives)
     assert m.solver_ == "fw"

@@ -87,3 +87,25 @@ def test_infeasible_overlapping_bags_are_named_at_build():
 
     with pytest.raises(ConstraintError, match=r"bag 0, bag 1"):
         build_problem(3, 4, [([0, 1], [1, 2]), ([1, 2], [3]), ([0, 2], [3])][:2] + [([0], [3])], check_labels=False)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rho_over_all_tracks_at_gradient_scale(seed):
+    """The block LP kept inside HiGHS (costs changed, basis reused) stays exact over many calls, also
+    at the tiny scale of the objective's gradients (HiGHS's tolerances are absolute)."""
+    rng = np.random.default_rng(40 + seed)
+    p = random_instance(rng, 40, 5, overlap=True, kappa=1.0 if seed % 2 else None, rho=0.3)
+    blk = p.blocks[0]
+    from dataclasses import replace
+
+    from solvers.oracle import AtLeastOnceOracle
+
+    blk = replace(blk, rho_scope="all")
+    blk.oracle = AtLeastOnceOracle(blk)
+    assert blk.oracle.whole_block
+    for k in range(12):
+        scale = 1e-5 if k % 2 else 1.0
+        C = scale * rng.standard_normal((blk.size, blk.n_labels))
+        g = scale * rng.uniform(-0.5, 2.0, size=blk.n_slack)
+        ref, _, _ = lp_oracle(blk, C / scale, g / scale)  # the reference at unit scale (where it is exact)
+        assert blk.oracle(C, g).inner(C, g) == pytest.approx(ref * scale, abs=1e-9 * scale)
