@@ -7,7 +7,6 @@ MTCNN) load on first use, so ``import features`` stays cheap.
 from __future__ import annotations
 
 from features.errors import DeviceError, VideoError
-from features.types import Detection, Extraction, Shot, Track, VideoInfo
 
 __all__ = [
     "Detection",
@@ -22,9 +21,18 @@ __all__ = [
 ]
 
 
+_TYPES = ("Detection", "Extraction", "Shot", "Track", "VideoInfo")
+
+
 def __getattr__(name: str):
+    # the types (numpy) and the pipeline (torch) load on first use: the text side imports
+    # ``features.atomic`` and ``features.overlap`` without paying for either
     if name in ("extract", "write_outputs"):
         from features import pipeline
 
         return getattr(pipeline, name)
+    if name in _TYPES:
+        from features import types
+
+        return getattr(types, name)
     raise AttributeError(f"module 'features' has no attribute {name!r}")

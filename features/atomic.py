@@ -18,9 +18,10 @@ import socket
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Leftover temporaries of other hosts are removed once they are this old (seconds).
 STALE_AFTER = 24 * 3600.0
@@ -107,6 +108,8 @@ def write_json(path: str | Path, doc: Any) -> None:
 def write_npy(path: str | Path, array: np.ndarray) -> None:
     """Write one array as ``.npy`` (no pickled objects)."""
     buf = io.BytesIO()
+    import numpy as np
+
     np.save(buf, np.asarray(array), allow_pickle=False)
     write_bytes(path, buf.getvalue())
 
@@ -114,6 +117,8 @@ def write_npy(path: str | Path, array: np.ndarray) -> None:
 def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
     """Write named arrays as a compressed ``.npz``."""
     buf = io.BytesIO()
+    import numpy as np
+
     np.savez_compressed(buf, **arrays)
     write_bytes(path, buf.getvalue())
 
