@@ -98,6 +98,63 @@ def _recovery(tracks: list[dict], truth: dict, min_frames: int) -> dict:
                                                      for w in ids])) if ids else float("nan")}
 
 
+def detection_recall(seed: int, step: int = 25, iou_min: float = 0.4) -> dict:
+    """MTCNN (the pipeline's detector, its settings) on every ``step``-th rendered frame: the share of
+    visible truth faces it finds (IoU >= ``iou_min``), overall and by framing and nuisance, and its
+    false positives."""
+    import collections
+
+    import torch
+
+    from features.faces import FaceDetector
+    from features.tracking import iou
+    from features.video import to_batch
+    from scriptalign.toy.hard import appearances
+    from scriptalign.toy.hard_render import render_hard_frames
+    from scriptalign.toy.hard_story import build_hard_story
+
+    story = build_hard_story(seed)
+    by_frame = collections.defaultdict(list)
+    for a in appearances(story):
+        for b in a["boxes"]:
+            by_frame[b[0]].append((a, b[1:]))
+    shot_of = {f: sh for sh in story.shots for f in range(sh.f0, sh.f1)}
+    look = {(sh.index, pl.person): pl.look for sh in story.shots for pl in sh.placed}
+    det = FaceDetector(torch.device("cpu"))
+    hits, counts = collections.Counter(), collections.Counter()
+    false_pos = 0
+    batch: list[tuple[int, np.ndarray]] = []
+
+    def flush() -> None:
+        nonlocal false_pos
+        found = det.detect(to_batch([img for _, img in batch], torch.device("cpu")))
+        for (f, _), (boxes, _, _) in zip(batch, found):
+            truth = by_frame.get(f, [])
+            tb = np.array([b for _, b in truth], float).reshape(-1, 4)
+            db = np.array(boxes, float).reshape(-1, 4)
+            m = iou(tb, db) if len(tb) and len(db) else np.zeros((len(tb), len(db)))
+            for i, (a, _) in enumerate(truth):
+                sh, lk = shot_of[f], look[(shot_of[f].index, a["person"])]
+                for key in ("all", sh.camera, "blur > 1 px" if lk.blur > 1 else "blur <= 1 px",
+                            "rotation > 15 deg" if abs(lk.angle) > 15 else "rotation <= 15 deg",
+                            "yaw squeeze < 0.8" if lk.squeeze < 0.8 else "yaw squeeze >= 0.8",
+                            "named" if a["named"] else "extras"):
+                    counts[key] += 1
+                    hits[key] += bool(m.shape[1] and m[i].max() >= iou_min)
+            false_pos += int((m.max(0) < iou_min).sum()) if m.size else len(db)
+        batch.clear()
+
+    for f, img in enumerate(render_hard_frames(story)):
+        if f % step == 0:
+            batch.append((f, img))
+            if len(batch) == 16:
+                flush()
+    if batch:
+        flush()
+    return {"seed": seed, "step": step, "iou": iou_min, "n_faces": counts["all"], "false_positives": false_pos,
+            "recall": {k: round(hits[k] / counts[k], 3) for k in counts}}
+
+
 def run_seed(seed: int, names: list[str], stride: int, work: Path) -> dict:
     toy = work / f"hard{seed}"
     t0 = time.perf_counter()
@@ -162,8 +219,17 @@ def main() -> None:
     ap.add_argument("--stride", type=int, default=10)
     ap.add_argument("--work", default="/tmp/scriptalign_hard_bench")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "hard_toy.json"))
+    ap.add_argument("--detection-recall", type=int, metavar="SEED",
+                    help="instead: MTCNN's recall of the truth faces on SEED, stored under detection_recall")
     args = ap.parse_args()
     out = Path(args.out)
+    if args.detection_recall is not None:
+        doc = json.loads(out.read_text()) if out.exists() else {"benchmark": "hard_toy", "seeds": []}
+        doc["detection_recall"] = row = detection_recall(args.detection_recall) | {"load": round(os.getloadavg()[0], 2)}
+        print(json.dumps(row))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(doc, indent=1) + "\n")
+        return
     doc = json.loads(out.read_text()) if out.exists() else {
         "benchmark": "hard_toy", "python": platform.python_version(), "cpus": os.cpu_count(), "stride": args.stride,
         "tuned_on": "nothing (preset and pipeline defaults fixed before any seed was scored)", "seeds": []}
