@@ -123,17 +123,21 @@ def test_cli_hard_preset(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_short_hard_run_floors(tmp_path):
-    """Two scenes (about a minute), the pipeline's defaults but stride 10: floors just below the
-    scores measured on seed 0 (see the README's "Hard toy preset")."""
+    """Two scenes (75 s), the pipeline's defaults but MTCNN on every 20th frame (to keep the test
+    short): floors just below the scores measured on seed 0 (README, "Hard toy preset")."""
     from scriptalign.pipeline import run_movie
 
     toy = generate_hard_toy(tmp_path / "toy", 0, scenes=2)
-    result = run_movie(toy.movie, toy.subtitles, toy.script, tmp_path / "out", truth=toy.truth, stride=10,
+    result = run_movie(toy.movie, toy.subtitles, toy.script, tmp_path / "out", truth=toy.truth, stride=20,
                        cache_dir=tmp_path / "cache", report=False)
     ev = result.evaluation
-    assert ev["n_tracks"] >= FLOORS["n_tracks"]
+    print({k: ev[k] for k in FLOORS}, {k: round(v, 1) for k, v in result.timings.items()})
     for key, floor in FLOORS.items():
         assert ev[key] >= floor, (key, ev[key])
+    assert ev["naming_accuracy"] > ev["baseline_only_track_accuracy"]  # measured 0.182 against 0.091
 
 
-FLOORS = {"n_tracks": 0}
+# Measured on this run (load 4-6, 221 s): 23 tracks, naming accuracy 0.182 (named only) / 0.174 (all
+# tracks), naming AP 0.458 / 0.294, action mAP 0.565, temporal action mAP 0.110 at tIoU 0.3.
+FLOORS = {"n_tracks": 21, "naming_accuracy": 0.15, "naming_ap": 0.40, "naming_accuracy_all_tracks": 0.14,
+          "naming_ap_all_tracks": 0.25, "action_map": 0.50, "temporal_action_map": 0.08}
