@@ -364,6 +364,7 @@ def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slack
         negatives = _negatives(units, opt)
         per_opt.append((opt, cands, labelled, negatives))
     out: dict = {"films": {}, "tv": {}, "models": {}}
+    folds: dict = {}
     tv_total = Counter()
     held_conf: list[tuple[float, int]] = []
     for u in units:
@@ -391,6 +392,7 @@ def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slack
         out["models"][u["name"]] = {
             "threshold": model.threshold, "rescue_slack": opt.rescue_slack, "train_candidates": n_train
         }
+        folds[u["name"]] = (model, opt, cands)  # for the semantic pass's leave-one-out (not written out)
         held_conf += [(model(f), lab) for f, lab in zip(*labelled[u["name"]])]
         # its subtitles against other scripts: wrong placements this fold never trained on
         held_conf += [(model(f), 0) for (a, _), feats in best_negatives.items() if a == u["name"] for f in feats]
@@ -403,6 +405,7 @@ def leave_one_out(units: list[dict], options=None, *, curve: bool = False, slack
             tv_total.update(c)
             out["tv"][u["name"]] = _tv_summary(c)
     out["tv_all"] = _tv_summary(tv_total)
+    out["_folds"] = folds
     if curve:
         out["reliability"] = _reliability(held_conf)
     return out
@@ -460,6 +463,112 @@ def fit_all(units: list[dict], options=None, slacks=RESCUE_SLACKS) -> tuple["Con
     return best[1], best[2]
 
 
+# --- The semantic pass, leave-one-out ---------------------------------------------------------------
+
+
+#: The thresholds of cosine similarity the leave-one-out chooses from (None: the pass off).
+SEMANTIC_THRESHOLDS = (None, 0.5, 0.6, 0.7, 0.8)
+
+
+def _cached(encode):
+    """``encode`` with each text embedded once (the threshold grid re-uses the same sentences)."""
+    import numpy as np
+
+    memo: dict = {}
+
+    def run(texts):
+        new = [t for t in dict.fromkeys(texts) if t not in memo]
+        if new:
+            memo.update(zip(new, encode(new)))
+        return np.stack([memo[t] for t in texts])
+
+    return run
+
+
+def _unit_score(u: dict, model, cands, threshold, encode) -> dict:
+    """A unit's figures with the semantic pass at ``threshold`` (None: off), its candidates given."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        al = align_candidates(cands, u["subs"], u["script"], model=model, semantic=threshold, encode=encode)
+    placed = sum(1 for a in al.elements if a.similarity is not None)
+    if u["kind"] == "film":
+        got = _score_film(u, {p: (a.start, a.end, a.interpolated) for p, a in enumerate(al.elements)})
+        rate = (got["matched_timed_right"] or 0) + (got["absent_interpolated"] or 0)
+    else:
+        speakers = {(k, li): ln.speaker for k, lines in enumerate(al.lines) for li, ln in enumerate(lines)}
+        c = _score_tv(u, speakers)
+        got = _tv_summary(c)
+        got["counts"] = dict(c)
+        rate = got["transcript_speaker_accuracy"] or 0
+    return {"score": got, "rate": rate, "placed_by_meaning": placed}
+
+
+def eval_semantic(units: list[dict], folds: dict, encode, thresholds=SEMANTIC_THRESHOLDS) -> dict:
+    """Per held-out unit: the threshold chosen on the other units (sum of their film block rates and TV
+    speaker accuracies; ties: the pass off, then the higher threshold), its score there and with the pass
+    off. ``folds``: per unit, the model, options and candidates of its fold (from :func:`leave_one_out`)."""
+    encode = _cached(encode)
+    table = {}  # (fold, unit, threshold) -> result
+    for u in units:
+        model, _, cands = folds[u["name"]]
+        for v in units:
+            for t in thresholds:
+                table[(u["name"], v["name"], t)] = _unit_score(v, model, cands[v["name"]], t, encode)
+    out = {}
+    tv_off, tv_on = Counter(), Counter()
+    for u in units:
+        train = [v["name"] for v in units if v["name"] != u["name"]]
+
+        def key(t):
+            return (sum(table[(u["name"], v, t)]["rate"] for v in train), t is None, t or 0.0)
+
+        chosen = max(thresholds, key=key)
+
+        def placed(t):
+            return table[(u["name"], u["name"], t)]["placed_by_meaning"]
+
+        def figures(t):
+            return {k: v for k, v in table[(u["name"], u["name"], t)]["score"].items() if k != "counts"}
+
+        out[u["name"]] = {
+            "chosen_threshold": chosen,
+            "held_out_off": figures(None),
+            "held_out_on": figures(chosen),
+            "placed_by_meaning": placed(chosen),
+            "per_threshold_held_out": {
+                str(t): {**figures(t), "placed_by_meaning": placed(t)}
+                for t in thresholds
+            },
+        }
+        if u["kind"] == "tv":
+            tv_off.update(table[(u["name"], u["name"], None)]["score"]["counts"])
+            tv_on.update(table[(u["name"], u["name"], chosen)]["score"]["counts"])
+    return {"units": out, "tv_all_off": _tv_summary(tv_off), "tv_all_on": _tv_summary(tv_on)}
+
+
+def eval_semantic_speed(data: Path, encode, repeat: int = 3) -> dict:
+    """The semantic pass timed apart: align chinatown with and without it (model loaded, no cache),
+    best of ``repeat``; and the model's load time."""
+    import warnings
+
+    subs = read_subtitles(data / "films" / "chinatown.srt")
+    script = _read_script(data / "films" / "chinatown.txt")
+
+    def run(on):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return align(subs, script, semantic=on, encode=encode if on else None)
+
+    out = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
+    out["align_s"] = round(_best(lambda: run(False), repeat), 3)
+    out["align_with_semantic_s"] = round(_best(lambda: run(True), repeat), 3)
+    out["semantic_pass_s"] = round(out["align_with_semantic_s"] - out["align_s"], 3)
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
 # --- Other movie: subtitles of one film against the other's script -------------------------------------
 
 
@@ -488,13 +597,23 @@ def eval_other_movie(data: Path) -> dict:
 # --- Speed ----------------------------------------------------------------------------------------------
 
 
-def _best(fn: Callable, repeat: int, clock: Callable[[], float] = time.perf_counter) -> float:
-    best = float("inf")
+def _times(fn: Callable, repeat: int, clock: Callable[[], float] = time.perf_counter) -> list[float]:
+    """``repeat`` timings of ``fn``, sorted."""
+    out = []
     for _ in range(repeat):
         t = clock()
         fn()
-        best = min(best, clock() - t)
-    return best
+        out.append(clock() - t)
+    return sorted(out)
+
+
+def _best(fn: Callable, repeat: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    return _times(fn, repeat, clock)[0]
+
+
+def _median(xs: list[float]) -> float:
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
 
 def _children_cpu() -> float:
@@ -506,8 +625,8 @@ def _children_cpu() -> float:
 
 
 def eval_speed(data: Path, repeat: int = 15) -> dict:
-    """Best-of-``repeat`` times, wall clock and CPU time of this process (the CPU is shared, so CPU time
-    is the steadier figure); difflib is timed the same way on the same two word streams.
+    """Best and median times, wall clock and CPU time of this process (the CPU is shared, so CPU time
+    is the steadier figure); difflib is timed on the same two word streams, alternating with align.
 
     The pipeline is: read the subtitles, read the script, align (times transferred to every element and
     speakers to every subtitle line); ``pipeline_with_to_json_s`` adds building the JSON document."""
@@ -537,26 +656,46 @@ def eval_speed(data: Path, repeat: int = 15) -> dict:
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     for name, clock in (("wall", time.perf_counter), ("cpu", time.process_time)):
-        t_pipeline = _best(pipeline, repeat, clock)
-        t_align = _best(lambda: align(subs, script), repeat, clock)
-        t_difflib = _best(difflib_match, max(3, repeat // 5), clock)
+        # align and difflib alternate, so that both see the same load
+        t_align, t_difflib = [], []
+        for _ in range(max(3, repeat // 3)):
+            t_align += _times(lambda: align(subs, script), 3, clock)
+            t_difflib += _times(difflib_match, 1, clock)
+        t_align.sort()
+        t_difflib.sort()
+        t_pipeline = _times(pipeline, repeat, clock)
         out[name] = {
-            "pipeline_s": round(t_pipeline, 4),
+            "pipeline_s": round(t_pipeline[0], 4),
+            "pipeline_median_s": round(_median(t_pipeline), 4),
             "pipeline_with_to_json_s": round(_best(pipeline_json, repeat, clock), 4),
             "read_subtitles_s": round(_best(lambda: read_subtitles(srt), repeat, clock), 4),
             "read_script_s": round(_best(lambda: _read_script(txt), repeat, clock), 4),
-            "align_s": round(t_align, 4),
-            "difflib_word_streams_s": round(t_difflib, 4),
-            "difflib_over_align": round(t_difflib / t_align, 1),
-            "difflib_over_pipeline": round(t_difflib / t_pipeline, 1),
+            "align_s": round(t_align[0], 4),
+            "align_median_s": round(_median(t_align), 4),
+            "align_runs": len(t_align),
+            "difflib_word_streams_s": round(t_difflib[0], 4),
+            "difflib_word_streams_median_s": round(_median(t_difflib), 4),
+            "difflib_runs": len(t_difflib),
+            "difflib_over_align": round(t_difflib[0] / t_align[0], 1),
+            "difflib_over_align_median": round(_median(t_difflib) / _median(t_align), 1),
+            "difflib_over_pipeline": round(t_difflib[0] / t_pipeline[0], 1),
         }
+    # the package's bytecode compiled first, as pip leaves an installed package (this machine sets
+    # PYTHONDONTWRITEBYTECODE, so a source tree would otherwise be compiled again in every process)
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "scriptalign"), quiet=1)
     cli = [sys.executable, "-m", "scriptalign", "align", str(srt), str(txt), "-o", os.devnull]
 
     def run_cli():
         subprocess.run(cli, check=True, capture_output=True)
 
-    out["cli_process_wall_s"] = round(_best(run_cli, 5), 3)
+    wall = _times(run_cli, 7)
+    out["cli_process_wall_s"] = round(wall[0], 3)
+    out["cli_process_wall_median_s"] = round(_median(wall), 3)
     out["cli_process_cpu_s"] = round(_best(run_cli, 5, _children_cpu), 3)
+    startup = [sys.executable, "-c", "pass"]
+    out["python_startup_wall_s"] = round(_best(lambda: subprocess.run(startup, check=True), 5), 3)
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
@@ -590,16 +729,20 @@ for k, line in enumerate(lines):
     t += 2.5
 subs, script = Subtitles(tuple(cues)), Script(tuple(elements))
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-best = best_cpu = 1e9
-for _ in range(3):
+walls, cpus = [], []
+for _ in range(5):
     t0, c0 = time.perf_counter(), time.process_time()
     al = align(subs, script)
-    best = min(best, time.perf_counter() - t0)
-    best_cpu = min(best_cpu, time.process_time() - c0)
+    walls.append(time.perf_counter() - t0)
+    cpus.append(time.process_time() - c0)
+walls.sort(); cpus.sort()
+best, best_cpu = walls[0], cpus[0]
 rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 right = sum(1 for a in al.dialogue if not a.interpolated)
 print(json.dumps({"script_words": total, "subtitle_words": sum(len(c.text.split()) for c in cues),
-                  "align_s": round(best, 3), "align_cpu_s": round(best_cpu, 3), "peak_rss_mb": round(rss1 / 1024, 1),
+                  "align_s": round(best, 3), "align_cpu_s": round(best_cpu, 3),
+                  "align_median_s": round(walls[2], 3), "align_cpu_median_s": round(cpus[2], 3),
+                  "peak_rss_mb": round(rss1 / 1024, 1),
                   "rss_before_align_mb": round(rss0 / 1024, 1), "dialogue_trusted": right,
                   "dialogue": len(al.dialogue)}))
 """
@@ -607,7 +750,7 @@ print(json.dumps({"script_words": total, "subtitle_words": sum(len(c.text.split(
 
 def eval_long(n_words: int = 40_000) -> dict:
     """A season-length synthetic pair (about ``n_words`` x ``n_words``), aligned in a fresh process:
-    best of three runs (wall and CPU time), and the process's peak resident memory."""
+    best and median of five runs (wall and CPU time), and the process's peak resident memory."""
     out = subprocess.run(
         [sys.executable, "-c", _LONG_CHILD, str(ROOT), str(n_words)], capture_output=True, text=True, check=True
     )
@@ -648,7 +791,28 @@ VARIANTS = {
     "no_near_spelling": {"near_spelling": False},
     "with_lemmas": {"lemmas": True},
     "global_lcs": {"anchored": False},
+    "no_rescue": {"rescue": False},
 }
+
+
+def _semantic_section(units: list[dict], folds: dict, data: Path) -> dict:
+    """The semantic pass's leave-one-out and its time, or why it was not measured."""
+    from scriptalign.errors import InputError
+    from scriptalign.semantic import load_encoder
+
+    try:
+        t0 = time.perf_counter()
+        encode = load_encoder("cpu")
+        load_s = time.perf_counter() - t0
+    except InputError as err:
+        return {"not_measured": str(err)}
+    t0 = time.perf_counter()
+    out = eval_semantic(units, folds, encode)
+    out["leave_one_out_seconds"] = round(time.perf_counter() - t0, 1)
+    out["speed"] = eval_semantic_speed(data, encode)
+    out["speed"]["model_load_s"] = round(load_s, 2)
+    out["device"] = "cpu"
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -658,6 +822,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "alignment_reliability.png")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-variants", action="store_true")
+    ap.add_argument("--skip-semantic", action="store_true", help="do not score the semantic pass")
+    ap.add_argument("--only-semantic", action="store_true", help="score the semantic pass only, into OUT")
     ap.add_argument("--fit", action="store_true", help="also fit the shipped model on every unit and print it")
     ap.add_argument("--only-speed", action="store_true", help="re-measure speed and long inputs into OUT")
     args = ap.parse_args(argv)
@@ -676,6 +842,15 @@ def main(argv: list[str] | None = None) -> int:
     units = _units(args.data)
     t0 = time.perf_counter()
     loo = leave_one_out(units, curve=True)
+    folds = loo.pop("_folds")
+    if args.only_semantic:
+        result = json.loads(args.out.read_text())
+        result["semantic"] = _semantic_section(units, folds, args.data)
+        tmp = args.out.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
+        os.replace(tmp, args.out)
+        print(json.dumps(result["semantic"], indent=1))
+        return 0
     result = {
         "machine": {
             "python": platform.python_version(),
@@ -695,6 +870,8 @@ def main(argv: list[str] | None = None) -> int:
             opt = replace(MatchOptions(), **change)
             r = leave_one_out(units, opt, slacks=(MatchOptions().rescue_slack,))
             result["variants"][name] = {"films": r["films"], "tv_all": r["tv_all"]}
+    if not args.skip_semantic:
+        result["semantic"] = _semantic_section(units, folds, args.data)
     if not args.skip_speed:
         result["speed"] = eval_speed(args.data)
         result["long"] = eval_long()

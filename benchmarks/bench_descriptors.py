@@ -192,7 +192,7 @@ def clip_tracks(describers: dict, clip: Path) -> dict:
 
     from features.descriptors import pool
     from features.faces import FaceDetector
-    from features.tracking import iou
+    from features.overlap import box_iou
     from features.video import iter_frames, probe, to_batch, working_size
     from features.types import Detection
 
@@ -221,8 +221,8 @@ def clip_tracks(describers: dict, clip: Path) -> dict:
             tb = np.array([[v * sx for v in r.tracks[ti].box_at(fr.index)]])
             if not len(boxes):
                 continue
-            j = int(np.argmax(iou(boxes, tb)[:, 0]))
-            if iou(boxes[j:j + 1], tb)[0, 0] < 0.5:
+            j = int(np.argmax(box_iou(boxes, tb)))
+            if box_iou(boxes[j], tb[0]) < 0.5:
                 continue
             d = Detection(fr.index, fr.time, tuple(float(v / sx) for v in boxes[j]), float(probs[j]),
                           tuple((float(x / sx), float(y / sx)) for x, y in pts[j]))

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import features
 from features.synthetic import Person, ShotSpec, render, two_shot_video
-from features.tracking import iou
+from features.overlap import box_iou
 
 # Tears of Steel clip: the three faces on screen, checked on a contact sheet (features.preview): the man on
 # the bridge, the man with glasses, the woman at the end (her face fades in through a dissolve until ~223).
@@ -109,7 +109,7 @@ def covers_tracks(result):
         best = 0
         for t in result.tracks:
             n = sum(1 for fr, b in zip(frames, boxes) if t.box_at(fr) is not None
-                    and iou(np.array([t.box_at(fr)]), np.array([b]))[0, 0] >= 0.5)
+                    and box_iou(t.box_at(fr), b) >= 0.5)
             best = max(best, n)
         return best
     return f
@@ -118,7 +118,7 @@ def covers_tracks(result):
 def covers_detections(dets):
     def f(frames, boxes):
         return sum(1 for fr, b in zip(frames, boxes)
-                   if any(iou(d[None], np.array([b]))[0, 0] >= 0.5 for d, _ in dets.get(fr, [])))
+                   if any(box_iou(d, b) >= 0.5 for d, _ in dets.get(fr, [])))
     return f
 
 

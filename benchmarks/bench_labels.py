@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from scriptalign.alignment import align
 from scriptalign.labels import (
     NameIndex,
-    aligned_elements,
     alias_sources,
+    alignment_from_json,
     characters_of,
     learn_aliases,
     split_sentences,
@@ -41,7 +41,7 @@ from scriptalign.toy import generate_toy
 
 
 def naive_pairs(doc: dict, lexicon: Lexicon) -> set[tuple[str, str, int]]:
-    typed = aligned_elements(doc)
+    typed = alignment_from_json(doc).elements
     index = NameIndex(characters_of(typed))
     sentences, lowercase = alias_sources(typed)
     learn_aliases(sentences, index, lowercase)

@@ -1,25 +1,17 @@
-"""On-disk cache: one directory per video keyed by a content hash, a manifest of finished stages, atomic writes."""
+"""On-disk cache: one directory per video keyed by a content hash, a manifest of finished stages
+(files written by :mod:`features.atomic`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any
 
-import numpy as np
+from features.atomic import write_json
 
 SCHEMA = "scriptalign.features.cache/1"
 _CHUNK = 4 * 1024 * 1024
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
 
 
 def default_cache_root() -> Path:
@@ -46,53 +38,6 @@ def video_key(path: str | Path) -> str:
                 f.seek(off)
                 h.update(f.read(_CHUNK))
     return h.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` then rename over it: readers see all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are 0644 less the umask, like open() would
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=1, sort_keys=False) + "\n").encode())
-
-
-def atomic_save_npy(path: Path, arr: np.ndarray) -> None:
-    import io
-
-    buf = io.BytesIO()
-    np.save(buf, np.asarray(arr), allow_pickle=False)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
-    import io
-
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def atomic_save_torch(path: Path, obj: Any) -> None:
-    import io
-
-    import torch
-
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    atomic_write_bytes(path, buf.getvalue())
 
 
 class VideoCache:
@@ -125,13 +70,13 @@ class VideoCache:
         m = self.manifest()
         m["video"] = self.video
         m["stages"][stage] = {"params": params, "files": files, "complete": complete}
-        atomic_write_json(self.manifest_path, m)
+        write_json(self.manifest_path, m)
 
     def invalidate(self, stage: str) -> None:
         m = self.manifest()
         if stage in m["stages"]:
             m["stages"][stage]["complete"] = False
-            atomic_write_json(self.manifest_path, m)
+            write_json(self.manifest_path, m)
 
     def path(self, name: str) -> Path:
         return self.dir / name

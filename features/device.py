@@ -8,7 +8,9 @@ from features.errors import DeviceError
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """Turn ``auto``/``cpu``/``cuda``/``cuda:N`` into a usable device or raise a clear DeviceError."""
+    """Turn ``auto``/``cpu``/``cuda``/``cuda:N`` into a usable torch device or raise a clear DeviceError.
+
+    (The solvers choose an array backend instead, numpy included: ``solvers.backend.resolve_backend``.)"""
     name = str(device)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -168,7 +168,7 @@ class FacenetCasiaDescriptor(FacenetDescriptor):
         h = content_hash(pb)
         target = Path(cache_root) / "weights" / f"facenet-casia-{h}.pt"
         if not target.is_file():
-            from features.cache import atomic_save_torch, atomic_write_json
+            from features.atomic import write_json, write_torch
             from facenet_pytorch import InceptionResnetV1
 
             state = convert_facenet_graph(pb)
@@ -178,9 +178,10 @@ class FacenetCasiaDescriptor(FacenetDescriptor):
             if not diff <= self.tolerance:
                 raise WeightsError(f"{pb}: converted weights differ from the graph's output by {diff:.2e} "
                                    f"(> {self.tolerance:g}); not stored")
-            atomic_write_json(target.with_suffix(".json"), {"source": str(pb), "source_hash": h,
-                                                            "max_abs_diff_vs_graph": diff})
-            atomic_save_torch(target, state)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_json(target.with_suffix(".json"), {"source": str(pb), "source_hash": h,
+                                                     "max_abs_diff_vs_graph": diff})
+            write_torch(target, state)
         super().__init__(target, device)
         self.weights_hash = h
         self.kind = f"facenet-casia-inceptionresnetv1:{h}"

@@ -22,13 +22,8 @@ import torch
 
 from features import motion as motion_mod
 from features.actions import ActionConfig, ActionWindows, I3DFeaturizer, tube_crop
-from features.cache import (
-    VideoCache,
-    atomic_save_npy,
-    atomic_save_npz,
-    atomic_write_json,
-    default_cache_root,
-)
+from features.atomic import write_json, write_npy, write_npz
+from features.cache import VideoCache, default_cache_root
 from features.descriptors import pool
 from features.device import resolve_device
 from features.embeddings import describe_info, make_face_describer
@@ -221,14 +216,14 @@ def extract(
         featurizer = I3DFeaturizer(action_cfg, dev) if want_actions else None
         m_desc, volumes, a_desc, a_win = _pass2(video, geo, run, tracks, want_motion, featurizer, on_frame)
         if want_motion:
-            atomic_save_npy(cache.path("motion_descriptors.npy"), m_desc)
-            atomic_save_npz(cache.path("motion_volumes.npz"),
+            write_npy(cache.path("motion_descriptors.npy"), m_desc)
+            write_npz(cache.path("motion_volumes.npz"),
                             **{f"track_{t.id}": v for t, v in zip(tracks, volumes)})
             cache.mark("motion", mkey, ["motion_descriptors.npy", "motion_volumes.npz"])
             motion_desc = m_desc
         if want_actions:
-            atomic_save_npy(cache.path("action_descriptors.npy"), a_desc)
-            atomic_save_npz(cache.path("action_windows.npz"), **a_win.arrays())
+            write_npy(cache.path("action_descriptors.npy"), a_desc)
+            write_npz(cache.path("action_windows.npz"), **a_win.arrays())
             cache.mark("actions", akey, ["action_descriptors.npy", "action_windows.npz"])
             action_desc, windows = a_desc, a_win
     if motion:
@@ -342,9 +337,9 @@ def _pass1(video, geo: _Geometry, cfg: TracksConfig, run: RunConfig, describer, 
     tracks = state.tracks
     face_desc = (np.stack(state.track_desc).astype(np.float32) if state.track_desc
                  else np.zeros((0, describer.dim), np.float32))
-    atomic_save_npy(cache.path("frame_times.npy"), times)
-    atomic_save_npy(cache.path("face_descriptors.npy"), face_desc)
-    atomic_write_json(cache.path("tracks.json"),
+    write_npy(cache.path("frame_times.npy"), times)
+    write_npy(cache.path("face_descriptors.npy"), face_desc)
+    write_json(cache.path("tracks.json"),
                       tracks_document(geo.info, shots, tracks, describe_info(describer), params))
     cache.mark("tracks", params, ["tracks.json", "face_descriptors.npy", "frame_times.npy"])
     for p in _CKPT:
@@ -354,10 +349,10 @@ def _pass1(video, geo: _Geometry, cfg: TracksConfig, run: RunConfig, describer, 
 
 def _checkpoint(cache, params, state: _Pass1, cuts, frame_times, next_frame: int) -> None:
     """Save finished shots so a rerun restarts at frame ``next_frame`` (a shot boundary)."""
-    atomic_save_npy(cache.path(_CKPT[1]), np.asarray(frame_times))
+    write_npy(cache.path(_CKPT[1]), np.asarray(frame_times))
     desc = np.stack(state.track_desc) if state.track_desc else np.zeros((0, state.describer.dim), np.float32)
-    atomic_save_npy(cache.path(_CKPT[2]), desc)
-    atomic_write_json(cache.path(_CKPT[0]), {
+    write_npy(cache.path(_CKPT[2]), desc)
+    write_json(cache.path(_CKPT[0]), {
         "params": params, "next_frame": next_frame, "cuts": [c for c in cuts if c <= next_frame],
         "shot_index": state.shot_index, "next_track": state.next_track,
         "tracks": [t.to_dict() for t in state.tracks],
@@ -467,17 +462,17 @@ def write_outputs(result: Extraction, out_dir: str | Path) -> Path:
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_save_npy(out / "face_descriptors.npy", result.face_descriptors)
+    write_npy(out / "face_descriptors.npy", result.face_descriptors)
     if result.motion_descriptor_kind:
-        atomic_save_npy(out / "motion_descriptors.npy", result.motion_descriptors)
+        write_npy(out / "motion_descriptors.npy", result.motion_descriptors)
     action = None
     if result.action_descriptor_kind and result.action_windows is not None:
-        atomic_save_npy(out / "action_descriptors.npy", result.action_descriptors)
-        atomic_save_npz(out / "action_windows.npz", **result.action_windows.arrays())
+        write_npy(out / "action_descriptors.npy", result.action_descriptors)
+        write_npz(out / "action_windows.npz", **result.action_windows.arrays())
         action = {"kind": result.action_descriptor_kind, **(result.action_config or {})}
     params = {k: v for k, v in result.params.items() if k != "stats"}
     face = result.face_descriptor_info or result.face_descriptor_kind
     doc = tracks_document(result.video, result.shots, result.tracks, face, params, result.motion_descriptor_kind,
                           action)
-    atomic_write_json(out / "tracks.json", doc)
+    write_json(out / "tracks.json", doc)
     return out / "tracks.json"

@@ -42,7 +42,7 @@ def draw(rgb: np.ndarray, frame: int, tracks: list[Track], scale: tuple[float, f
 def contact_sheet(video: str | Path, tracks: list[Track], out_path: str | Path, count: int = 12,
                   tile_width: int = 320, columns: int = 4) -> Path:
     """Write a PNG grid of ``count`` frames with track boxes; returns its path (written atomically)."""
-    from features.cache import atomic_write_bytes
+    from features.atomic import write_bytes
     from features.video import iter_frames, probe
 
     info = probe(video)
@@ -66,5 +66,6 @@ def contact_sheet(video: str | Path, tracks: list[Track], out_path: str | Path, 
     if not ok:
         raise RuntimeError("PNG encoding failed")
     out = Path(out_path)
-    atomic_write_bytes(out, png.tobytes())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(out, png.tobytes())
     return out

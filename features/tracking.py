@@ -9,6 +9,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.optimize import linear_sum_assignment
 
+from features.overlap import box_iou
 from features.types import Box, Detection, Track
 
 
@@ -23,20 +24,6 @@ class TrackerParams:
     min_detections: int = 3
     min_mean_score: float = 0.95
     smooth_sigma_frames: float | None = None  # default: half the stride
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise IoU between boxes a (N, 4) and b (M, 4)."""
-    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
 
 
 def appearance_vector(rgb: np.ndarray, box: Box, size: int = 16) -> np.ndarray:
@@ -96,7 +83,7 @@ def link(
         assigned: set[int] = set()
         if open_:
             pred = np.array([t.predict(f) for t in open_])
-            ov = iou(pred, boxes)
+            ov = box_iou(pred[:, None], boxes[None])
             app_t = np.array([t.app for t in open_])
             app_d = appearance[ids]
             dist = np.linalg.norm(app_t[:, None, :] - app_d[None, :, :], axis=2)
@@ -156,7 +143,7 @@ def build_track(
     boxes = np.stack([per[:, 0] - per[:, 2] / 2, per[:, 1] - per[:, 3] / 2,
                       per[:, 0] + per[:, 2] / 2, per[:, 1] + per[:, 3] / 2], 1)
     score_at = {d.frame: d.score for d in dets}
-    return Track(
+    return Track.from_frames(
         id=track_id,
         shot=shot,
         frames=tuple(int(f) for f in frames),

@@ -65,15 +65,25 @@ class Track:
 
     ``detected[i]`` says whether frame ``frames[i]`` had a detection linked to the track (its
     ``scores[i]`` is then the detector's probability); other frames are bridged by interpolation.
+    A track from another tracker may have only its id and time span (``scriptalign.tracks/1``
+    makes the per-frame fields optional), or frames, times and boxes without scores.
     """
 
     id: int
-    shot: int
-    frames: tuple[int, ...]
-    times: tuple[float, ...]
-    boxes: tuple[Box, ...]
-    scores: tuple[float, ...]
-    detected: tuple[bool, ...]
+    start_time: float
+    end_time: float
+    shot: int = -1
+    frames: tuple[int, ...] = ()
+    times: tuple[float, ...] = ()
+    boxes: tuple[Box, ...] = ()
+    scores: tuple[float, ...] = ()
+    detected: tuple[bool, ...] = ()
+
+    @classmethod
+    def from_frames(cls, id: int, shot: int, frames: tuple[int, ...], times: tuple[float, ...],
+                    boxes: tuple[Box, ...], scores: tuple[float, ...], detected: tuple[bool, ...]) -> Track:
+        """A track found in a video: its time span is that of its first and last frame."""
+        return cls(id, times[0], times[-1], shot, frames, times, boxes, scores, detected)
 
     @property
     def start_frame(self) -> int:
@@ -85,14 +95,6 @@ class Track:
         return self.frames[-1]
 
     @property
-    def start_time(self) -> float:
-        return self.times[0]
-
-    @property
-    def end_time(self) -> float:
-        return self.times[-1]
-
-    @property
     def n_detections(self) -> int:
         return int(sum(self.detected))
 
@@ -102,35 +104,36 @@ class Track:
         return float(np.mean(s)) if s else 0.0
 
     def box_at(self, frame: int) -> Box | None:
-        if frame < self.frames[0] or frame > self.frames[-1]:
+        if not self.frames or frame < self.frames[0] or frame > self.frames[-1]:
             return None
         return self.boxes[frame - self.frames[0]]
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "shot": self.shot,
-            "start_time": self.start_time,
-            "end_time": self.end_time,
-            "start_frame": self.start_frame,
-            "end_frame": self.end_frame,
-            "frames": list(self.frames),
-            "times": [round(t, 6) for t in self.times],
-            "boxes": [[round(v, 2) for v in b] for b in self.boxes],
-            "scores": [round(s, 5) for s in self.scores],
-            "detected": [bool(d) for d in self.detected],
-        }
+        """The track's entry of ``tracks.json`` (per-frame fields only when the track has them)."""
+        out: dict = {"id": self.id, "shot": self.shot, "start_time": self.start_time, "end_time": self.end_time}
+        if self.frames:
+            out.update(start_frame=self.start_frame, end_frame=self.end_frame, frames=list(self.frames))
+        for key, values in (("times", [round(t, 6) for t in self.times]),
+                            ("boxes", [[round(v, 2) for v in b] for b in self.boxes]),
+                            ("scores", [round(s, 5) for s in self.scores]),
+                            ("detected", [bool(d) for d in self.detected])):
+            if values or self.frames:
+                out[key] = values
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> Track:
+        """The track of a ``tracks.json`` entry (checked against its schema by the reader)."""
         return cls(
             id=int(d["id"]),
-            shot=int(d["shot"]),
-            frames=tuple(int(f) for f in d["frames"]),
-            times=tuple(float(t) for t in d["times"]),
-            boxes=tuple(tuple(float(v) for v in b) for b in d["boxes"]),  # type: ignore[misc]
-            scores=tuple(float(s) for s in d["scores"]),
-            detected=tuple(bool(x) for x in d["detected"]),
+            start_time=float(d["start_time"]),
+            end_time=float(d["end_time"]),
+            shot=int(d.get("shot", -1)),
+            frames=tuple(int(f) for f in d.get("frames", ())),
+            times=tuple(float(t) for t in d.get("times", ())),
+            boxes=tuple(tuple(float(v) for v in b) for b in d.get("boxes", ())),  # type: ignore[misc]
+            scores=tuple(float(s) for s in d.get("scores", ())),
+            detected=tuple(bool(x) for x in d.get("detected", ())),
         )
 
 

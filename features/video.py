@@ -7,11 +7,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from features.errors import VideoError
 from features.types import VideoInfo
+
+if TYPE_CHECKING:  # torch is imported where frames are batched, not when decoding only
+    import torch
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ def iter_frames(
         container.close()
 
 
-def to_batch(frames: list[np.ndarray], device) -> torch.Tensor:  # noqa: F821
+def to_batch(frames: list[np.ndarray], device: torch.device | str) -> torch.Tensor:
     """Stack same-size RGB uint8 frames into one (N, H, W, 3) tensor on ``device``."""
     import torch
 

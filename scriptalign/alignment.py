@@ -6,17 +6,21 @@ are dropped, and stretches of subtitles left unmatched are re-aligned locally ag
 the script that shares rare word triples with them (a scene moved in the edit). Each dialogue
 element then gets its time from its matched subtitle words and a score, the fraction of its words
 matched (Laptev et al. 2008); each subtitle line gets the element most of its words matched
-(Everingham et al. 2006).
+(Everingham et al. 2006). On request, a semantic pass (:mod:`scriptalign.semantic`) places dialogue
+still untrusted on free subtitle lines between its trusted neighbours by sentence-embedding similarity.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import warnings
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import accumulate, chain, count, pairwise, repeat
+from itertools import accumulate, chain, count, groupby, islice, pairwise, repeat
 
 from scriptalign.cues import Cue, Subtitles
 from scriptalign.errors import InputError, ScriptError, SubtitleError
@@ -77,6 +81,7 @@ class AlignedElement:
     words: int = 0
     matched: int = 0
     confidence: float | None = None
+    similarity: float | None = None  # set when the semantic pass placed it (cosine similarity)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class Alignment:
     lines: tuple[tuple[AlignedLine, ...], ...]
     min_score: float
     min_confidence: float = 0.0
+    semantic: bool = False  # whether the semantic pass ran
 
     @property
     def dialogue(self) -> tuple[AlignedElement, ...]:
@@ -132,7 +138,7 @@ class Alignment:
 
     def to_json(self) -> dict:
         """The documented JSON form (``schema`` ``scriptalign.alignment/1``)."""
-        return {
+        doc = {
             "schema": SCHEMA,
             "subtitles": self.subtitles.path,
             "script": self.script.path,
@@ -168,6 +174,11 @@ class Alignment:
             ],
             "stats": self.stats(),
         }
+        if self.semantic:  # the semantic pass's similarity, only when it ran (the schema stays the same)
+            doc["semantic"] = True
+            for row, a in zip(doc["elements"], self.elements):
+                row["similarity"] = None if a.similarity is None else round(a.similarity, 4)
+        return doc
 
     def to_srt(self) -> str:
         """The script as timed SRT subtitles (``RICK: ...``, descriptions in brackets)."""
@@ -257,8 +268,15 @@ def align(
     min_confidence: float | None = None,
     model: ConfidenceModel | None = None,
     options: MatchOptions = MatchOptions(),
+    semantic: bool = False,
+    semantic_threshold: float | None = None,
+    encode: Callable | None = None,
 ) -> Alignment:
     """Align subtitles with a screenplay; see the module docstring for the method.
+
+    With ``semantic``, dialogue still untrusted is compared by meaning with the free subtitle lines
+    between its trusted neighbours (:mod:`scriptalign.semantic`; needs the ``semantic`` extra, loads
+    torch); a pair at least ``semantic_threshold`` similar is trusted. ``encode`` replaces the model.
 
     A dialogue element is trusted when its ``confidence`` reaches ``min_confidence`` (default: the
     model's threshold, chosen by leave-one-film-out) and its matched fraction ``score`` reaches
@@ -271,14 +289,38 @@ def align(
         if not 0.0 <= min_confidence <= 1.0:
             raise ValueError(f"min_confidence must be within [0, 1], got {min_confidence}")
         model = replace(model, threshold=min_confidence)
-    return align_candidates(candidates(subtitles, script, options), subtitles, script, model=model, min_score=min_score)
+    threshold = None
+    if semantic:
+        from scriptalign.semantic import DEFAULT_THRESHOLD, load_encoder
+
+        threshold = DEFAULT_THRESHOLD if semantic_threshold is None else semantic_threshold
+        encode = encode or load_encoder()  # first: a missing extra is reported whatever the data
+    with _no_gc():
+        c = candidates(subtitles, script, options)
+        return align_candidates(
+            c, subtitles, script, model=model, min_score=min_score, semantic=threshold, encode=encode
+        )
+
+
+@contextmanager
+def _no_gc():
+    """The cycle collector paused: alignment builds tens of thousands of small acyclic containers, and
+    the collections they would trigger cost a fifth of its time (reference counting frees them)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def align_candidates(
     c: Candidates, subtitles: Subtitles, script: Script, *, model: ConfidenceModel | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float = DEFAULT_MIN_SCORE, semantic: float | None = None, encode: Callable | None = None,
 ) -> Alignment:
-    """The second half of :func:`align`, on candidates already found (to try several models on one film)."""
+    """The second half of :func:`align`, on candidates already found (to try several models on one film);
+    ``semantic``: the similarity threshold of the semantic pass (None: no semantic pass)."""
     model = model or DEFAULT_MODEL
     conf = {p: model(f) for p, f in c.features.items()}
     found = {
@@ -287,9 +329,51 @@ def align_candidates(
         if conf[p] >= model.threshold and c.scores[p] >= min_score
     }
     _drop_out_of_order(found, c.starts, conf)
-    alignment = _result(subtitles, script, c, found, conf, min_score, model.threshold)
+    similarity = None
+    if semantic is not None:
+        similarity = _semantic_pass(c, subtitles, script, found, conf, semantic, encode)
+    alignment = _result(subtitles, script, c, found, conf, min_score, model.threshold, similarity)
     _check_result(alignment)
     return alignment
+
+
+def _semantic_pass(
+    c: Candidates, subtitles, script, found, conf, threshold: float, encode
+) -> dict[int, float]:
+    """Add to ``found`` the untrusted dialogue that the semantic pass places (on the subtitle words of
+    one free line between its trusted neighbours); returns element position -> similarity."""
+    from scriptalign import semantic as sem
+
+    w, cues, elements = c.streams, subtitles.cues, script.elements
+
+    def interval(subs):
+        ks = {w.s_cue[i] for i in subs}
+        return min(cues[k].start for k in ks), max(cues[k].end for k in ks)
+
+    trusted = {p: interval(subs) for p, subs in found.items()}
+    untrusted = [p for p, n in w.n_words.items() if p not in found and n >= sem.MIN_WORDS]
+    taken = {w.s_line[i] for subs in found.values() for i in subs}
+    free = [  # w.spans is in time order
+        (cues[key[0]].start, cues[key[0]].end, key)
+        for key, (a, b) in w.spans.items()
+        if key not in taken and b - a >= sem.MIN_WORDS
+    ]
+    gaps = sem.gaps_between(trusted, sorted(untrusted), free)
+    if not gaps:
+        return {}
+    got = sem.semantic_matches(
+        gaps,
+        lambda p: elements[p].text,
+        lambda key: cues[key[0]].lines[key[1]].text,
+        encode or sem.load_encoder(),
+        threshold,
+    )
+    for p, (key, _) in got.items():
+        found[p] = list(range(*w.spans[key]))
+    # the time order again, the semantic placements (least similar first) before any word match
+    starts = {**c.starts, **{p: cues[key[0]].start for p, (key, _) in got.items()}}
+    _drop_out_of_order(found, starts, {**conf, **{p: s - 2.0 for p, (_, s) in got.items()}})
+    return {p: s for p, (_, s) in got.items() if p in found}
 
 
 @dataclass(frozen=True)
@@ -332,7 +416,8 @@ def candidates(subtitles: Subtitles, script: Script, options: MatchOptions = Mat
                 occurrence.pop(p, None)
             occurrence.update(occ2)
             scores.update(sc2)
-    starts = {p: min(cues[w.s_cue[i]].start for i in subs) for p, subs in occurrence.items()}
+    # subtitle words are in time order: an occurrence starts at the cue of its first word
+    starts = {p: cues[w.s_cue[min(subs)]].start for p, subs in occurrence.items()}
     features = _features(w, pairs, occurrence, starts, cues, elements)
     return Candidates(w, pairs, occurrence, scores, starts, features)
 
@@ -366,14 +451,13 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
     if len(strong) < 2:
         return pairs
     span_of = {p: (min(occurrence[p]), max(occurrence[p])) for p in strong}
-    strong_i = {i for p in strong for i in occurrence[p]}
+    strong_i = sorted({i for p in strong for i in occurrence[p]})
     strong_set = set(strong)
-    elem_start: dict[int, int] = {}
-    for j, p in enumerate(w.t_elem):
-        elem_start.setdefault(p, j)
+    # script words come element after element: each element's first word follows the words before it
+    elem_start = dict(zip(w.n_words, accumulate(w.n_words.values(), initial=0)))
     n_s = len(w.s_ids)
     match_of_s = dict(pairs)
-    used_t = set(match_of_s.values())
+    used_t = Counter(match_of_s.values())  # script word -> how many subtitle words hold it
     changed = False
     for p, n in w.n_words.items():
         if p in strong_set or scores.get(p, 0.0) >= 0.5 or n < 2:
@@ -386,7 +470,9 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
             continue
         j0 = elem_start[p]
         mine = w.t_ids[j0 : j0 + n]
-        window = [-1 - i if i in strong_i else w.s_ids[i] for i in range(lo, hi)]  # strong words never match
+        window = w.s_ids[lo:hi]
+        for i in strong_i[bisect_left(strong_i, lo) : bisect_left(strong_i, hi)]:
+            window[i - lo] = -1 - i  # strong words never match
         found = [
             (lo + b.a + d, j0 + b.b + d)
             for b in Indel.opcodes(window, mine).as_matching_blocks()
@@ -394,13 +480,16 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
         ]
         if len(found) < max(2, (n + 1) // 2) or found[-1][0] - found[0][0] > 3 * n + 4:
             continue
-        if any(j in used_t and match_of_s.get(i) != j for i, j in found):
+        if any(used_t[j] and match_of_s.get(i) != j for i, j in found):
             # the element's own words matched elsewhere: free them first
             for i2 in [i2 for i2, j2 in match_of_s.items() if j0 <= j2 < j0 + n]:
-                del match_of_s[i2]
+                used_t[match_of_s.pop(i2)] -= 1
         for i, j in found:
+            old = match_of_s.get(i)
+            if old is not None:
+                used_t[old] -= 1
             match_of_s[i] = j
-        used_t = set(match_of_s.values())
+            used_t[j] += 1
         changed = True
     if not changed:
         return pairs
@@ -410,7 +499,6 @@ def _rescue(pairs, w, occurrence, scores, slack: int) -> list[tuple[int, int]]:
 
 def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[float, ...]]:
     """:data:`FEATURES` for every element with an occurrence."""
-    match_of_s = dict(pairs)
     # run length through each matched subtitle word: consecutive in both streams
     run_of: dict[int, int] = {}
     run: list[int] = []
@@ -423,24 +511,27 @@ def _features(w, pairs, occurrence, starts, cues, elements) -> dict[int, tuple[f
     order = sorted(occurrence)
     strong = [p for p in order if len(occurrence[p]) >= 3]
     strong_starts = [starts[p] for p in strong]
+    idf, t_ids = w.idf, w.t_ids
+    idf_at = {i: idf[t_ids[j]] for i, j in pairs}  # the IDF of the script word each subtitle word matched
+    s_line, line_len = w.s_line.__getitem__, w.line_len.__getitem__
     out: dict[int, tuple[float, ...]] = {}
     for p in order:
         subs = occurrence[p]
         n = w.n_words[p]
-        matched_idf = sum(w.idf[w.t_ids[match_of_s[i]]] for i in subs)
+        matched_idf = sum(map(idf_at.__getitem__, subs))
         total_idf = w.elem_idf[p]
-        longest = max(run_of.get(i, 1) for i in subs)
+        longest = max(map(run_of.__getitem__, subs))
         # order agreement with the strong candidates around it in script order
         k = bisect_left(strong, p)
-        before = [strong_starts[q] for q in range(max(0, k - 3), k)]
-        after = [strong_starts[q] for q in range(k + (k < len(strong) and strong[k] == p), min(len(strong), k + 4))]
+        before = strong_starts[max(0, k - 3) : k]
+        after = strong_starts[k + (k < len(strong) and strong[k] == p) : min(len(strong), k + 4)]
         t = starts[p]
         votes = [b <= t + 1.0 and t - b <= _NEIGHBOUR_GAP_S for b in before]
         votes += [a >= t - 1.0 and a - t <= _NEIGHBOUR_GAP_S for a in after]
         agree = sum(votes) / len(votes) if votes else 0.5
-        lines = {w.s_line[i] for i in subs}
-        span_words = sum(w.line_len[key] for key in lines)
-        speaker = w.speaker_agreement(p, subs)
+        lines = set(map(s_line, subs))
+        span_words = sum(map(line_len, lines))
+        speaker = w.speaker_agreement(p, lines)
         out[p] = (
             math.log1p(len(subs)),
             len(subs) / n,
@@ -482,45 +573,52 @@ def _drop_out_of_order(found: dict[int, list[int]], starts: dict[int, float], co
         del found[worst]
 
 
-def _result(subtitles, script, c: Candidates, found, conf, min_score, threshold) -> Alignment:
+def _result(
+    subtitles, script, c: Candidates, found, conf, min_score, threshold, similarity=None
+) -> Alignment:
     """Times for trusted dialogue from its cues, interpolated for the rest; a speaker per subtitle line."""
     cues, elements, w = subtitles.cues, script.elements, c.streams
     starts: list[float | None] = [None] * len(elements)
     ends: list[float | None] = [None] * len(elements)
     cue_ids: dict[int, tuple[int, ...]] = {}
+    s_cue = w.s_cue.__getitem__
     for e_pos, subs in found.items():
-        cue_pos = sorted({w.s_cue[i] for i in subs})
-        starts[e_pos] = min(cues[k].start for k in cue_pos)
+        cue_pos = sorted(set(map(s_cue, subs)))
+        starts[e_pos] = cues[s_cue(min(subs))].start  # subtitle words are in time order
         ends[e_pos] = max(cues[k].end for k in cue_pos)
         cue_ids[e_pos] = tuple(cues[k].index for k in cue_pos)
     _interpolate(sorted(found), starts, ends, elements, max((cu.end for cu in cues), default=0.0))
     _attach(starts, ends, elements)
 
     result = []
+    dialogue, n_words, scores, occurrence = ElementKind.DIALOGUE, w.n_words, c.scores, c.occurrence
+    similarity_of = similarity.get if similarity else (lambda _: None)
     for e_pos, el in enumerate(elements):
-        if el.kind is not ElementKind.DIALOGUE:
+        if el.kind is not dialogue:
             result.append(AlignedElement(el, starts[e_pos], ends[e_pos], None, (), True))
             continue
-        n = w.n_words.get(e_pos, 0)
-        score = c.scores.get(e_pos, 0.0)
-        matched = len(c.occurrence.get(e_pos, ()))
         result.append(
             AlignedElement(
                 el,
                 starts[e_pos],
                 ends[e_pos],
-                score,
+                scores.get(e_pos, 0.0),
                 cue_ids.get(e_pos, ()),
                 e_pos not in found,
-                n,
-                matched,
+                n_words.get(e_pos, 0),
+                len(occurrence.get(e_pos, ())),
                 conf.get(e_pos, 0.0),
+                similarity_of(e_pos),
             )
         )
     match_of_s = dict(c.pairs)
-    trusted = {i: match_of_s[i] for subs in found.values() for i in subs}
+    if similarity:  # a line placed by meaning votes for its element through the element's first word
+        first_j = {p: j for j, p in reversed(list(enumerate(w.t_elem)))}
+        trusted = {i: match_of_s.get(i, first_j[p]) for p, subs in found.items() for i in subs}
+    else:
+        trusted = {i: match_of_s[i] for subs in found.values() for i in subs}
     lines = _assign_lines(cues, w.order, w.spans, trusted, w.t_elem, elements)
-    return Alignment(subtitles, script, tuple(result), lines, min_score, threshold)
+    return Alignment(subtitles, script, tuple(result), lines, min_score, threshold, similarity is not None)
 
 
 def _check_result(alignment: Alignment) -> None:
@@ -574,26 +672,26 @@ class _WordStreams:
         self.t_elem: list[int] = list(chain.from_iterable(map(repeat, dialogue, lens)))
         self.n_words: dict[int, int] = {p: n for p, n in zip(dialogue, lens) if n}
         # IDF of each token over the script's dialogue elements (a rare word is worth more as evidence)
-        df: dict[int, int] = defaultdict(int)
-        for p, lst in zip(dialogue, t_lists):
-            for tok in {vocab[t] for t in lst}:
-                df[tok] += 1
+        flat = iter(self.t_ids)
+        id_lists = [list(islice(flat, n)) for n in lens]  # the token ids of each dialogue element
+        df = Counter(chain.from_iterable(map(set, id_lists)))
         # at least a feature film's worth of elements: in a short script every word would look common
         n_el = max(len(dialogue), _IDF_MIN_ELEMENTS)
         top = math.log(n_el + 1.0)
-        self.idf: dict[int, float] = defaultdict(lambda: top, {t: math.log((n_el + 1.0) / (d + 0.5)) for t, d in df.items()})
-        self.elem_idf: dict[int, float] = {
-            p: sum(self.idf[vocab[t]] for t in lst) for p, lst in zip(dialogue, t_lists) if lst
-        }
+        self.idf: dict[int, float] = defaultdict(
+            lambda: top, {t: math.log((n_el + 1.0) / (d + 0.5)) for t, d in df.items()}
+        )
+        idf_of = self.idf.__getitem__
+        self.elem_idf: dict[int, float] = {p: sum(map(idf_of, ids_)) for p, ids_ in zip(dialogue, id_lists) if ids_}
         self._cues = cues
         self._elements = elements
         self._dialogue = dialogue
 
-    def speaker_agreement(self, p: int, subs: list[int]) -> float:
-        """Share of the subtitle lines it matched whose written speaker (``NAME:``, ``<v Name>``) is its own;
-        0.5 when the subtitles name nobody there."""
+    def speaker_agreement(self, p: int, lines: set[tuple[int, int]]) -> float:
+        """Share of the subtitle lines it matched (``(cue position, line)``) whose written speaker (``NAME:``,
+        ``<v Name>``) is its own; 0.5 when the subtitles name nobody there."""
         speaker = self._elements[p].speaker
-        named = [self._cues[k].lines[li].speaker for k, li in {self.s_line[i] for i in subs}]
+        named = [self._cues[k].lines[li].speaker for k, li in lines]
         named = [n for n in named if n]
         if not named or not speaker:
             return 0.5
@@ -603,12 +701,11 @@ class _WordStreams:
 def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[list[str]]:
     """Subtitle tokens absent from the script, of five letters or more, replaced by the script's token of
     the closest spelling (rapidfuzz ratio >= 85, same first letter): "Mulwrey" -> "mulwray"."""
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import fuzz, process  # process.extract, not cdist: cdist would import numpy (slow start)
 
-    import numpy as np
-
-    t_vocab = {t for lst in t_lists for t in lst}
-    s_only = sorted({t for lst in s_lists for t in lst if len(t) >= 5 and t.isalpha() and t not in t_vocab})
+    t_vocab = set(chain.from_iterable(t_lists))
+    s_vocab = set(chain.from_iterable(s_lists)).difference(t_vocab)
+    s_only = sorted(t for t in s_vocab if len(t) >= 5 and t.isalpha())
     if not s_only:
         return s_lists
     by_first: dict[str, list[str]] = defaultdict(list)
@@ -623,11 +720,10 @@ def _near_spellings(s_lists: list[list[str]], t_lists: list[list[str]]) -> list[
         pool = by_first.get(first)
         if not pool:
             continue
-        scores = process.cdist(group, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING, workers=1)
-        best = scores.argmax(axis=1)
-        for tok, k, row in zip(group, best, scores):
-            if row[k] > 0 and np.count_nonzero(row == row[k]) == 1:  # one closest spelling, not a tie
-                repl[tok] = pool[k]
+        for tok in group:
+            top = process.extract(tok, pool, scorer=fuzz.ratio, score_cutoff=_NEAR_SPELLING, limit=2)
+            if top and (len(top) == 1 or top[1][1] < top[0][1]):  # one closest spelling, not a tie
+                repl[tok] = top[0][0]
     if not repl:
         return s_lists
     return [[repl.get(t, t) for t in lst] for lst in s_lists]
@@ -661,7 +757,10 @@ def _anchored_blocks(s_ids: list[int], t_ids: list[int], idf: dict[int, float]) 
     for a, b, size in _lcs_blocks([s_ids[i] for i in s_pos], [t_ids[j] for j in t_pos]):
         anchors += [(s_pos[a + d], t_pos[b + d]) for d in range(size)]
     # keep anchors with support (another anchor near in both streams): a lone rare word is chance too
-    anchors = [anchors[m] for m in range(len(anchors)) if _anchor_support(anchors, m)]
+    near = [  # whether anchors m and m + 1 are near each other in both streams
+        abs(i2 - i1) <= _ANCHOR_NEAR and abs(j2 - j1) <= 2 * _ANCHOR_NEAR for (i1, j1), (i2, j2) in pairwise(anchors)
+    ]
+    anchors = [a for a, left, right in zip(anchors, [False] + near, near + [False]) if left or right]
     pairs: list[tuple[int, int]] = []
     prev = (-1, -1)
     for i, j in anchors + [(len(s_ids), len(t_ids))]:
@@ -677,16 +776,6 @@ def _anchored_blocks(s_ids: list[int], t_ids: list[int], idf: dict[int, float]) 
             pairs.append((i, j))
         prev = (i, j)
     return _blocks_of(pairs)
-
-
-def _anchor_support(anchors: list[tuple[int, int]], m: int) -> bool:
-    i, j = anchors[m]
-    for mm in (m - 1, m + 1):
-        if 0 <= mm < len(anchors):
-            ii, jj = anchors[mm]
-            if abs(ii - i) <= _ANCHOR_NEAR and abs(jj - j) <= 2 * _ANCHOR_NEAR:
-                return True
-    return False
 
 
 def _lcs_blocks(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
@@ -728,13 +817,10 @@ def _lcs_blocks(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
 def _blocks_of(pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
     """Runs of consecutive pairs as ``(i, j, size)`` blocks."""
     blocks: list[tuple[int, int, int]] = []
-    for i, j in pairs:
-        if blocks:
-            a, b, size = blocks[-1]
-            if i == a + size and j == b + size:
-                blocks[-1] = (a, b, size + 1)
-                continue
-        blocks.append((i, j, 1))
+    m = 0
+    for size in _run_sizes(pairs):
+        blocks.append((*pairs[m], size))
+        m += size
     return blocks
 
 
@@ -760,9 +846,10 @@ def _has_support(pairs: list[tuple[int, int]], m: int) -> bool:
     """Whether enough other matches lie near match ``m`` (the allowed distance grows with the rank)."""
     i, j = pairs[m]
     support = 0
+    n = len(pairs)
     for d in (1, 2, 3, 4, 5, 6):
         for mm in (m - d, m + d):
-            if 0 <= mm < len(pairs):
+            if 0 <= mm < n:
                 ii, jj = pairs[mm]
                 if abs(ii - i) <= _SUPPORT_SUB * d and abs(jj - j) <= _SUPPORT_SCRIPT * d:
                     support += 1
@@ -779,33 +866,30 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
 
     if len(s_ids) < _NGRAM or len(t_ids) < _NGRAM:
         return pairs
-    # Where each word triple of the script starts; a triple found at most twice is rare.
-    grams: dict[tuple[int, int, int], list[int]] = {}
-    for j, gram in enumerate(zip(t_ids, t_ids[1:], t_ids[2:])):
-        where = grams.get(gram)
-        if where is None:
-            grams[gram] = [j]
-        else:
-            where.append(j)
     in_run = _runs_of_three(pairs)
     strong = [m for m in range(len(pairs)) if in_run[m]]
+    bounds = [-1] + [pairs[m][0] for m in strong] + [len(s_ids)]
+    stretches = [(a + 1, b) for a, b in pairwise(bounds) if b - a - 1 >= _REANCHOR_MIN]
+    if not stretches:
+        return pairs
+    # Where each word triple of the stretches starts in the script (only those triples are looked up);
+    # a triple found there at most twice is rare.
+    wanted = {g for lo, hi in stretches for g in zip(s_ids[lo:hi], s_ids[lo + 1 : hi], s_ids[lo + 2 : hi])}
+    grams: dict[tuple[int, int, int], list[int]] = {}
+    for j, gram in enumerate(zip(t_ids, t_ids[1:], t_ids[2:])):
+        if gram in wanted:
+            grams.setdefault(gram, []).append(j)
     used_t = {pairs[m][1] for m in strong}
     weak_by_i = {pairs[m][0]: pairs[m][1] for m in range(len(pairs)) if not in_run[m]}
-    bounds = [-1] + [pairs[m][0] for m in strong] + [len(s_ids)]
-    kept: dict[int, int] = {pairs[m][0]: pairs[m][1] for m in strong}
-    for a, b in pairwise(bounds):
-        lo, hi = a + 1, b
+    kept: dict[int, int] | None = None  # the matches, once a stretch has changed
+    for lo, hi in stretches:
         weak = [(i, weak_by_i[i]) for i in range(lo, hi) if i in weak_by_i]
-        if hi - lo < _REANCHOR_MIN:
-            kept.update(weak)
-            continue
         hits = []
         for gram in zip(s_ids[lo:hi], s_ids[lo + 1 : hi], s_ids[lo + 2 : hi]):
             where = grams.get(gram)
             if where is not None and len(where) <= 2:
                 hits += [j for j in where if j not in used_t]
         if len(hits) < 2:
-            kept.update(weak)
             continue
         hits.sort()
         centre = hits[len(hits) // 2]
@@ -817,23 +901,33 @@ def _reanchor(pairs: list[tuple[int, int]], s_ids: list[int], t_ids: list[int]) 
             if b.size
         ]
         local = [(i, j) for i, j in _supported(blocks) if j not in used_t]
-        chosen = local if len(local) > len(weak) else weak
-        kept.update(chosen)
-        used_t.update(j for _, j in chosen)
+        if len(local) > len(weak):
+            if kept is None:
+                kept = dict(pairs)
+            for i, _ in weak:
+                del kept[i]
+            kept.update(local)
+            used_t.update(j for _, j in local)
+        else:
+            used_t.update(j for _, j in weak)
+    if kept is None:
+        return pairs
     # one script word per match: a later duplicate (weak, kept elsewhere) is dropped
     return _one_match_per_script_word(kept)
 
 
 def _runs_of_three(pairs: list[tuple[int, int]]) -> list[bool]:
     """Per match: whether it lies in a run of at least three consecutive matches (in both streams)."""
-    out = [False] * len(pairs)
-    start = 0
-    for m in range(1, len(pairs) + 1):
-        if m == len(pairs) or pairs[m] != (pairs[m - 1][0] + 1, pairs[m - 1][1] + 1):
-            if m - start >= 3:
-                out[start:m] = [True] * (m - start)
-            start = m
+    out: list[bool] = []
+    for size in _run_sizes(pairs):
+        out += [size >= 3] * size
     return out
+
+
+def _run_sizes(pairs: list[tuple[int, int]]) -> list[int]:
+    """The lengths of the runs of consecutive pairs, in order: pairs ``m`` and ``m + 1`` continue one run
+    exactly when ``(i - m, j - m)`` stays the same."""
+    return [len(list(g)) for _, g in groupby([(i - m, j - m) for m, (i, j) in enumerate(pairs)])]
 
 
 def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_words: int) -> list[int]:
@@ -845,6 +939,15 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
     """
     if not pairs:
         return []
+    need = min(2, n_words)
+    if len(pairs) < 2:
+        return [pairs[0][0]] if need <= 1 else []
+    # the common case first: one occurrence, one chain (no break of either kind)
+    for (i1, j1), (i2, j2) in pairwise(pairs):
+        if i2 - i1 > 2 * (j2 - j1) + 3 or cues[s_cue[i2]].start - cues[s_cue[i1]].end > _CLUSTER_GAP_S:
+            break
+    else:
+        return [i for i, _ in pairs]
     groups = [[pairs[0]]]
     for prev, cur in pairwise(pairs):
         if cues[s_cue[cur[0]]].start - cues[s_cue[prev[0]]].end > _CLUSTER_GAP_S:
@@ -852,7 +955,6 @@ def _densest_occurrence(pairs: list[tuple[int, int]], s_cue: list[int], cues, n_
         else:
             groups[-1].append(cur)
     best: list[int] = []
-    need = min(2, n_words)
     for group in groups:
         chains = [[group[0]]]
         for (i1, j1), (i2, j2) in pairwise(group):
@@ -966,9 +1068,5 @@ __all__ = ["DEFAULT_MIN_SCORE", "LOW_COVERAGE", "SCHEMA", "LowCoverageWarning", 
 def _one_match_per_script_word(match_of_s: dict[int, int]) -> list[tuple[int, int]]:
     """(subtitle word, script word) pairs in subtitle order, each script word kept at its first match."""
     seen: set[int] = set()
-    result = []
-    for i, j in sorted(match_of_s.items()):
-        if j not in seen:
-            seen.add(j)
-            result.append((i, j))
-    return result
+    add = seen.add  # (j in seen or add(j)) is False the first time j is met, and marks it
+    return [(i, j) for i, j in sorted(match_of_s.items()) if not (j in seen or add(j))]

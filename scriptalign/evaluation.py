@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.overlap import box_iou
+from features.types import Track
+
 
 @dataclass(frozen=True)
 class NamingCurve:
@@ -57,17 +60,6 @@ def average_precision(scores: Sequence[float], positives: Sequence[bool]) -> flo
     return float(average_precision_score(positives, scores))
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise IoU of boxes (x1, y1, x2, y2)."""
-    x1 = np.maximum(a[:, 0], b[:, 0])
-    y1 = np.maximum(a[:, 1], b[:, 1])
-    x2 = np.minimum(a[:, 2], b[:, 2])
-    y2 = np.minimum(a[:, 3], b[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])
-    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
-
-
 def track_identity(frames: Sequence[int], boxes: Sequence[Sequence[float]], truth: dict,
                    min_iou: float = 0.3) -> str | None:
     """The truth person whose face boxes best overlap a track's boxes (mean IoU over the track's frames).
@@ -88,7 +80,7 @@ def track_identity(frames: Sequence[int], boxes: Sequence[Sequence[float]], trut
             continue
         ours = boxes[common]
         theirs = np.stack([by_frame[int(frames[i])] for i in common])
-        score = float(_iou(ours, theirs).sum() / len(frames))
+        score = float(box_iou(ours, theirs).sum() / len(frames))
         if score > best_iou:
             best, best_iou = app["person"], score
     return best
@@ -134,20 +126,20 @@ def _naming_all_tracks(rows: Sequence[dict], ids: Sequence[str | None], named: s
             "background_recall": hits / sum(is_bg) if any(is_bg) else float("nan")}
 
 
-def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dict,
+def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[Track], truth: dict,
                         baseline: Sequence[str | None] | None = None,
                         detections: Sequence[dict] | None = None) -> Evaluation:
     """Naming and action scores of per-track outputs against a toy movie's truth.
 
-    ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: per track
-    ``frames``, ``boxes``, ``start_time``, ``end_time`` (``tracks.json``); ``baseline``: the naive
+    ``rows``: per track ``name``, ``name_score``, ``action_scores``; ``tracks``: the tracks (their
+    frames and boxes find the truth person, their time span the truth actions); ``baseline``: the naive
     rule's name per track; ``detections``: the action detections of ``actions.json`` (adds the
     temporal localisation scores). Naming is measured on the tracks of named characters
     (``naming_*``) and on all tracks, "nobody" being the truth of the others (``*_all_tracks``,
     ``background_*``); actions on all tracks that show a person.
     """
     named = {c["name"] for c in truth["characters"]}
-    ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
+    ids = [track_identity(t.frames, t.boxes, truth) for t in tracks]
     keep = [i for i, who in enumerate(ids) if who in named]
     scores: dict = {"n_tracks": len(tracks), "n_named_tracks": len(keep)}
     curves: dict[str, NamingCurve] = {}
@@ -170,7 +162,7 @@ def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dic
     people = [i for i, who in enumerate(ids) if who is not None]
     vocabulary = list(truth["actions_vocabulary"])
     action_scores = {a: [rows[i]["action_scores"].get(a, 0.0) for i in people] for a in vocabulary}
-    positives = {a: [a in track_actions(ids[i], tracks[i]["start_time"], tracks[i]["end_time"], truth)
+    positives = {a: [a in track_actions(ids[i], tracks[i].start_time, tracks[i].end_time, truth)
                      for i in people] for a in vocabulary}
     per_action = {a: average_precision(action_scores[a], positives[a]) for a in vocabulary}
     valid = [v for v in per_action.values() if not np.isnan(v)]
@@ -184,21 +176,21 @@ def evaluate_assignment(rows: Sequence[dict], tracks: Sequence[dict], truth: dic
 TEMPORAL_IOUS = (0.3, 0.5)
 
 
-def action_instances(tracks: Sequence[dict], identities: Sequence[str | None], truth: dict) -> list[tuple]:
+def action_instances(tracks: Sequence[Track], identities: Sequence[str | None], truth: dict) -> list[tuple]:
     """True action instances on tracks: ``(track id, start, end, action)`` for each truth action of
     the track's person that overlaps the track, clipped to the track's time span."""
     out = []
     for t, who in zip(tracks, identities):
         if who is None:
             continue
-        t0, t1 = float(t["start_time"]), float(t["end_time"])
+        t0, t1 = float(t.start_time), float(t.end_time)
         for a in truth["actions"]:
             if a["actor"] == who and a["start"] < t1 and a["end"] > t0:
-                out.append((int(t["id"]), max(t0, float(a["start"])), min(t1, float(a["end"])), a["action"]))
+                out.append((int(t.id), max(t0, float(a["start"])), min(t1, float(a["end"])), a["action"]))
     return out
 
 
-def temporal_action_scores(detections: Sequence[dict], tracks: Sequence[dict], identities: Sequence[str | None],
+def temporal_action_scores(detections: Sequence[dict], tracks: Sequence[Track], identities: Sequence[str | None],
                            truth: dict) -> dict:
     """Temporal localisation: per action class the AP of the detections (``track``, ``start``, ``end``,
     ``action``, ``score``) at temporal IoU 0.3 and 0.5 against :func:`action_instances`, and the means

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,6 +111,13 @@ class Bag:
             "line_end": self.line_end,
             "scene": self.scene,
         }
+
+    @classmethod
+    def from_json(cls, d: Mapping) -> Bag:
+        """The bag of one entry of ``bags.json`` (checked against the labels schema by the reader)."""
+        return cls(d["id"], d["kind"], float(d["start"]), float(d["end"]), tuple(d["names"]), tuple(d["actions"]),
+                   tuple((n, a) for n, a in d["pairs"]), d["text"], d["element"], d["line_start"], d["line_end"],
+                   d["scene"], tuple(d["unnamed_actions"]), tuple(d["negated"]))
 
 
 @dataclass(frozen=True)
@@ -349,22 +356,49 @@ def label_sentence(tokens: list[str], index: NameIndex, lexicon: Lexicon, contex
     )
 
 
-def aligned_elements(alignment: Alignment | Mapping, source: str = "<alignment>") -> tuple[AlignedElement, ...]:
-    """The typed elements of an alignment: an :class:`~scriptalign.alignment.Alignment` as is, or its
-    JSON (``scriptalign.alignment/1``), checked against the published schema first (the JSON edge)."""
-    from scriptalign.alignment import AlignedElement, Alignment
-    from scriptalign.jsonfile import validate
-    from scriptalign.screenplay.elements import ElementKind, ScriptElement
+def alignment_from_json(doc: Mapping, source: str = "<alignment>") -> Alignment:
+    """The typed :class:`~scriptalign.alignment.Alignment` of a ``scriptalign.alignment/1`` document,
+    checked against the published schema first (the JSON edge; ``source`` names it in errors).
 
-    if isinstance(alignment, Alignment):
-        return alignment.elements
-    validate(alignment, "alignment", source, expected="the output of scriptalign align")
-    return tuple(
-        AlignedElement(ScriptElement(e["id"], ElementKind(e["kind"]), e["text"], e["line_start"], e["line_end"],
-                                     e.get("speaker")),
-                       e["start"], e["end"], e.get("score"), tuple(e.get("cues", ())), e.get("interpolated", False))
-        for e in alignment["elements"]
-    )
+    What the JSON does not hold stays at its default: the file line numbers of cue lines (0), the
+    word counts of elements (0), the subtitles' encoding and format."""
+    from scriptalign.alignment import AlignedElement, AlignedLine, Alignment
+    from scriptalign.cues import Cue, CueLine, Subtitles
+    from scriptalign.jsonfile import validate
+    from scriptalign.screenplay.elements import Script, ScriptElement
+
+    validate(doc, "alignment", source, expected="the output of scriptalign align")
+    script = tuple(ScriptElement(e["id"], ElementKind(e["kind"]), e["text"], e["line_start"], e["line_end"],
+                                 e.get("speaker")) for e in doc["elements"])
+    elements = tuple(AlignedElement(el, e["start"], e["end"], e.get("score"), tuple(e.get("cues", ())),
+                                    e.get("interpolated", False), confidence=e.get("confidence"))
+                     for el, e in zip(script, doc["elements"]))
+    cues = doc.get("cues", [])
+    subtitles = Subtitles(tuple(Cue(c["index"], float(c["start"]), float(c["end"]),
+                                    tuple(CueLine(ln["text"], ln["text"], 0, ln["speaker"]) for ln in c["lines"]), 0)
+                                for c in cues), doc.get("subtitles"))
+    lines = tuple(tuple(AlignedLine(c["index"], 0, ln["text"], ln["element"], ln["speaker"]) for ln in c["lines"])
+                  for c in cues)
+    return Alignment(subtitles, Script(script, doc.get("script")), elements, lines, doc.get("min_score", 0.0),
+                     doc.get("min_confidence", 0.0))
+
+
+def typed_alignment(alignment: Alignment | Mapping, source: str = "<alignment>") -> Alignment:
+    """``alignment`` as is when typed, else read from its JSON by :func:`alignment_from_json`."""
+    from scriptalign.alignment import Alignment
+
+    return alignment if isinstance(alignment, Alignment) else alignment_from_json(alignment, source)
+
+
+def scene_numbers(elements: Sequence[AlignedElement]) -> dict[int, int | None]:
+    """Per element id, the 0-based number of the scene it is in (None before the first heading)."""
+    out: dict[int, int | None] = {}
+    scene: int | None = None
+    for a in elements:
+        if a.element.kind is ElementKind.SCENE_HEADING:
+            scene = 0 if scene is None else scene + 1
+        out[a.element.id] = scene
+    return out
 
 
 def alias_sources(elements: Sequence[AlignedElement]) -> tuple[list[list[str]], set[str]]:
@@ -398,12 +432,16 @@ def weak_labels(
 
     ``lexicon``: a :class:`Lexicon`, a path to one, or ``None`` for the bundled one. ``margin``
     widens each span on both sides (seconds). ``speaker_bags`` adds one bag per dialogue turn that
-    was matched to subtitles ("the speaker appears"). ``aliases`` maps extra names to cue names.
+    was matched to subtitles ("the speaker appears"; :func:`scriptalign.speakers.speaker_bags` with
+    unit ``"turn"``). ``aliases`` maps extra names to cue names.
     Sentences that name nobody and no action give no bag.
     """
+    from scriptalign.speakers import speaker_bags as make_speaker_bags
+
     if margin < 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
-    elements = aligned_elements(alignment, source)
+    alignment = typed_alignment(alignment, source)
+    elements = alignment.elements
     if lexicon is None:
         lexicon = Lexicon.default()
     elif not isinstance(lexicon, Lexicon):
@@ -413,23 +451,16 @@ def weak_labels(
     learn_aliases(sentences, index, lowercase)
 
     bags: list[Bag] = []
-    scene: int | None = None
+    scene_of = scene_numbers(elements)
     context = SceneContext()
     for a in elements:
         e = a.element
         if e.kind is ElementKind.SCENE_HEADING:
-            scene = 0 if scene is None else scene + 1
             context = SceneContext()
             continue
-        if a.start is None or a.end is None:
+        if e.kind is not ElementKind.ACTION or a.start is None or a.end is None:
             continue
         start, end = float(a.start), float(a.end)
-        if e.kind is ElementKind.DIALOGUE and speaker_bags and e.speaker and not a.interpolated:
-            bags.append(Bag(len(bags), "speaker", max(0.0, start - margin), end + margin, (e.speaker,),
-                            (), (), e.text, e.id, e.line_start, e.line_end, scene))
-            continue
-        if e.kind is not ElementKind.ACTION:
-            continue
         sentences = split_sentences(e.text)
         total = sum(len(s) for s in sentences) or 1
         acc = 0
@@ -441,8 +472,13 @@ def weak_labels(
             if not lab.names and not lab.actions:
                 continue
             bags.append(Bag(len(bags), "description", max(0.0, s0 - margin), s1 + margin, lab.names,
-                            lab.actions, lab.pairs, s, e.id, e.line_start, e.line_end, scene,
+                            lab.actions, lab.pairs, s, e.id, e.line_start, e.line_end, scene_of[e.id],
                             lab.unnamed_actions, lab.negated))
+    if speaker_bags:  # in script order among the description bags, numbered again
+        position = {a.element.id: k for k, a in enumerate(elements)}
+        merged = sorted(bags + make_speaker_bags(alignment, unit="turn", margin=margin),
+                        key=lambda b: position[b.element])
+        bags = [replace(b, id=k) for k, b in enumerate(merged)]
     return bags
 
 
@@ -450,14 +486,10 @@ def labels_json(bags: list[Bag], alignment: Alignment | Mapping, lexicon: Lexico
                 margin: float = DEFAULT_MARGIN, aliases: Mapping[str, str] | None = None) -> dict:
     """The documented JSON form of bags (``schema`` ``scriptalign.labels/1``); ``lexicon`` is the one
     the bags were made with (default: the bundled one), named in the document."""
-    from scriptalign.alignment import Alignment
-
     lexicon = lexicon or Lexicon.default()
-    elements = aligned_elements(alignment)
-    if isinstance(alignment, Alignment):
-        files = {"subtitles": alignment.subtitles.path, "script": alignment.script.path}
-    else:
-        files = {"subtitles": alignment.get("subtitles"), "script": alignment.get("script")}
+    alignment = typed_alignment(alignment)
+    elements = alignment.elements
+    files = {"subtitles": alignment.subtitles.path, "script": alignment.script.path}
     index = NameIndex(characters_of(elements), aliases)
     sentences, lowercase = alias_sources(elements)
     learned = learn_aliases(sentences, index, lowercase)

@@ -13,15 +13,24 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scriptalign.atomic import write_text
+from features.atomic import write_json, write_npy, write_text
+from features.types import Track
+
+if TYPE_CHECKING:
+    from scriptalign.alignment import Alignment
+    from scriptalign.assign import TrackSpan
+    from scriptalign.evaluation import Evaluation
+    from scriptalign.labels import Bag
+    from scriptalign.temporal import ActionWindows
 
 ASSIGNMENTS_SCHEMA = "scriptalign.assignments/1"
 EVALUATION_SCHEMA = "scriptalign.evaluation/1"
@@ -37,16 +46,12 @@ class RunResult:
     timings: dict
 
 
-def _dump(path: Path, doc: dict) -> None:
-    write_text(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
-
-
-def _csv(rows: list[dict], tracks: list[dict]) -> str:
+def _csv(rows: list[dict], tracks: Sequence[Track]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["track", "start", "end", "name", "name_score", "action", "action_score"])
     for r, t in zip(rows, tracks):
-        writer.writerow([r["track"], f"{t['start_time']:.3f}", f"{t['end_time']:.3f}", r["name"] or "",
+        writer.writerow([r["track"], f"{t.start_time:.3f}", f"{t.end_time:.3f}", r["name"] or "",
                          r["name_score"], r["action"] or "", r["action_score"]])
     return buf.getvalue()
 
@@ -64,22 +69,23 @@ def _json_safe(value):
 
 @dataclass(frozen=True)
 class Prepared:
-    """One movie's text and video sides, as written to (and read back from) its output folder."""
+    """One movie's text and video sides, typed, as written to (and read back from) its output folder;
+    row ``i`` of the descriptor arrays is ``tracks[i]``."""
 
     output: Path
     video: str | None
-    alignment: dict
-    bags: tuple
-    tracks: tuple[dict, ...]
+    alignment: Alignment
+    bags: tuple[Bag, ...]
+    tracks: tuple[Track, ...]
     face_descriptors: np.ndarray
     motion_descriptors: np.ndarray | None
-    windows: object = None  # scriptalign.temporal.ActionWindows, or None (no per-window features)
+    windows: ActionWindows | None = None  # None: no per-window features
 
     @property
-    def spans(self) -> list:
+    def spans(self) -> list[TrackSpan]:
         from scriptalign.assign import TrackSpan
 
-        return [TrackSpan(t["id"], t["start_time"], t["end_time"]) for t in self.tracks]
+        return [TrackSpan(t.id, t.start_time, t.end_time) for t in self.tracks]
 
 
 def check_stride(stride: object) -> None:
@@ -117,24 +123,24 @@ def prepare_movie(
     for path in (video, subtitles, script):
         if not Path(path).is_file():
             raise InputError("no such file", path)
-    aligned, alignment, bags, lexicon = _text_side(subtitles, script, lexicon, speaker_bags)
+    aligned, bags, lexicon = _text_side(subtitles, script, lexicon, speaker_bags)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress,
                                   face_descriptor=face_descriptor)
-    tracks = tuple(t.to_dict() for t in extraction.tracks)
-    volumes = motion.load_volumes(extraction.cache_dir, [t["id"] for t in tracks]) if tracks else []
+    tracks = extraction.tracks
+    volumes = motion.load_volumes(extraction.cache_dir, [t.id for t in tracks]) if tracks else []
     windows = windows_from_volumes(tracks, volumes, extraction.frame_times, motion.VOLUME_FRAMES)
-    _write_text_side(out, aligned, alignment, bags, lexicon)
+    _write_text_side(out, aligned, bags, lexicon)
     features.write_outputs(extraction, out)
     windows.save(out / WINDOWS_FILE)
-    return Prepared(out, str(video), alignment, tuple(bags), tracks, extraction.face_descriptors,
+    return Prepared(out, str(video), aligned, tuple(bags), tracks, extraction.face_descriptors,
                     extraction.motion_descriptors, windows)
 
 
 def _text_side(subtitles, script, lexicon, speaker_bags: bool) -> tuple:
-    """The typed alignment, its JSON, its bags (plus a speaker bag per aligned subtitle line if asked)
-    and the lexicon they were made with."""
+    """The typed alignment, its bags (plus a speaker bag per aligned subtitle line if asked) and the
+    lexicon they were made with."""
     from scriptalign.alignment import align
     from scriptalign.labels import weak_labels
     from scriptalign.lexicon import Lexicon
@@ -145,18 +151,17 @@ def _text_side(subtitles, script, lexicon, speaker_bags: bool) -> tuple:
     if not isinstance(lexicon, Lexicon):  # one lexicon for the bags and for what bags.json names
         lexicon = Lexicon.load(lexicon) if lexicon is not None else Lexicon.default()
     aligned = align(read_subtitles(subtitles), read_script(script))
-    alignment = aligned.to_json()
     bags = weak_labels(aligned, lexicon)
     if speaker_bags:
-        bags = bags + subtitle_speaker_bags(alignment, first_id=len(bags))
-    return aligned, alignment, bags, lexicon
+        bags = bags + subtitle_speaker_bags(aligned, unit="line", first_id=len(bags))
+    return aligned, bags, lexicon
 
 
-def _write_text_side(out: Path, aligned, alignment: dict, bags: list, lexicon) -> None:
+def _write_text_side(out: Path, aligned: Alignment, bags: list[Bag], lexicon) -> None:
     from scriptalign.labels import labels_json
 
-    _dump(out / "aligned.json", alignment)
-    _dump(out / "bags.json", labels_json(bags, aligned, lexicon))
+    write_json(out / "aligned.json", aligned.to_json())
+    write_json(out / "bags.json", labels_json(bags, aligned, lexicon))
 
 
 def prepare_external(
@@ -181,18 +186,16 @@ def prepare_external(
     doc = read_tracks(tracks)
     face = _read_descriptors(face_descriptors, len(doc["tracks"]), tracks)
     motion = _read_descriptors(motion_descriptors, len(doc["tracks"]), tracks) if motion_descriptors else None
-    aligned, alignment, bags, lexicon = _text_side(subtitles, script, lexicon, speaker_bags)
+    aligned, bags, lexicon = _text_side(subtitles, script, lexicon, speaker_bags)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    from features.cache import atomic_save_npy
-
-    _write_text_side(out, aligned, alignment, bags, lexicon)
-    _dump(out / "tracks.json", doc)
-    atomic_save_npy(out / "face_descriptors.npy", face)
+    _write_text_side(out, aligned, bags, lexicon)
+    write_json(out / "tracks.json", doc)
+    write_npy(out / "face_descriptors.npy", face)
     if motion is not None:
-        atomic_save_npy(out / "motion_descriptors.npy", motion)
+        write_npy(out / "motion_descriptors.npy", motion)
     video = doc["video"]["path"] if isinstance(doc.get("video"), dict) else None
-    return Prepared(out, video, alignment, tuple(bags), tuple(doc["tracks"]), face, motion)
+    return Prepared(out, video, aligned, tuple(bags), tuple(Track.from_dict(t) for t in doc["tracks"]), face, motion)
 
 
 def read_tracks(path: str | Path) -> dict:
@@ -247,7 +250,7 @@ def load_prepared(output: str | Path) -> Prepared:
     """Read back what ``prepare_movie`` wrote (InputError naming the missing or broken file)."""
     from scriptalign.errors import InputError
     from scriptalign.jsonfile import read_json
-    from scriptalign.labels import Bag
+    from scriptalign.labels import Bag, alignment_from_json
     from scriptalign.temporal import WINDOWS_FILE, ActionWindows
 
     out = Path(output)
@@ -261,14 +264,10 @@ def load_prepared(output: str | Path) -> Prepared:
         windows = ActionWindows.load(out / WINDOWS_FILE) if (out / WINDOWS_FILE).exists() else None
     except (OSError, ValueError, KeyError) as err:
         raise InputError(f"incomplete run folder: {err}", out, expected=expected) from err
-    bags = tuple(
-        Bag(**{**b, "names": tuple(b["names"]), "actions": tuple(b["actions"]),
-               "pairs": tuple(tuple(p) for p in b["pairs"]), "unnamed_actions": tuple(b["unnamed_actions"]),
-               "negated": tuple(b["negated"])})
-        for b in bags_doc["bags"]
-    )
     video = tracks_doc["video"]["path"] if isinstance(tracks_doc.get("video"), dict) else None
-    return Prepared(out, video, alignment, bags, tuple(tracks_doc["tracks"]), face, motion, windows)
+    return Prepared(out, video, alignment_from_json(alignment, str(out / "aligned.json")),
+                    tuple(Bag.from_json(b) for b in bags_doc["bags"]),
+                    tuple(Track.from_dict(t) for t in tracks_doc["tracks"]), face, motion, windows)
 
 
 def assignments_document(prepared: Prepared, result) -> dict:
@@ -299,7 +298,7 @@ def actions_detections(prepared: Prepared, result) -> dict:
         S, solver = window_scores(windows, prepared.bags, result.track_names, result.actions)
         dets = detect_actions(windows, S, result.track_ids, result.actions)
         return actions_document(dets, result.actions, prepared.video, "windows", solver)
-    dets = [Detection(int(t["id"]), float(t["start_time"]), float(t["end_time"]), a, float(Z[i, k + 1]))
+    dets = [Detection(t.id, t.start_time, t.end_time, a, float(Z[i, k + 1]))
             for i, t in enumerate(prepared.tracks) for k, a in enumerate(result.actions)]
     return actions_document(dets, result.actions, prepared.video, "tracks")
 
@@ -311,13 +310,17 @@ def write_results(prepared: Prepared, result, *, truth: str | Path | None = None
     out = prepared.output
     doc = assignments_document(prepared, result)
     rows = doc["tracks"]
-    _dump(out / "assignments.json", doc)
-    write_text(out / "assignments.csv", _csv(rows, list(prepared.tracks)))
-    if result.actions:
-        _dump(out / "actions.json", actions_detections(prepared, result))
+    write_json(out / "assignments.json", doc)
+    write_text(out / "assignments.csv", _csv(rows, prepared.tracks))
+    actions = actions_detections(prepared, result) if result.actions else None
+    if actions is not None:
+        write_json(out / "actions.json", actions)
     else:
         (out / "actions.json").unlink(missing_ok=True)
-    evaluation = evaluate_output(out, truth) if truth is not None else None
+    evaluation = None
+    if truth is not None:
+        evaluation = evaluate_run(doc, prepared.tracks, read_truth(truth), str(truth), actions, out)
+        write_json(out / "evaluation.json", evaluation.scores)
     if report:
         from scriptalign.report import write_report
 
@@ -409,24 +412,37 @@ def read_truth(path: str | Path) -> dict:
     return read_json(path, "a truth.json from scriptalign toy", schema="truth")
 
 
-def evaluate_output(output: str | Path, truth: str | Path):
-    """Score a run folder against a truth file; writes ``evaluation.json`` there and returns the
-    :class:`~scriptalign.evaluation.Evaluation` (its ``scores`` are what the file holds)."""
+def evaluate_run(assignments: dict, tracks: Sequence[Track], truth: dict, truth_name: str,
+                 actions: dict | None = None, folder: Path = Path(".")) -> Evaluation:
+    """Score a run in memory: its ``assignments.json`` document (one row per track), its tracks, a
+    toy truth (named ``truth_name`` in the scores) and its ``actions.json`` document, if any. The
+    scores are what ``evaluation.json`` holds (NaN as null); errors name the files of ``folder``."""
     from scriptalign.errors import InputError
     from scriptalign.evaluation import evaluate_assignment
+
+    rows = assignments["tracks"]
+    if len(rows) != len(tracks):
+        raise InputError(f"{len(rows)} assignments for {len(tracks)} tracks", folder / "assignments.json")
+    frameless = [t.id for t in tracks if not t.frames or len(t.boxes) != len(t.frames)]
+    if frameless:
+        raise InputError(f"track {frameless[0]} has no frames and boxes", folder / "tracks.json",
+                         expected="frames and boxes per track, to find the truth person of each")
+    result = evaluate_assignment(rows, tracks, truth, assignments.get("baseline_only_track"),
+                                 actions["detections"] if actions is not None else None)
+    return replace(result, scores=_json_safe({"schema": EVALUATION_SCHEMA, "truth": truth_name, **result.scores}))
+
+
+def evaluate_output(output: str | Path, truth: str | Path) -> Evaluation:
+    """Score a run folder against a truth file (``scriptalign evaluate``): reads its files, scores
+    them with :func:`evaluate_run`, writes ``evaluation.json`` there and returns the evaluation."""
     from scriptalign.jsonfile import read_json
 
     out = Path(output)
-    docs = {name: read_json(out / name, "the output folder of scriptalign run", schema)
-            for name, schema in (("assignments.json", "assignments"), ("tracks.json", "tracks"))}
-    rows = docs["assignments.json"]["tracks"]
-    tracks = docs["tracks.json"]["tracks"]
-    if len(rows) != len(tracks):
-        raise InputError(f"{len(rows)} assignments for {len(tracks)} tracks", out / "assignments.json")
-    detections = read_json(out / "actions.json", "actions.json of scriptalign run")["detections"] \
+    assignments, tracks = (read_json(out / name, "the output folder of scriptalign run", schema)
+                           for name, schema in (("assignments.json", "assignments"), ("tracks.json", "tracks")))
+    actions = read_json(out / "actions.json", "actions.json of scriptalign run") \
         if (out / "actions.json").exists() else None
-    result = evaluate_assignment(rows, tracks, read_truth(truth), docs["assignments.json"].get("baseline_only_track"),
-                                 detections)
-    scores = _json_safe({"schema": EVALUATION_SCHEMA, "truth": str(truth), **result.scores})
-    _dump(out / "evaluation.json", scores)
-    return replace(result, scores=scores)
+    evaluation = evaluate_run(assignments, tuple(Track.from_dict(t) for t in tracks["tracks"]), read_truth(truth),
+                              str(truth), actions, out)
+    write_json(out / "evaluation.json", evaluation.scores)
+    return evaluation

@@ -6,24 +6,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
+
+if TYPE_CHECKING:
+    from features.types import Track
+    from scriptalign.alignment import Alignment
+    from scriptalign.labels import Bag
 
 _KIND_COLOURS = {"dialogue": "tab:blue", "action": "tab:orange", "scene_heading": "tab:green"}
 
 
-def alignment_timeline(alignment: dict):
+def alignment_timeline(alignment: Alignment):
     """Subtitle cues (top row) against the timed script elements, dialogue and descriptions."""
     fig, ax = plt.subplots(figsize=(10, 2.6))
-    for c in alignment["cues"]:
-        ax.barh(2, c["end"] - c["start"], left=c["start"], height=0.6, color="0.6")
-    for e in alignment["elements"]:
-        if e["start"] is None or e["kind"] not in ("dialogue", "action"):
+    for c in alignment.subtitles.cues:
+        ax.barh(2, c.end - c.start, left=c.start, height=0.6, color="0.6")
+    for a in alignment.elements:
+        kind = str(a.element.kind)
+        if a.start is None or a.end is None or kind not in ("dialogue", "action"):
             continue
-        row = 1 if e["kind"] == "dialogue" else 0
-        colour = _KIND_COLOURS[e["kind"]]
-        ax.barh(row, max(e["end"] - e["start"], 0.05), left=e["start"], height=0.6, color=colour,
-                alpha=0.35 if e.get("interpolated") else 0.9)
+        ax.barh(1 if kind == "dialogue" else 0, max(a.end - a.start, 0.05), left=a.start, height=0.6,
+                color=_KIND_COLOURS[kind], alpha=0.35 if a.interpolated else 0.9)
     ax.set_yticks([0, 1, 2], ["descriptions", "dialogue", "subtitles"])
     ax.set_xlabel("time (s)")
     ax.set_title("alignment timeline (pale: interpolated)")
@@ -31,7 +37,7 @@ def alignment_timeline(alignment: dict):
     return fig
 
 
-def bags_over_tracks(bags: Sequence, tracks: Sequence[dict], names: Sequence[str | None] | None = None):
+def bags_over_tracks(bags: Sequence[Bag], tracks: Sequence[Track], names: Sequence[str | None] | None = None):
     """Face tracks as horizontal bars (coloured by assigned name) under the weak-label bags' spans."""
     fig, ax = plt.subplots(figsize=(10, 3.5))
     palette = plt.get_cmap("tab10")
@@ -39,7 +45,7 @@ def bags_over_tracks(bags: Sequence, tracks: Sequence[dict], names: Sequence[str
     for row, t in enumerate(tracks):
         name = names[row] if names else None
         colour = palette(label_of[name] % 10) if name in label_of else "0.7"
-        ax.barh(-row - 1, t["end_time"] - t["start_time"], left=t["start_time"], height=0.8, color=colour)
+        ax.barh(-row - 1, t.end_time - t.start_time, left=t.start_time, height=0.8, color=colour)
     for b in bags:
         ax.axvspan(b.start, b.end, ymin=0.92, ymax=1.0, color="tab:red", alpha=0.25)
         ax.text((b.start + b.end) / 2, 0.6, ",".join(b.names) or "-", ha="center", fontsize=6)

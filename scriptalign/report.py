@@ -8,10 +8,16 @@ import io
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scriptalign.atomic import write_text
+
+if TYPE_CHECKING:
+    from features.types import Track
+    from scriptalign.alignment import Alignment
+    from scriptalign.labels import Bag
 
 
 def grab_frames(video: str | Path, frames: Sequence[int]) -> dict[int, np.ndarray]:
@@ -50,15 +56,16 @@ def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def thumbnails(video: str | Path, tracks: Sequence[dict], labels: Sequence[str | None], *, below: float = 0.0,
+def thumbnails(video: str | Path, tracks: Sequence[Track], labels: Sequence[str | None], *, below: float = 0.0,
                per_label: int = 8) -> dict[str, list[np.ndarray]]:
-    """Up to ``per_label`` crops per label, from the middle frame of each track given that label."""
+    """Up to ``per_label`` crops per label, from the middle frame of each track given that label
+    (tracks without frames, from another tracker, give none)."""
     chosen: dict[str, list[tuple[int, list[float]]]] = {}
     for t, label in zip(tracks, labels):
-        if label is None or len(chosen.setdefault(label, [])) >= per_label:
+        if label is None or not t.boxes or len(chosen.setdefault(label, [])) >= per_label:
             continue
-        k = len(t["frames"]) // 2
-        chosen[label].append((int(t["frames"][k]), t["boxes"][k]))
+        k = len(t.frames) // 2
+        chosen[label].append((t.frames[k], list(t.boxes[k])))
     images = grab_frames(video, [f for items in chosen.values() for f, _ in items])
     return {label: [crop(images[f], box, below=below) for f, box in items if f in images]
             for label, items in sorted(chosen.items())}
@@ -77,9 +84,9 @@ def write_report(
     path: str | Path,
     *,
     video: str | Path | None,
-    alignment: dict,
-    bags: Sequence,
-    tracks: Sequence[dict],
+    alignment: Alignment,
+    bags: Sequence[Bag],
+    tracks: Sequence[Track],
     rows: Sequence[dict],
     gap_history: Sequence[float],
     evaluation=None,
@@ -119,7 +126,7 @@ def write_report(
         alignment_figures=[(_png(plots.alignment_timeline(alignment)), "alignment timeline"),
                            (_png(plots.bags_over_tracks(bags, tracks, names)), "bags over tracks")],
         gap_figure=_png(plots.gap_curve(gap_history)), pr_figures=pr_figures,
-        rows=[{**r, "start": t["start_time"], "end": t["end_time"]} for r, t in zip(rows, tracks)],
+        rows=[{**r, "start": t.start_time, "end": t.end_time} for r, t in zip(rows, tracks)],
     )
     path = Path(path)
     write_text(path, page)

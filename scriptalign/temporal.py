@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from features.overlap import interval_iou
+from features.types import Track
+
 ACTIONS_SCHEMA = "scriptalign.actions/1"
 WINDOWS_FILE = "action_windows.npz"
 
@@ -33,9 +36,9 @@ class ActionWindows:
         return len(self.track)
 
     def save(self, path: str | Path) -> None:
-        from features.cache import atomic_save_npz
+        from features.atomic import write_npz
 
-        atomic_save_npz(Path(path), track=self.track, start=self.start, end=self.end, X=self.X)
+        write_npz(path, track=self.track, start=self.start, end=self.end, X=self.X)
 
     @classmethod
     def load(cls, path: str | Path) -> ActionWindows:
@@ -59,14 +62,14 @@ class Detection:
                 "action": self.action, "score": round(self.score, 4)}
 
 
-def windows_from_volumes(tracks: Sequence[dict], volumes: Sequence[np.ndarray], frame_times: np.ndarray,
+def windows_from_volumes(tracks: Sequence[Track], volumes: Sequence[np.ndarray], frame_times: np.ndarray,
                          volume_frames: int) -> ActionWindows:
     """One window per motion volume; volume ``v`` of a track starting at frame ``s`` covers frames
     ``s + 1 + volume_frames * v`` .. ``s + volume_frames * (v + 1)`` (clipped to the track)."""
     rows, starts, ends, feats = [], [], [], []
     n_times = len(frame_times)
     for i, (t, vols) in enumerate(zip(tracks, volumes)):
-        f_first, f_last = int(t["start_frame"]), int(t["end_frame"])
+        f_first, f_last = t.start_frame, t.end_frame
         for v, x in enumerate(vols):
             f0 = min(f_first + 1 + volume_frames * v, f_last)
             f1 = min(f_first + volume_frames * (v + 1), f_last)
@@ -168,13 +171,6 @@ def actions_document(detections: Sequence[Detection], actions: Sequence[str], vi
             "solver": solver, "detections": [d.to_json() for d in ranked]}
 
 
-def temporal_iou(a0: float, a1: float, b0: float, b1: float) -> float:
-    """Intersection over union of the intervals [a0, a1] and [b0, b1]."""
-    inter = max(0.0, min(a1, b1) - max(a0, b0))
-    union = max(a1, b1) - min(a0, b0)
-    return inter / union if union > 0 else float(a0 == b0 and a1 == b1)
-
-
 def temporal_ap(detections: Sequence[tuple[int, float, float, float]],
                 instances: Sequence[tuple[int, float, float]], min_iou: float) -> float:
     """Average precision of one class's detections ``(track, start, end, score)`` against its true
@@ -197,7 +193,7 @@ def temporal_ap(detections: Sequence[tuple[int, float, float, float]],
         for j, (ti, g0, g1) in enumerate(instances):
             if ti != tr or taken[j]:
                 continue
-            iou = temporal_iou(d0, d1, g0, g1)
+            iou = interval_iou(d0, d1, g0, g1)
             if iou >= best_iou:
                 best, best_iou = j, iou
         if best >= 0:

@@ -14,8 +14,10 @@ from threadpoolctl import ThreadpoolController
 DEVICES = ("auto", "numpy", "cpu", "cuda")
 
 
-def resolve_device(device: str) -> str:
-    """'auto' -> 'cuda' when torch sees a GPU, else 'numpy'; 'cpu'/'cuda[:k]' are torch devices."""
+def resolve_backend(device: str) -> str:
+    """The array backend a solver's ``device`` option names: 'numpy', or a torch device ('cpu',
+    'cuda[:k]'); 'auto' -> 'cuda' when torch sees a GPU, else 'numpy'. (Not the video side's
+    ``features.device.resolve_device``, which always gives a torch device.)"""
     if device == "numpy":
         return "numpy"
     if device == "auto":
@@ -100,8 +102,8 @@ class TorchRows:
 
 
 def make_rows(X: np.ndarray, device: str = "auto") -> NumpyRows | TorchRows:
-    """The backend for `device` (see resolve_device)."""
-    dev = resolve_device(device)
+    """The backend for `device` (see resolve_backend)."""
+    dev = resolve_backend(device)
     if dev == "numpy":
         return NumpyRows(X)
     return TorchRows(X, dev)

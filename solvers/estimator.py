@@ -12,7 +12,7 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from .backend import resolve_device
+from .backend import resolve_backend
 from .constraints import BagLike, build_problem
 from .exact import EXACT_MAX_COST, exact_cost, solve_exact
 from .objective import ExplicitObjective, check_finite
@@ -70,7 +70,7 @@ class DiscriminativeClustering(BaseEstimator):
 
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
-        resolve_device(self.device)  # a bad device is refused whichever solver runs
+        resolve_backend(self.device)  # a bad device is refused whichever solver runs
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"X must be a non-empty 2-D array (n_tracks x n_features), got shape {X.shape}")

@@ -112,7 +112,10 @@ def test_process_does_not_import_heavy_modules(pair):
     code = (
         "import sys; from scriptalign.cli import main; import io, contextlib\n"
         f"with contextlib.redirect_stdout(io.StringIO()): rc = main(['align', {pair[0]!r}, {pair[1]!r}])\n"
-        "print(rc, sorted(m for m in ('torch', 'cv2', 'cvxpy') if m in sys.modules))"
+        f"with contextlib.redirect_stdout(io.StringIO()): rc += main(['parse', {pair[1]!r}])\n"
+        "heavy = ('torch', 'cv2', 'cvxpy', 'numpy', 'scipy', 'sklearn', 'yaml', 'sentence_transformers', "
+        "'transformers', 'lemminflect')\n"
+        "print(rc, sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0 []"
@@ -172,3 +175,18 @@ def test_parse_reads_a_script_without_dialogue(pair, tmp_path, capsys):
     assert [e["kind"] for e in json.loads(capsys.readouterr().out)["elements"]] == ["scene_heading", "action"]
     assert main(["align", pair[0], str(script)]) == 2  # align still needs dialogue
     assert "dry.fountain: the script has no dialogue to align" in capsys.readouterr().err
+
+
+def test_semantic_threshold_needs_semantic(pair, capsys):
+    assert main(["align", *pair, "--semantic-threshold", "0.7"]) == 2
+    assert "--semantic-threshold needs --semantic" in capsys.readouterr().err
+
+
+def test_semantic_without_the_extra_says_what_to_install(pair, monkeypatch, capsys):
+    from scriptalign.semantic import load_encoder
+
+    load_encoder.cache_clear()
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    assert main(["align", *pair, "--semantic"]) == 2
+    assert "pip install 'scriptalign[semantic]'" in capsys.readouterr().err
+    load_encoder.cache_clear()

@@ -136,10 +136,11 @@ def test_schema_check_finds_what_plain_jsonschema_finds(path, value):
 
 def test_naming_over_all_tracks_scores_nobody():
     """Extras and tracks of no truth person have truth "nobody"; a track given no name says nobody."""
+    from features.types import Track
     from scriptalign.evaluation import evaluate_assignment
 
     def track(frame):
-        return {"frames": [frame], "boxes": [[0, 0, 10, 10]], "start_time": frame, "end_time": frame}
+        return Track(frame, frame, frame, frames=(frame,), boxes=((0, 0, 10, 10),))
 
     truth = {"characters": [{"name": "ANN"}], "actions": [], "actions_vocabulary": [],
              "appearances": [{"person": "ANN", "boxes": [[0, 0, 0, 10, 10]]},
@@ -156,3 +157,26 @@ def test_naming_over_all_tracks_scores_nobody():
     assert s["naming_accuracy_all_tracks"] == pytest.approx(3 / 4)
     assert s["naming_ap_all_tracks"] == pytest.approx(np.mean([1, 1, 1, 3 / 4]))
     assert s["background_precision"] == 1.0 and s["background_recall"] == pytest.approx(2 / 3)
+
+
+def test_a_run_folder_scores_as_its_objects_in_memory(tmp_path):
+    """``evaluate_output`` (the CLI edge) reads the folder and scores exactly what ``evaluate_run``
+    scores from the in-memory objects; a track without boxes cannot be evaluated and is named."""
+    import json
+
+    from features.types import Track
+    from scriptalign.errors import InputError
+    from scriptalign.pipeline import evaluate_output, evaluate_run
+
+    truth = _run_folder(tmp_path)
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    on_disk = evaluate_output(tmp_path, tmp_path / "truth.json").scores
+    doc = json.loads((tmp_path / "assignments.json").read_text())
+    tracks = [Track(0, 0.0, 1.0, 0, (0, 1), (0.0, 0.5), ((10, 10, 50, 50),) * 2, (0.99, 0.99), (True, True))]
+    in_memory = evaluate_run(doc, tracks, truth, str(tmp_path / "truth.json")).scores
+    assert on_disk == in_memory == json.loads((tmp_path / "evaluation.json").read_text())
+    assert in_memory["naming_accuracy"] == 1.0 and in_memory["action_map"] == 1.0
+    with pytest.raises(InputError, match=r"tracks\.json: track 0 has no frames and boxes"):
+        evaluate_run(doc, [Track(0, 0.0, 1.0)], truth, "truth.json", folder=tmp_path)
+    with pytest.raises(InputError, match=r"assignments\.json: 1 assignments for 2 tracks"):
+        evaluate_run(doc, tracks * 2, truth, "truth.json", folder=tmp_path)

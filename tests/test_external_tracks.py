@@ -106,10 +106,15 @@ def test_bad_tracks_documents_are_refused_by_name(tmp_path):
         read_tracks(path)
 
 
-def test_speaker_bags_span_their_cue():
+def test_speaker_bags_span_their_cue_or_their_turn():
     alignment = {
-        "elements": [{"id": 0, "kind": "scene_heading", "line_start": 1, "line_end": 1},
-                     {"id": 1, "kind": "dialogue", "speaker": "ANN", "line_start": 3, "line_end": 4}],
+        "schema": "scriptalign.alignment/1",
+        "elements": [{"id": 0, "kind": "scene_heading", "text": "INT. ROOM", "line_start": 1, "line_end": 1,
+                      "start": None, "end": None},
+                     {"id": 1, "kind": "dialogue", "speaker": "ANN", "text": "Hi.", "line_start": 3, "line_end": 4,
+                      "start": 1.2, "end": 2.0, "interpolated": False},
+                     {"id": 2, "kind": "dialogue", "speaker": "BOB", "text": "Yo.", "line_start": 6, "line_end": 7,
+                      "start": 3.0, "end": 4.0, "interpolated": True}],
         "cues": [{"index": 1, "start": 1.0, "end": 2.5,
                   "lines": [{"text": "Hi.", "element": 1, "speaker": "ANN"},
                             {"text": "Hey.", "element": None, "speaker": None}]}],
@@ -117,3 +122,7 @@ def test_speaker_bags_span_their_cue():
     (bag,) = speaker_bags(alignment, first_id=5)
     assert (bag.id, bag.kind, bag.start, bag.end, bag.names, bag.scene, bag.line_start) == \
         (5, "speaker", 1.0, 2.5, ("ANN",), 0, 3)
+    (turn,) = speaker_bags(alignment, unit="turn", margin=1.5)  # BOB's turn is interpolated: no bag
+    assert (turn.id, turn.start, turn.end, turn.names, turn.text, turn.line_end) == (0, 0.0, 3.5, ("ANN",), "Hi.", 4)
+    with pytest.raises(ValueError, match="unit must be one of"):
+        speaker_bags(alignment, unit="cue")

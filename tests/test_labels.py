@@ -290,3 +290,28 @@ def test_labels_keep_the_sentences_the_script_reader_split():
     bags = weak_labels(doc, margin=0)
     assert [(b.text, b.names, b.actions, b.start, b.end) for b in bags] == [
         ("J. Mulwray walks in.", ("MULWRAY",), ("walk",), 0.0, 2.0)]
+
+
+def test_alignment_json_reads_back_into_the_typed_alignment():
+    """The JSON edge: what ``Alignment.to_json`` writes, ``alignment_from_json`` reads back to the same
+    elements, cues and speakers (the word counts behind ``stats`` are not in the file)."""
+    from dataclasses import replace
+
+    from scriptalign.alignment import align
+    from scriptalign.labels import alignment_from_json
+    from scriptalign.screenplay import read_script
+    from scriptalign.subtitles import read_subtitles
+    from scriptalign.toy import default_toy_dir
+
+    toy = default_toy_dir()
+    typed = align(read_subtitles(toy / "movie.srt"), read_script(toy / "script.txt"))
+    doc = typed.to_json()
+    back = alignment_from_json(doc, "aligned.json").to_json()
+    assert {k: v for k, v in back.items() if k != "stats"} == {k: v for k, v in doc.items() if k != "stats"}
+    assert back["stats"]["counts"] == doc["stats"]["counts"] and back["stats"]["coverage"] == doc["stats"]["coverage"]
+    from_file, in_memory = weak_labels(doc), weak_labels(typed)  # the file's times are rounded to 1 ms
+    assert [replace(b, start=0.0, end=0.0) for b in from_file] == [replace(b, start=0.0, end=0.0) for b in in_memory]
+    assert [t for b in from_file for t in (b.start, b.end)] == \
+        pytest.approx([t for b in in_memory for t in (b.start, b.end)], abs=1e-3)
+    with pytest.raises(InputError, match=r"aligned\.json: field elements\[0\]\.start"):
+        alignment_from_json({**doc, "elements": [{**doc["elements"][0], "start": "x"}]}, "aligned.json")

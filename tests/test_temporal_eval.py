@@ -6,23 +6,18 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
+from features.overlap import interval_iou
+from features.types import Track
 from scriptalign.evaluation import action_instances, average_precision, temporal_action_scores
 from scriptalign.labels import Bag
 from scriptalign.temporal import (
     ActionWindows,
     detect_actions,
     temporal_ap,
-    temporal_iou,
     window_bags,
     window_scores,
     windows_from_volumes,
 )
-
-
-def test_temporal_iou():
-    assert temporal_iou(0, 2, 1, 3) == pytest.approx(1 / 3)
-    assert temporal_iou(0, 1, 2, 3) == 0.0
-    assert temporal_iou(1, 2, 1, 2) == 1.0
 
 
 def test_temporal_ap_hand_case():
@@ -54,8 +49,7 @@ def test_instances_are_clipped_to_the_track_and_its_person():
     truth = {"actions": [{"actor": "A", "action": "wave", "start": 1.0, "end": 4.0},
                          {"actor": "B", "action": "wave", "start": 1.0, "end": 4.0}],
              "actions_vocabulary": ["wave", "walk"]}
-    tracks = [{"id": 7, "start_time": 2.0, "end_time": 10.0}, {"id": 8, "start_time": 5.0, "end_time": 9.0},
-              {"id": 9, "start_time": 0.0, "end_time": 3.0}]
+    tracks = [Track(7, 2.0, 10.0), Track(8, 5.0, 9.0), Track(9, 0.0, 3.0)]
     assert action_instances(tracks, ["A", "A", None], truth) == [(7, 2.0, 4.0, "wave")]
     dets = [{"track": 7, "start": 2.0, "end": 4.2, "action": "wave", "score": 1.0},
             {"track": 9, "start": 0.0, "end": 3.0, "action": "wave", "score": 2.0}]
@@ -67,7 +61,7 @@ def test_instances_are_clipped_to_the_track_and_its_person():
 
 def test_windows_follow_the_motion_volumes():
     times = np.arange(100) / 10.0
-    tracks = [{"start_frame": 10, "end_frame": 40}]
+    tracks = [Track(0, 1.0, 4.0, frames=tuple(range(10, 41)))]
     vols = [np.ones((3, 4))]
     w = windows_from_volumes(tracks, vols, times, volume_frames=12)
     np.testing.assert_allclose(w.start, [1.1, 2.3, 3.5])
@@ -99,4 +93,4 @@ def test_timed_bags_localise_actions_in_windows():
     dets = detect_actions(windows, S, [100, 101], ["walk", "wave"])
     best = {a: max((d for d in dets if d.action == a), key=lambda d: d.score) for a in ("walk", "wave")}
     assert (best["wave"].track, best["wave"].start, best["wave"].end) == (100, 5.0, 8.0)
-    assert best["walk"].track == 101 and temporal_iou(best["walk"].start, best["walk"].end, 12.0, 16.0) >= 0.5
+    assert best["walk"].track == 101 and interval_iou(best["walk"].start, best["walk"].end, 12.0, 16.0) >= 0.5

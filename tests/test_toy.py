@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 
+from features.overlap import box_iou
 from scriptalign.cli import main
 from scriptalign.toy import TRUTH_SCHEMA, build_story, default_toy_dir, generate_toy, render_frames
 from scriptalign.toy.generate import make_script, make_srt, make_truth
@@ -146,18 +147,11 @@ def test_mtcnn_finds_every_face_where_the_truth_says(tmp_path):
         boxes, probs = mtcnn.detect(Image.fromarray(img))
         dets = [] if boxes is None else [b for b, p in zip(boxes, probs) if p > 0.9]
         for _, tb in want[f]:
-            ious = [_iou(tb, d) for d in dets]
+            ious = [float(box_iou(tb, d)) for d in dets]
             found += bool(ious) and max(ious) > 0.5
         extra += max(0, len(dets) - len(want[f]))
     total = sum(len(v) for v in want.values())
     assert found == total and extra == 0
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def test_bundled_toy_is_seed_0():

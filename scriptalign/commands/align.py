@@ -39,6 +39,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lemmas", action="store_true", help="match words by their lemma too (lemminflect; about 0.7 s more)"
     )
+    parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help="compare still unmatched lines by meaning too (sentence embeddings; needs the 'semantic' extra, "
+        "loads torch: seconds)",
+    )
+    parser.add_argument(
+        "--semantic-threshold",
+        type=float,
+        default=None,
+        metavar="T",
+        help="cosine similarity a pair needs in the semantic pass (default 0.6; a prior, see docs/alignment.md)",
+    )
     parser.add_argument("--lenient", action="store_true", help="skip malformed subtitle cues with a warning")
     parser.add_argument(
         "--script-format",
@@ -70,6 +83,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"--min-confidence {args.min_confidence} is out of range", expected="a number between 0 and 1"
         )
+    if args.semantic_threshold is not None:
+        if not args.semantic:
+            raise InputError(
+                "--semantic-threshold needs --semantic", expected="--semantic --semantic-threshold T"
+            )
+        if not -1.0 <= args.semantic_threshold <= 1.0:
+            raise InputError(
+                f"--semantic-threshold {args.semantic_threshold} is out of range",
+                expected="a number between -1 and 1",
+            )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         subtitles = read_subtitles(args.subtitles, lenient=args.lenient)
@@ -87,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
             min_score=min_score,
             min_confidence=args.min_confidence,
             options=MatchOptions(lemmas=args.lemmas),
+            semantic=args.semantic,
+            semantic_threshold=args.semantic_threshold,
         )
     for w in caught:
         print(f"scriptalign align: warning: {w.message}", file=sys.stderr)

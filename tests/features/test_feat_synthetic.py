@@ -11,7 +11,7 @@ import pytest
 import features
 from features.motion import DIM as MOTION_DIM
 from features.synthetic import two_shot_video
-from features.tracking import iou
+from features.overlap import box_iou
 
 STRIDE = 4
 
@@ -31,7 +31,7 @@ def _match(video, result):
         best, best_n = None, 0
         for t in result.tracks:
             n = sum(1 for f, b in zip(tt.frames, tt.boxes) if t.box_at(f) is not None
-                    and iou(np.array([t.box_at(f)]), np.array([b]))[0, 0] > 0.5)
+                    and box_iou(t.box_at(f), b) > 0.5)
             if n > best_n:
                 best, best_n = t, n
         out[k] = best
@@ -67,7 +67,7 @@ def test_boxes_within_a_few_pixels_of_truth(synth):
         assert len(covered) >= len(tt.frames) - STRIDE // 2  # half a stride beyond the last detection
         errs = [np.abs(np.subtract(t.box_at(f), b)).max() for f, b in covered]
         assert max(errs) <= 6.0, (tt.face, tt.action, max(errs))
-        assert min(iou(np.array([t.box_at(f)]), np.array([b]))[0, 0] for f, b in covered) >= 0.8
+        assert min(box_iou(t.box_at(f), b) for f, b in covered) >= 0.8
         det = [f for f, d in zip(t.frames, t.detected) if d]
         assert det == list(range(det[0], det[-1] + 1, STRIDE))  # a detection on every sampled frame
         assert t.start_frame == max(result.shots[t.shot].start_frame, det[0] - STRIDE // 2)

@@ -6,17 +6,29 @@ import numpy as np
 import pytest
 import torch
 
-from features.cache import VideoCache, atomic_write_json, video_key
+from features.atomic import write_json
+from features.cache import VideoCache, video_key
 from features.motion import N_DIRECTIONS, flow_maps, upper_body_box
 from features.shots import shots_from_cuts
-from features.tracking import build_track, iou
-from features.types import Detection
+from features.overlap import box_iou, interval_iou
+from features.tracking import build_track
+from features.types import Detection, Track
 
 
 def test_iou_exact():
     a = np.array([[0, 0, 10, 10]])
     b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10]])
-    np.testing.assert_allclose(iou(a, b), [[50 / 150, 0.0, 1.0]])
+    np.testing.assert_allclose(box_iou(a[:, None], b[None]), [[50 / 150, 0.0, 1.0]])  # every pair
+    np.testing.assert_allclose(box_iou(np.repeat(a, 3, 0), b), [50 / 150, 0.0, 1.0])  # row by row
+    assert box_iou([0, 0, 10, 10], [0, 5, 10, 20]) == pytest.approx(50 / 200)  # one pair
+    assert box_iou([3, 3, 3, 3], [3, 3, 3, 3]) == 0.0  # empty boxes: no overlap, no division by zero
+
+
+def test_interval_iou_exact():
+    assert interval_iou(0, 2, 1, 3) == pytest.approx(1 / 3)
+    assert interval_iou(0, 1, 2, 3) == 0.0
+    assert interval_iou(1, 2, 1, 2) == 1.0
+    assert interval_iou(1, 1, 1, 1) == 1.0 and interval_iou(1, 1, 2, 2) == 0.0  # instants: same or not
 
 
 def test_shots_from_cuts():
@@ -47,7 +59,7 @@ def test_video_key_and_cache_manifest(tmp_path):
     cache = VideoCache(tmp_path / "c", v)
     assert cache.dir.name == video_key(v)
     assert not cache.is_complete("tracks", {"stride": 5})
-    atomic_write_json(cache.path("x.json"), {"a": 1})
+    write_json(cache.path("x.json"), {"a": 1})
     cache.mark("tracks", {"stride": 5}, ["x.json"])
     assert cache.is_complete("tracks", {"stride": 5})
     assert not cache.is_complete("tracks", {"stride": 4})  # other parameters: redo
@@ -120,3 +132,18 @@ def test_cli_rejects_bad_numbers(tmp_path, capsys):
 
     assert main(["tracks", str(tmp_path / "x.mp4"), "--stride", "0"]) == 2
     assert "--stride must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_track_json_round_trip_with_and_without_frames():
+    times = np.arange(30) / 10.0
+    dets = [Detection(f, f / 10, (10.0 + f, 20.0, 30.0 + f, 40.0), 0.99) for f in (4, 8, 12)]
+    t = build_track(7, 2, dets, times, stride=4, shot_bounds=(3, 20))
+    d = t.to_dict()
+    assert list(d) == ["id", "shot", "start_time", "end_time", "start_frame", "end_frame", "frames", "times",
+                       "boxes", "scores", "detected"]  # the tracks.json entry of a video's track, as before
+    assert (d["start_time"], d["end_time"], d["start_frame"], d["end_frame"]) == (0.3, 1.4, 3, 14)
+    assert Track.from_dict(d) == t
+    other = Track.from_dict({"id": 5, "start_time": 1.5, "end_time": 4.0})  # another tracker's span only
+    assert (other.shot, other.frames, other.box_at(3), other.n_detections) == (-1, (), None, 0)
+    assert other.to_dict() == {"id": 5, "shot": -1, "start_time": 1.5, "end_time": 4.0}
+    assert Track.from_dict(other.to_dict()) == other

@@ -143,15 +143,15 @@ def test_predict_checks_shape():
 def test_device_resolution():
     import torch
 
-    from solvers.backend import resolve_device
+    from solvers.backend import resolve_backend
 
-    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "numpy")
-    assert resolve_device("numpy") == "numpy" and resolve_device("cpu") == "cpu"
+    assert resolve_backend("auto") == ("cuda" if torch.cuda.is_available() else "numpy")
+    assert resolve_backend("numpy") == "numpy" and resolve_backend("cpu") == "cpu"
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
-        resolve_device("tpu")
+        resolve_backend("tpu")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="sees no CUDA device"):
-            resolve_device("cuda")
+            resolve_backend("cuda")
 
 
 def test_blocks_scope_rho_for_fw_and_cvxpy_alike():
