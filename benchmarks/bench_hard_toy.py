@@ -70,25 +70,25 @@ def _bag_span_detections(prepared) -> list[dict]:
     dets = []
     for b in prepared.bags:
         acts = set(b.actions) | set(b.unnamed_actions) | {a for _, a in b.pairs}
-        cover = [t for t in prepared.tracks if t["start_time"] < b.end and t["end_time"] > b.start]
+        cover = [t for t in prepared.tracks if t.start_time < b.end and t.end_time > b.start]
         for a in sorted(acts):
             for t in cover:
-                dets.append({"track": int(t["id"]), "start": max(b.start, t["start_time"]),
-                             "end": min(b.end, t["end_time"]), "action": a, "score": 1.0 / len(cover)})
+                dets.append({"track": int(t.id), "start": max(b.start, t.start_time),
+                             "end": min(b.end, t.end_time), "action": a, "score": 1.0 / len(cover)})
     return dets
 
 
-def _recovery(tracks: list[dict], truth: dict, min_frames: int) -> dict:
+def _recovery(tracks: list, truth: dict, min_frames: int) -> dict:
     """How the tracks match the truth: the share of truth face appearances (at least ``min_frames``
     long) that one track of the same person covers for at least half their length, and the share
     of tracks that show a truth person."""
-    ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
+    ids = [track_identity(t.frames, t.boxes, truth) for t in tracks]
     apps = [a for a in truth["appearances"] if a["end_frame"] - a["start_frame"] >= min_frames]
     found = 0
     for a in apps:
         n = a["end_frame"] - a["start_frame"]
         for t, who in zip(tracks, ids):
-            overlap = min(a["end_frame"], t["end_frame"] + 1) - max(a["start_frame"], t["start_frame"])
+            overlap = min(a["end_frame"], t.end_frame + 1) - max(a["start_frame"], t.start_frame)
             if who == a["person"] and overlap >= n / 2:
                 found += 1
                 break
@@ -107,7 +107,7 @@ def detection_recall(seed: int, step: int = 25, iou_min: float = 0.4) -> dict:
     import torch
 
     from features.faces import FaceDetector
-    from features.tracking import iou
+    from features.overlap import box_iou as iou
     from features.video import to_batch
     from scriptalign.toy.hard import appearances
     from scriptalign.toy.hard_render import render_hard_frames
@@ -193,7 +193,7 @@ def run_seed(seed: int, names: list[str], stride: int, work: Path) -> dict:
         baseline = doc["baseline_only_track"]
     rows = [{"name": b, "name_score": 1.0 if b else 0.0, "action_scores": {}} for b in baseline]
     ev = evaluate_assignment(rows, tracks, truth).scores
-    ids = [track_identity(t["frames"], t["boxes"], truth) for t in tracks]
+    ids = [track_identity(t.frames, t.boxes, truth) for t in tracks]
     span = temporal_action_scores(_bag_span_detections(prepared), tracks, ids, truth)
     row["methods"]["only track (names) / bag span (actions)"] = {
         **{k: ev.get(k) for k in KEYS if k in ev and k != "action_map"},
