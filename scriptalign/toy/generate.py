@@ -97,16 +97,17 @@ def render_frames(story: Story) -> Iterator[np.ndarray]:
             yield img
 
 
-def _ts(frame: int) -> str:
-    ms = round(frame * 1000 / FPS)
+def _ts(frame: int, fps: int = FPS) -> str:
+    ms = round(frame * 1000 / fps)
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
     return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
 
 
-def make_srt(story: Story) -> tuple[str, list[int | None]]:
-    """The dialogue subtitles and, per story line, its cue number (``None`` for cut lines)."""
+def make_srt(story, fps: int = FPS) -> tuple[str, list[int | None]]:
+    """The dialogue subtitles and, per story line (``.subtitle``, ``.f0``, ``.f1``), its cue number
+    (``None`` for cut lines)."""
     out: list[str] = []
     numbers: list[int | None] = []
     n = 0
@@ -117,7 +118,7 @@ def make_srt(story: Story) -> tuple[str, list[int | None]]:
         n += 1
         numbers.append(n)
         text = "\n".join(textwrap.wrap(line.subtitle, 36))
-        out.append(f"{n}\n{_ts(line.f0)} --> {_ts(line.f1)}\n{text}\n")
+        out.append(f"{n}\n{_ts(line.f0, fps)} --> {_ts(line.f1, fps)}\n{text}\n")
     return "\n".join(out), numbers
 
 
@@ -227,8 +228,10 @@ def make_truth(story: Story, do_lines, say_lines, cue_numbers) -> dict:
     }
 
 
-def write_video(path: Path, frames: Iterator[np.ndarray], fps: int = FPS) -> None:
-    """Encode RGB frames to H.264 MP4 (one encoder thread, so the bytes repeat), written atomically."""
+def write_video(path: Path, frames: Iterator[np.ndarray], fps: int = FPS, size: tuple[int, int] = (WIDTH, HEIGHT),
+                x264_preset: str = "medium") -> None:
+    """Encode RGB frames (``size`` = width, height) to H.264 MP4 (one encoder thread, so the bytes
+    repeat), written atomically."""
     import av
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mp4", dir=path.parent)
@@ -237,10 +240,10 @@ def write_video(path: Path, frames: Iterator[np.ndarray], fps: int = FPS) -> Non
         with av.open(tmp, mode="w", format="mp4") as container:
             codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
             stream = container.add_stream(codec, rate=fps)
-            stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+            stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
             stream.codec_context.thread_count = 1
             if codec == "libx264":
-                stream.options = {"crf": "20", "preset": "medium", "g": str(2 * fps)}
+                stream.options = {"crf": "20", "preset": x264_preset, "g": str(2 * fps)}
             for arr in frames:
                 for packet in stream.encode(av.VideoFrame.from_ndarray(arr, format="rgb24")):
                     container.mux(packet)
@@ -265,8 +268,13 @@ def generate_toy(output: str | Path, seed: int = 0, *, video: bool = True) -> To
     write_text(out / "movie.srt", srt)
     write_text(out / "script.txt", script)
     write_text(out / "truth.json", json.dumps(truth, indent=1) + "\n")
+    normal_permissions(out, video)
+    return ToyMovie(out, seed, story.n_frames / FPS, story.n_frames)
+
+
+def normal_permissions(out: Path, video: bool) -> None:
+    """Temp files are created 0600; give the toy's files the permissions of the umask."""
     umask = os.umask(0)
     os.umask(umask)
     for name in ("movie.srt", "script.txt", "truth.json") + (("movie.mp4",) if video else ()):
-        os.chmod(out / name, 0o666 & ~umask)  # temp files are created 0600; give them normal permissions
-    return ToyMovie(out, seed, story.n_frames / FPS, story.n_frames)
+        os.chmod(out / name, 0o666 & ~umask)
