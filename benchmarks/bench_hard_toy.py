@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import features.pipeline as feature_pipeline  # noqa: E402
 from features.embeddings import make_face_describer  # noqa: E402
 from scriptalign.evaluation import evaluate_assignment, temporal_action_scores, track_identity  # noqa: E402
-from scriptalign.pipeline import load_prepared, prepare_movie, read_truth, solve_prepared, write_results  # noqa: E402
+from scriptalign.pipeline import json_safe, load_prepared, prepare_movie, read_truth, solve_prepared, write_results  # noqa: E402
 from scriptalign.toy.hard import generate_hard_toy  # noqa: E402
 
 KEYS = ("naming_accuracy_all_tracks", "naming_ap_all_tracks", "naming_accuracy", "naming_ap",
@@ -209,16 +209,6 @@ def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool =
     return row
 
 
-def _safe(v):
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, dict):
-        return {k: _safe(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_safe(x) for x in v]
-    return v
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", default="0,1,2,3,4")
@@ -247,7 +237,7 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         if seed in done and not args.reuse_prepared:
             continue
-        row = _safe(run_seed(seed, args.descriptors.split(","), args.stride, Path(args.work), args.reuse_prepared))
+        row = json_safe(run_seed(seed, args.descriptors.split(","), args.stride, Path(args.work), args.reuse_prepared))
         if args.reuse_prepared:
             old = next((r for r in doc["seeds"] if r["seed"] == seed), {})
             row["prepare_seconds"], row["load_prepare"] = old.get("prepare_seconds"), old.get("load_prepare")

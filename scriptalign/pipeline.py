@@ -56,14 +56,14 @@ def _csv(rows: list[dict], tracks: Sequence[Track]) -> str:
     return buf.getvalue()
 
 
-def _json_safe(value):
+def json_safe(value):
     """NaN (e.g. the AP of an action with no positive) as null, so the JSON stays standard."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -429,7 +429,7 @@ def evaluate_run(assignments: dict, tracks: Sequence[Track], truth: dict, truth_
                          expected="frames and boxes per track, to find the truth person of each")
     result = evaluate_assignment(rows, tracks, truth, assignments.get("baseline_only_track"),
                                  actions["detections"] if actions is not None else None)
-    return replace(result, scores=_json_safe({"schema": EVALUATION_SCHEMA, "truth": truth_name, **result.scores}))
+    return replace(result, scores=json_safe({"schema": EVALUATION_SCHEMA, "truth": truth_name, **result.scores}))
 
 
 def evaluate_output(output: str | Path, truth: str | Path) -> Evaluation:
