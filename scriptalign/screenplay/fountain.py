@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from scriptalign.errors import ScriptError
 from scriptalign.screenplay.builder import ElementBuilder
 from scriptalign.screenplay.elements import ElementKind, Script
 from scriptalign.screenplay.names import split_cue
