@@ -33,14 +33,12 @@ DESCRIPTORS = {"flow": "motion_descriptors.npy", "i3d": "action_descriptors.npy"
 
 def toy_folder(seed: int, preset: str, tmp: Path) -> Path:
     from scriptalign.toy import default_toy_dir, generate_toy
+    from scriptalign.toy.hard import generate_hard_toy
 
     if seed == 0 and preset == "default":
         return default_toy_dir()
     folder = tmp / f"toy-{preset}-{seed}"
-    if preset == "default":
-        generate_toy(folder, seed=seed)
-    else:
-        generate_toy(folder, seed=seed, preset=preset)
+    (generate_toy if preset == "default" else generate_hard_toy)(folder, seed=seed)
     return folder
 
 
@@ -77,7 +75,7 @@ def one_seed(seed: int, preset: str, tmp: Path, cache: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--preset", default="default")
+    ap.add_argument("--preset", default="default", choices=("default", "hard"))
     ap.add_argument("--work", help="keep the toys, the feature cache and the outputs here (default: a temporary folder)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "action_features.json"))
     args = ap.parse_args()

@@ -146,18 +146,24 @@ def leave_one_episode_out(prepared: dict, truth: dict[str, list]) -> dict:
                     res = solve_prepared(p, person_rho=rho, reg=reg, kappa=kappa)
             except ConstraintError as err:  # a setting the LP oracle fails on cannot be chosen
                 failed[f"{rho},{reg},{kappa}"] = f"{ep}: {err}"
-                solved[setting, ep] = (None, None, -len(truth[ep]))
+                solved[setting, ep] = None
                 continue
             names = [lower(x) for x in res.track_names]
             solved[setting, ep] = (names, [float(c) for c in res.name_confidence],
                                    sum(a == b for a, b in zip(names, truth[ep])))
 
-    def accuracy(setting, episodes) -> float:
+    def accuracy(setting, episodes) -> float | None:
+        """Pooled accuracy of ``setting`` over ``episodes``; None where it failed on one of them."""
+        if any(solved[setting, e] is None for e in episodes):
+            return None
         return sum(solved[setting, e][2] for e in episodes) / sum(len(truth[e]) for e in episodes)
+
+    # a setting the solver fails on anywhere is out of the running (a solver property, not a score)
+    usable = [s for s in GRID if all(solved[s, e] is not None for e in prepared)]
 
     chosen, names, conf, all_truth, naive = {}, [], [], [], []
     for ep, p in prepared.items():
-        best = max(GRID, key=lambda s: accuracy(s, [e for e in prepared if e != ep]))
+        best = max(usable, key=lambda s: accuracy(s, [e for e in prepared if e != ep]))
         chosen[ep] = {"person_rho": best[0], "reg": best[1], "kappa": best[2],
                       "held_out_accuracy": accuracy(best, [ep])}
         names += solved[best, ep][0]
