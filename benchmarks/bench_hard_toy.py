@@ -155,7 +155,8 @@ def detection_recall(seed: int, step: int = 25, iou_min: float = 0.4) -> dict:
             "recall": {k: round(hits[k] / counts[k], 3) for k in counts}}
 
 
-def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool = False) -> dict:
+def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool = False,
+             prepare_only: bool = False) -> dict | None:
     toy = work / f"hard{seed}"
     t0 = time.perf_counter()
     if not (toy / "truth.json").exists():
@@ -181,6 +182,9 @@ def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool =
     finally:
         feature_pipeline.make_face_describer = original
     prep_seconds = time.perf_counter() - t0
+    if prepare_only:
+        print(f"seed {seed}: prepared in {prep_seconds:.0f} s ({len(prepared.tracks)} tracks) under {prep}", flush=True)
+        return None
     tracks = list(prepared.tracks)
     row: dict = {"seed": seed, "duration": truth["duration"], "n_tracks": len(tracks),
                  "generate_seconds": round(gen_seconds, 1), "prepare_seconds": round(prep_seconds, 1),
@@ -219,6 +223,8 @@ def main() -> None:
     ap.add_argument("--reuse-prepared", action="store_true",
                     help="solve again from the work folder's prepared runs (same tracks and descriptors), "
                          "replacing those seeds' rows")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="extract and prepare the seeds' runs in the work folder, score nothing (then --reuse-prepared)")
     ap.add_argument("--detection-recall", type=int, metavar="SEED",
                     help="instead: MTCNN's recall of the truth faces on SEED, stored under detection_recall")
     args = ap.parse_args()
@@ -237,7 +243,11 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         if seed in done and not args.reuse_prepared:
             continue
-        row = json_safe(run_seed(seed, args.descriptors.split(","), args.stride, Path(args.work), args.reuse_prepared))
+        row = run_seed(seed, args.descriptors.split(","), args.stride, Path(args.work), args.reuse_prepared,
+                       args.prepare_only)
+        if row is None:
+            continue
+        row = json_safe(row)
         if args.reuse_prepared:
             old = next((r for r in doc["seeds"] if r["seed"] == seed), {})
             row["prepare_seconds"], row["load_prepare"] = old.get("prepare_seconds"), old.get("load_prepare")
