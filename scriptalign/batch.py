@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scriptalign.atomic import write_text
+from scriptalign.atomic import write_json, write_text
 from scriptalign.errors import InputError
 
 SUMMARY_SCHEMA = "scriptalign.batch/1"
@@ -245,7 +245,7 @@ def run_batch(
         _, evaluation = write_results(m, parts[k], truth=entry.truth, report=report)
         summary["movies"].append({"name": entry.name, "folder": str(m.output), "n_tracks": len(m.tracks),
                                   "cast": entry.cast, "names": list(parts[k].names), "evaluation": evaluation})
-    write_text(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n")
+    write_json(out / SUMMARY_FILE, summary)
     return summary
 
 

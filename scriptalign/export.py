@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from scriptalign.atomic import json_text
 import textwrap
 from typing import TYPE_CHECKING
 
@@ -101,7 +101,7 @@ def to_tsv(alignment: Alignment) -> str:
 def render(alignment: Alignment, format: str) -> str:
     """The alignment in one of :data:`FORMATS`."""
     if format == "json":
-        return json.dumps(alignment.to_json(), indent=2, ensure_ascii=False) + "\n"
+        return json_text(alignment.to_json())
     if format == "srt":
         return to_srt(alignment)
     if format == "vtt":

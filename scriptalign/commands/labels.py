@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from scriptalign.atomic import write_text
+    from scriptalign.atomic import json_text, write_text
     from scriptalign.errors import InputError
     from scriptalign.labels import DEFAULT_MARGIN, labels_json, read_alignment, weak_labels
     from scriptalign.lexicon import Lexicon
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     doc = read_alignment(args.aligned)
     lexicon = Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default()
     bags = weak_labels(doc, lexicon, margin=margin, speaker_bags=args.speakers, aliases=aliases, source=args.aligned)
-    text = json.dumps(labels_json(bags, doc, lexicon, margin=margin, aliases=aliases), indent=2, ensure_ascii=False) + "\n"
+    text = json_text(labels_json(bags, doc, lexicon, margin=margin, aliases=aliases))
     if args.output:
         write_text(args.output, text)
         print(f"{len(bags)} bags written to {args.output}")

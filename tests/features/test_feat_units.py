@@ -147,3 +147,25 @@ def test_track_json_round_trip_with_and_without_frames():
     assert (other.shot, other.frames, other.box_at(3), other.n_detections) == (-1, (), None, 0)
     assert other.to_dict() == {"id": 5, "shot": -1, "start_time": 1.5, "end_time": 4.0}
     assert Track.from_dict(other.to_dict()) == other
+
+
+def test_json_text_is_json_laid_out_by_rows(tmp_path):
+    """Rows of arrays on lines of their own, objects one key per line; same value as json.dumps."""
+    import json
+
+    from features.atomic import json_text
+
+    doc = {"schema": "x/1", "rows": [{"id": 0, "cues": [1, 2]}, {"id": 1, "cues": []}], "stats": {"n": 2},
+           "empty": [], "grid": [[1, 2], [3]], 7: "int key", "ü": "é"}
+    text = json_text(doc)
+    assert json.loads(text) == json.loads(json.dumps(doc))
+    assert text.splitlines() == [
+        "{", ' "schema": "x/1",', ' "rows": [', '  {"id": 0, "cues": [1, 2]},', '  {"id": 1, "cues": []}', " ],",
+        ' "stats": {', '  "n": 2', " },", ' "empty": [],', ' "grid": [', "  [1, 2],", "  [3]", " ],",
+        ' "7": "int key",', ' "ü": "é"', "}"]
+    with pytest.raises(ValueError):
+        json_text({"rows": [{"x": float("nan")}]})
+    with pytest.raises(TypeError):
+        json_text({(1, 2): 0})
+    write_json(tmp_path / "a.json", doc)
+    assert (tmp_path / "a.json").read_text(encoding="utf-8") == text
