@@ -646,6 +646,17 @@ def eval_speed(data: Path, repeat: int = 15) -> dict:
     def difflib_match():
         difflib.SequenceMatcher(None, s_words, t_words, autojunk=False).get_matching_blocks()
 
+    # matcher against matcher on one pair of streams: the canonical token ids both sides (what align matches)
+    from scriptalign.alignment import _match
+
+    w = candidates(subs, script).streams
+
+    def ours_ids():
+        _match(w.s_ids, w.t_ids, w.idf)
+
+    def difflib_ids():
+        difflib.SequenceMatcher(None, w.s_ids, w.t_ids, autojunk=False).get_matching_blocks()
+
     out: dict = {
         "film": "chinatown",
         "cues": len(subs.cues),
@@ -663,6 +674,12 @@ def eval_speed(data: Path, repeat: int = 15) -> dict:
             t_difflib += _times(difflib_match, 1, clock)
         t_align.sort()
         t_difflib.sort()
+        t_ours_ids, t_difflib_ids = [], []
+        for _ in range(3):
+            t_ours_ids += _times(ours_ids, 3, clock)
+            t_difflib_ids += _times(difflib_ids, 1, clock)
+        t_ours_ids.sort()
+        t_difflib_ids.sort()
         t_pipeline = _times(pipeline, repeat, clock)
         out[name] = {
             "pipeline_s": round(t_pipeline[0], 4),
@@ -679,6 +696,13 @@ def eval_speed(data: Path, repeat: int = 15) -> dict:
             "difflib_over_align": round(t_difflib[0] / t_align[0], 1),
             "difflib_over_align_median": round(_median(t_difflib) / _median(t_align), 1),
             "difflib_over_pipeline": round(t_difflib[0] / t_pipeline[0], 1),
+            "matcher_on_token_ids": {
+                "tokens": [len(w.s_ids), len(w.t_ids)],
+                "ours_s": round(t_ours_ids[0], 4),
+                "difflib_s": round(t_difflib_ids[0], 4),
+                "difflib_over_ours": round(t_difflib_ids[0] / t_ours_ids[0], 1),
+                "difflib_over_ours_median": round(_median(t_difflib_ids) / _median(t_ours_ids), 1),
+            },
         }
     # the package's bytecode compiled first, as pip leaves an installed package (this machine sets
     # PYTHONDONTWRITEBYTECODE, so a source tree would otherwise be compiled again in every process)
