@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from solvers import Bag, ConstraintError, DiscriminativeClustering
+from solvers.objective import ExplicitObjective
 from solvers.planted import make_planted
 
 
@@ -244,3 +245,39 @@ def test_overlapping_bags_infeasible_together_are_named():
     X = np.random.default_rng(0).standard_normal((6, 3))
     with pytest.raises(ConstraintError, match=r"overlapping bags \[scene 1, scene 2\]"):
         DiscriminativeClustering(4).fit(X, [Bag((0, 1), (1, 2), name="scene 1"), Bag((0, 1), (3,), name="scene 2")])
+
+
+@pytest.mark.parametrize("seed,rho,scope,kappa", [(0, 0.0, "free", None), (1, 0.3, "all", 1.0), (2, 0.2, "free", 0.5),
+                                                  (3, 0.25, "all", None)])
+def test_exact_path_gap_is_the_lp_oracles_gap(seed, rho, scope, kappa):
+    """gap_ of the exact path = <G, Z> + <g, xi> - min over the polytope, the minimum taken by the
+    reference LP (scipy linprog on the whole block) at the returned point, on small random problems
+    with overlapping bags (both forms of the QP: n <= 2r and n > 2r)."""
+    from solvers.estimator import _exact_gap
+    from solvers.oracle import lp_oracle
+
+    for n, d in ((30, 20), (40, 6)):
+        P = make_planted(n, 4, d, random_state=seed, overlapping=True)
+        m = DiscriminativeClustering(4, reg=0.05, solver="exact", rho=rho, rho_scope=scope, kappa=kappa).fit(
+            P.X, P.bags, background=P.negatives)
+        prob = m.problem_
+        Zp, xi = m.Z_[prob.order], m.slack_
+        obj = ExplicitObjective(P.X[prob.order], 0.05)
+        blk = prob.blocks[0]
+
+        def reference_gap(Z, x):
+            G, g = 2.0 * obj.apply(Z), 2.0 * (kappa or 0.0) * x
+            scale = max(np.abs(G).max(), np.abs(g).max(initial=0.0))  # the reference LP at unit scale
+            ref, _, _ = lp_oracle(blk, G / scale, g / scale)
+            return float(np.sum(G * Z)) + float(g @ x) - ref * scale, scale
+
+        expected, scale = reference_gap(Zp, xi)
+        # at the optimum both are ~0: equal up to the LPs' own accuracy (HiGHS's tolerances, 1e-7 at unit scale)
+        assert m.gap_ == pytest.approx(expected, abs=1e-7 * scale)
+        # away from it (half way to a feasible vertex: a large gap) the two agree to rounding
+        V = blk.oracle(np.random.default_rng(seed).standard_normal(Zp.shape), np.ones(blk.n_slack))
+        Zh, xh = (Zp + V.dense(4)) / 2, (xi + V.xi) / 2
+        expected, _ = reference_gap(Zh, xh)
+        assert expected > 1e-3 * m.objective_
+        assert _exact_gap(obj, prob, Zh, xh) == pytest.approx(expected, rel=1e-7)
+        assert m.converged_ and abs(m.gap_) <= 1e-6 * max(m.objective_, 1e-3)
