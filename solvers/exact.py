@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backend import single_blas_thread
 from .lp import csc_from_triplets
 from .types import ConstraintError, Problem
 
@@ -64,6 +65,7 @@ def exact_cost(n: int, d: int, n_labels: int) -> int:
     return n * n_labels * (min(d, n - 1) + 3) ** 2
 
 
+@single_blas_thread
 def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e-9,
                 time_limit: float | None = None, max_iter: int = 200) -> ExactResult:
     """Solve the problem for centred features Xc (internal order, n x r) with Clarabel."""
