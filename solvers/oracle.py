@@ -263,7 +263,7 @@ class AtLeastOnceOracle:
         qloc[q] = np.arange(q.size)
         xo = cov.slack[q][cov.slack[q] >= 0]
         data = {"rows": rows, "nr": rows.size, "nz": rows.size * blk.n_labels, "xo": xo,
-                "solver": _cover_lp(blk, rows, loc, q, qloc, ent, xo)}
+                "q": q, "solver": _cover_lp(blk, rows, loc, q, qloc, ent, xo)}
         self._lp_cache[key] = data
         return data
 
@@ -272,6 +272,8 @@ class AtLeastOnceOracle:
         L = blk.n_labels
         lp = self._lp_data(comp)
         rows, nr, nz, xo = lp["rows"], lp["nr"], lp["nz"], lp["xo"]
+        if _relaxed_vertex_fits(blk, labels, gxi, xi, lp["q"]):  # the rows' argmins meet every bag: optimal
+            return
         Cr = C[rows]
         c = np.concatenate([np.where(np.isfinite(Cr), Cr, 0.0).ravel(), gxi[xo]])
         ok, x, message = lp["solver"].solve(c)
@@ -295,6 +297,14 @@ class AtLeastOnceOracle:
     def _whole(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
         """The whole block's LP (bags, slack, fixed rows, rho over all rows) by HiGHS dual simplex."""
         blk = self.block
+        Cf = np.array(C, dtype=np.float64)
+        Cf[blk.fixed, 1:] = np.inf
+        labels = np.argmin(Cf, axis=1)
+        xi = np.zeros(blk.n_slack)
+        rr = blk.rho_rows()
+        if (_relaxed_vertex_fits(blk, labels, gxi, xi, np.arange(blk.cover().n_rows))
+                and np.count_nonzero(labels[rr] == 0) >= blk.rho * np.count_nonzero(rr) - 1e-9):
+            return Vertex(labels.astype(np.int16), xi)  # the rows' argmins meet every row: optimal
         if getattr(self, "_whole_lp", None) is None:
             cov = blk.cover()
             q = np.arange(cov.n_rows)
@@ -322,6 +332,29 @@ class AtLeastOnceOracle:
         frac = np.flatnonzero(~whole)
         labels[frac] = -1
         return Vertex(labels, xi, frac.astype(np.int64), z[frac] / z[frac].sum(axis=1, keepdims=True))
+
+
+def _relaxed_vertex_fits(block: Block, labels: np.ndarray, gxi: np.ndarray, xi: np.ndarray, q: np.ndarray) -> bool:
+    """Whether the vertex of the relaxation without bag (and rho) rows meets the bag rows q.
+
+    Dropping those rows leaves rows on their simplex and xi in its box: each row at its argmin
+    (`labels`), each slack at alpha where its cost is <= 0, else 0.  That minimum is a lower bound
+    of the LP; when the vertex also meets the dropped rows it is feasible, hence optimal, and no LP
+    is solved.  On True, xi (block order) holds the slack of rows q.
+    """
+    cov = block.cover()
+    a = block.alpha
+    s = cov.slack[q]
+    x = np.where(s >= 0, np.where(gxi[np.maximum(s, 0)] <= 0, float(a), 0.0) if gxi.size else 0.0, 0.0)
+    in_q = np.zeros(cov.n_rows, dtype=bool)
+    in_q[q] = True
+    e = in_q[cov.entry_row]
+    hit = np.bincount(cov.entry_row[e], weights=labels[cov.entry_track[e]] == cov.label[cov.entry_row[e]],
+                      minlength=cov.n_rows)[q]
+    if not np.all(hit + x >= a - 1e-9):
+        return False
+    xi[s[s >= 0]] = x[s >= 0]
+    return True
 
 
 def _cover_lp(block: Block, rows: np.ndarray, loc: np.ndarray, q: np.ndarray, qloc: np.ndarray,
