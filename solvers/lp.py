@@ -43,26 +43,32 @@ def _highs():
     return h
 
 
-class FixedLP:
-    """min c^T x  s.t.  A_ub x <= b_ub,  A_eq x = b_eq,  lo <= x <= hi, for changing c."""
+def csc_from_triplets(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
+    """A CSC matrix from (row, col, value) triplets without duplicates, built with numpy alone
+    (scipy's COO conversions cost ~0.1 ms each, which is most of a small problem's set-up)."""
+    rows = np.asarray(rows, dtype=np.int32)
+    cols = np.asarray(cols, dtype=np.int32)
+    order = np.lexsort((rows, cols))
+    indptr = np.zeros(shape[1] + 1, dtype=np.int32)
+    np.cumsum(np.bincount(cols, minlength=shape[1]), out=indptr[1:])
+    return sp.csc_matrix((np.asarray(vals, dtype=np.float64)[order], rows[order], indptr), shape=shape)
 
-    def __init__(self, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray) -> None:
+
+class FixedLP:
+    """min c^T x  s.t.  row_lo <= A x <= row_hi,  bounds[:, 0] <= x <= bounds[:, 1], for changing c
+    (A in CSC; an equality row has row_lo = row_hi, a one-sided row -inf or inf on the other side)."""
+
+    def __init__(self, A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray, bounds: np.ndarray) -> None:
         import highspy
 
-        parts, lo, hi = [], [], []
-        if A_eq is not None:
-            parts.append(sp.csr_matrix(A_eq)); lo.append(np.asarray(b_eq, float)); hi.append(np.asarray(b_eq, float))
-        if A_ub is not None:
-            parts.append(sp.csr_matrix(A_ub)); lo.append(np.full(len(b_ub), -np.inf)); hi.append(np.asarray(b_ub, float))
-        A = sp.vstack(parts, format="csc")
         inf = highspy.kHighsInf
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
         lp.col_cost_ = np.zeros(A.shape[1])
         lp.col_lower_ = np.asarray(bounds[:, 0], float)
         lp.col_upper_ = np.asarray(bounds[:, 1], float)
-        lp.row_lower_ = np.where(np.isinf(np.concatenate(lo)), -inf, np.concatenate(lo))
-        lp.row_upper_ = np.concatenate(hi)
+        lp.row_lower_ = np.where(np.isinf(row_lo), -inf, row_lo)
+        lp.row_upper_ = np.where(np.isinf(row_hi), inf, row_hi)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = A.indptr
         lp.a_matrix_.index_ = A.indices
@@ -71,7 +77,7 @@ class FixedLP:
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("presolve", "off")  # keeps the basis between calls (only the costs change)
         h.passModel(lp)
-        self._lp = (A.tocsr(), np.concatenate(lo), np.concatenate(hi), np.asarray(bounds, float))
+        self._lp = (A, np.asarray(row_lo, float), np.asarray(row_hi, float), np.asarray(bounds, float))
         self._h, self._n = h, A.shape[1]
         self._idx = np.arange(A.shape[1], dtype=np.int32)
         self._optimal = highspy.HighsModelStatus.kOptimal
@@ -99,11 +105,13 @@ class FixedLP:
         import scipy.optimize
 
         A, lo, hi, bounds = self._lp
+        A = A.tocsr()
         eq = lo == hi
-        ub = ~eq
-        res = scipy.optimize.linprog(c, A_ub=A[ub] if ub.any() else None, b_ub=hi[ub] if ub.any() else None,
-                                     A_eq=A[eq] if eq.any() else None, b_eq=hi[eq] if eq.any() else None,
-                                     bounds=bounds, method="highs-ds")
+        up, down = ~eq & np.isfinite(hi), ~eq & np.isfinite(lo)  # rows as A_ub x <= b_ub
+        A_ub = sp.vstack([A[up], -A[down]]) if (up | down).any() else None
+        b_ub = np.concatenate([hi[up], -lo[down]]) if (up | down).any() else None
+        res = scipy.optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A[eq] if eq.any() else None,
+                                     b_eq=hi[eq] if eq.any() else None, bounds=bounds, method="highs-ds")
         if res.status != 0:
             return False, np.zeros(self._n), res.message
         return True, res.x, "optimal"

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
-from .lp import FixedLP
+from .lp import FixedLP, csc_from_triplets
 from .types import Block, ConstraintError, Vertex
 
 
@@ -129,7 +129,7 @@ class AtLeastOnceOracle:
 
     def __getstate__(self) -> dict:
         # the cached HiGHS models cannot be pickled; they are rebuilt on first use
-        return {k: v for k, v in self.__dict__.items() if k not in ("_whole_lp", "_lp_cache")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_whole_lp", "_whole_xo", "_lp_cache")}
 
     def __call__(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
         if self.whole_block:
@@ -251,32 +251,19 @@ class AtLeastOnceOracle:
         if key in self._lp_cache:
             return self._lp_cache[key]
         blk = self.block
-        L, a = blk.n_labels, blk.alpha
-        rows = np.unique(np.concatenate([blk.bags[k][0] for k in comp]))
+        cov = blk.cover()
+        in_comp = np.zeros(len(blk.bags), dtype=bool)
+        in_comp[comp] = True
+        q = np.flatnonzero(in_comp[cov.bag])  # the component's bag rows
+        ent = np.flatnonzero(in_comp[cov.bag[cov.entry_row]])
+        rows = np.unique(cov.entry_track[ent])
         loc = -np.ones(blk.size, dtype=np.int64)
         loc[rows] = np.arange(rows.size)
-        nr = rows.size
-        pairs = [(k, int(l), int(o)) for k in comp for l, o in zip(blk.bags[k][1], blk.slack_offsets[k])]
-        xo = np.asarray([o for _, _, o in pairs if o >= 0], dtype=np.int64)
-        n_xi = xo.size
-        nz = nr * L
-        A_eq = sp.hstack([sp.kron(sp.eye(nr), np.ones((1, L))), sp.csr_matrix((nr, n_xi))]).tocsr()
-        ri, ci, vi = [], [], []
-        xcol = nz
-        for q, (k, l, o) in enumerate(pairs):
-            t = blk.bags[k][0]
-            ri.append(np.full(t.size, q)); ci.append(loc[t] * L + l); vi.append(-np.ones(t.size))
-            if o >= 0:
-                ri.append([q]); ci.append([xcol]); vi.append([-1.0])
-                xcol += 1
-        A_ub = sp.csr_matrix((np.concatenate(vi), (np.concatenate(ri), np.concatenate(ci))),
-                             shape=(len(pairs), nz + n_xi))
-        ub = np.ones(nz + n_xi)
-        ub[nz:] = a
-        ub[:nz].reshape(nr, L)[blk.fixed[rows], 1:] = 0.0
-        data = {"rows": rows, "nr": nr, "nz": nz, "xo": xo,
-                "solver": FixedLP(A_ub, -a * np.ones(len(pairs)), A_eq, np.ones(nr),
-                                  np.stack([np.zeros(nz + n_xi), ub], axis=1))}
+        qloc = -np.ones(cov.n_rows, dtype=np.int64)
+        qloc[q] = np.arange(q.size)
+        xo = cov.slack[q][cov.slack[q] >= 0]
+        data = {"rows": rows, "nr": rows.size, "nz": rows.size * blk.n_labels, "xo": xo,
+                "q": q, "solver": _cover_lp(blk, rows, loc, q, qloc, ent, xo)}
         self._lp_cache[key] = data
         return data
 
@@ -285,6 +272,8 @@ class AtLeastOnceOracle:
         L = blk.n_labels
         lp = self._lp_data(comp)
         rows, nr, nz, xo = lp["rows"], lp["nr"], lp["nz"], lp["xo"]
+        if _relaxed_vertex_fits(blk, labels, gxi, xi, lp["q"]):  # the rows' argmins meet every bag: optimal
+            return
         Cr = C[rows]
         c = np.concatenate([np.where(np.isfinite(Cr), Cr, 0.0).ravel(), gxi[xo]])
         ok, x, message = lp["solver"].solve(c)
@@ -308,11 +297,24 @@ class AtLeastOnceOracle:
     def _whole(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
         """The whole block's LP (bags, slack, fixed rows, rho over all rows) by HiGHS dual simplex."""
         blk = self.block
+        Cf = np.array(C, dtype=np.float64)
+        Cf[blk.fixed, 1:] = np.inf
+        labels = np.argmin(Cf, axis=1)
+        xi = np.zeros(blk.n_slack)
+        rr = blk.rho_rows()
+        if (_relaxed_vertex_fits(blk, labels, gxi, xi, np.arange(blk.cover().n_rows))
+                and np.count_nonzero(labels[rr] == 0) >= blk.rho * np.count_nonzero(rr) - 1e-9):
+            return Vertex(labels.astype(np.int16), xi)  # the rows' argmins meet every row: optimal
         if getattr(self, "_whole_lp", None) is None:
-            lp = _block_lp(blk)
-            self._whole_lp = FixedLP(lp["A_ub"], lp["b_ub"], lp["A_eq"], lp["b_eq"], lp["bounds"])
+            cov = blk.cover()
+            q = np.arange(cov.n_rows)
+            rr = np.flatnonzero(blk.rho_rows()) if blk.rho > 0 else np.zeros(0, dtype=np.int64)
+            self._whole_xo = cov.slack[cov.slack >= 0]
+            self._whole_lp = _cover_lp(blk, np.arange(blk.size), np.arange(blk.size), q, q,
+                                       np.arange(cov.entry_row.size), self._whole_xo, rho_rows=rr)
         nz = blk.size * blk.n_labels
-        c = np.concatenate([np.asarray(C, dtype=np.float64).ravel(), gxi])
+        xo = self._whole_xo
+        c = np.concatenate([np.asarray(C, dtype=np.float64).ravel(), gxi[xo]])
         ok, x, message = self._whole_lp.solve(c)
         if not ok:
             raise ConstraintError(f"block of {blk.size} tracks: its bags and rho={blk.rho} over all tracks cannot "
@@ -323,7 +325,8 @@ class AtLeastOnceOracle:
         top = np.argmax(z, axis=1)
         whole = z[np.arange(blk.size), top] == 1.0
         labels = top.astype(np.int16)
-        xi = np.clip(x[nz:], 0.0, blk.alpha)
+        xi = np.zeros(blk.n_slack)
+        xi[xo] = np.clip(x[nz:], 0.0, blk.alpha)
         if whole.all():
             return Vertex(labels, xi)
         frac = np.flatnonzero(~whole)
@@ -331,33 +334,58 @@ class AtLeastOnceOracle:
         return Vertex(labels, xi, frac.astype(np.int64), z[frac] / z[frac].sum(axis=1, keepdims=True))
 
 
-def _block_lp(block: Block) -> dict:
-    """The constant parts of a block's whole LP (sparse): variables vec(Z) row-major, then xi."""
-    L, a, nb = block.n_labels, block.alpha, block.size
-    nz = nb * L
-    n_xi = block.n_slack
-    A_eq = sp.hstack([sp.kron(sp.eye(nb), np.ones((1, L))), sp.csr_matrix((nb, n_xi))]).tocsr()
-    ri, ci, vi, b_ub = [], [], [], []
-    q = 0
-    for k, (t, lab, _) in enumerate(block.bags):
-        for l, o in zip(lab, block.slack_offsets[k]):
-            ri.append(np.full(t.size, q)); ci.append(t * L + int(l)); vi.append(-np.ones(t.size))
-            if o >= 0:
-                ri.append([q]); ci.append([nz + int(o)]); vi.append([-1.0])
-            b_ub.append(-a)
-            q += 1
-    rr = np.flatnonzero(block.rho_rows())
-    if block.rho > 0 and rr.size:
-        ri.append(np.full(rr.size, q)); ci.append(rr * L); vi.append(-np.ones(rr.size))
-        b_ub.append(-block.rho * rr.size)
-        q += 1
-    A_ub = sp.csr_matrix((np.concatenate(vi), (np.concatenate(ri), np.concatenate(ci))), shape=(q, nz + n_xi)) \
-        if q else None
+def _relaxed_vertex_fits(block: Block, labels: np.ndarray, gxi: np.ndarray, xi: np.ndarray, q: np.ndarray) -> bool:
+    """Whether the vertex of the relaxation without bag (and rho) rows meets the bag rows q.
+
+    Dropping those rows leaves rows on their simplex and xi in its box: each row at its argmin
+    (`labels`), each slack at alpha where its cost is <= 0, else 0.  That minimum is a lower bound
+    of the LP; when the vertex also meets the dropped rows it is feasible, hence optimal, and no LP
+    is solved.  On True, xi (block order) holds the slack of rows q.
+    """
+    cov = block.cover()
+    a = block.alpha
+    s = cov.slack[q]
+    x = np.where(s >= 0, np.where(gxi[np.maximum(s, 0)] <= 0, float(a), 0.0) if gxi.size else 0.0, 0.0)
+    in_q = np.zeros(cov.n_rows, dtype=bool)
+    in_q[q] = True
+    e = in_q[cov.entry_row]
+    hit = np.bincount(cov.entry_row[e], weights=labels[cov.entry_track[e]] == cov.label[cov.entry_row[e]],
+                      minlength=cov.n_rows)[q]
+    if not np.all(hit + x >= a - 1e-9):
+        return False
+    xi[s[s >= 0]] = x[s >= 0]
+    return True
+
+
+def _cover_lp(block: Block, rows: np.ndarray, loc: np.ndarray, q: np.ndarray, qloc: np.ndarray,
+              ent: np.ndarray, xo: np.ndarray, rho_rows: np.ndarray | None = None) -> FixedLP:
+    """The LP over Z[rows] (row-major, local index loc[track]) and the slack xi[xo] of the bag rows q
+    (entries ent of the block's cover; qloc: their local numbers), with a rho row over rho_rows:
+    simplex rows, then the bag rows, then the rho row."""
+    cov = block.cover()
+    L, a = block.n_labels, block.alpha
+    nr, nq, n_xi = rows.size, q.size, xo.size
+    nz = nr * L
+    xcol = -np.ones(cov.n_rows, dtype=np.int64)  # bag row -> its slack column
+    has = q[cov.slack[q] >= 0]
+    xcol[has] = nz + np.arange(has.size)
+    er = cov.entry_row[ent]
+    parts_r = [np.repeat(np.arange(nr), L), nr + qloc[er], nr + qloc[has]]
+    parts_c = [np.arange(nz), loc[cov.entry_track[ent]] * L + cov.label[er], xcol[has]]
+    n_rows = nr + nq
+    lo = [np.ones(nr), np.full(nq, -np.inf)]
+    hi = [np.ones(nr), np.full(nq, -float(a))]
+    if rho_rows is not None and rho_rows.size:
+        parts_r.append(np.full(rho_rows.size, n_rows)); parts_c.append(loc[rho_rows] * L)
+        lo.append([-np.inf]); hi.append([-block.rho * rho_rows.size])
+        n_rows += 1
+    r_all, c_all = np.concatenate(parts_r), np.concatenate(parts_c)
+    vals = np.concatenate([np.ones(nz), -np.ones(r_all.size - nz)])  # simplex rows +1, bag and rho rows -1
+    A = csc_from_triplets(r_all, c_all, vals, (n_rows, nz + n_xi))
     ub = np.ones(nz + n_xi)
     ub[nz:] = a
-    ub[:nz].reshape(nb, L)[block.fixed, 1:] = 0.0
-    return {"A_ub": A_ub, "b_ub": np.asarray(b_ub, dtype=np.float64) if q else None, "A_eq": A_eq,
-            "b_eq": np.ones(nb), "bounds": np.stack([np.zeros(nz + n_xi), ub], axis=1)}
+    ub[:nz].reshape(nr, L)[block.fixed[rows], 1:] = 0.0
+    return FixedLP(A, np.concatenate(lo), np.concatenate(hi), np.stack([np.zeros(nz + n_xi), ub], axis=1))
 
 
 def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

@@ -102,6 +102,26 @@ class Vertex:
         return k
 
 
+@dataclass(frozen=True)
+class Cover:
+    """A block's bag constraints as sparse rows: row q per (bag, required label) reads
+    sum_{i in bag} Z[i, label[q]] + xi[slack[q]] >= alpha (no slack term where slack[q] = -1).
+
+    Entries of the rows: `entry_row` (q) and `entry_track` (local row of Z), one per track of the
+    bag; the exact QP and the oracles' LPs are built from these arrays without a loop over bags.
+    """
+
+    bag: np.ndarray  # per row: index of the bag in Block.bags
+    label: np.ndarray  # per row: the required label
+    slack: np.ndarray  # per row: offset into the block's xi, -1 without slack
+    entry_row: np.ndarray
+    entry_track: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.bag.size)
+
+
 @dataclass
 class Block:
     """One block's constraints, in local row indices 0..size-1 of the block's contiguous rows."""
@@ -117,6 +137,21 @@ class Block:
     alpha: int
     oracle: Oracle | None = None
     rho_scope: str = "free"  # "free": rho over rows in no bag; "all": over every row not fixed
+
+    _cover: Cover | None = field(default=None, init=False, repr=False, compare=False)
+
+    def cover(self) -> Cover:
+        """The bag rows as arrays (built once per block)."""
+        if self._cover is None:
+            nl = [lab.size for _, lab, _ in self.bags]
+            bag = np.repeat(np.arange(len(self.bags), dtype=np.int64), nl)
+            label = np.concatenate([lab for _, lab, _ in self.bags] + [np.zeros(0, np.int64)]).astype(np.int64)
+            slack = np.concatenate(list(self.slack_offsets) + [np.zeros(0, np.int64)]).astype(np.int64)
+            sizes = np.asarray([self.bags[k][0].size for k in bag], dtype=np.int64)
+            tracks = [self.bags[k][0] for k in bag]
+            self._cover = Cover(bag, label, slack, np.repeat(np.arange(bag.size, dtype=np.int64), sizes),
+                                np.concatenate(tracks + [np.zeros(0, np.int64)]).astype(np.int64))
+        return self._cover
 
     def rho_rows(self) -> np.ndarray:
         """Bool mask of the rows the rho constraint counts."""

@@ -10,6 +10,7 @@ Tests that still take more than a few seconds are marked ``slow`` (``make test``
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -39,7 +40,15 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def feature_cache(tmp_path_factory) -> Path:
     """One feature cache for the session: each toy video's tracks and descriptors are computed once
-    (the cache is keyed by the video's bytes and the extraction parameters)."""
+    (the cache is keyed by the video's bytes and the extraction parameters).
+
+    ``SCRIPTALIGN_TEST_FEATURE_CACHE=DIR`` keeps it in DIR across sessions instead, for running one
+    integration file alone (e.g. tests/test_batch.py) without extracting its toy videos again; the
+    key does not cover the extraction code, so leave it unset when features/ changes (and in CI)."""
+    keep = os.environ.get("SCRIPTALIGN_TEST_FEATURE_CACHE")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        return Path(keep)
     return tmp_path_factory.mktemp("feature-cache")
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from solvers import Bag, ConstraintError, DiscriminativeClustering
+from solvers.objective import ExplicitObjective
 from solvers.planted import make_planted
 
 
@@ -49,21 +50,25 @@ def test_cvxpy_solver_agrees(planted, fitted):
 
 def test_fw_is_deterministic_and_bcfw_seeded(planted):
     kw = {"background": planted.negatives}
-    a = DiscriminativeClustering(6, reg=0.05, max_iter=50, solver="fw").fit(planted.X, planted.bags, **kw)
-    b = DiscriminativeClustering(6, reg=0.05, max_iter=50, solver="fw").fit(planted.X, planted.bags, **kw)
+    # tolerances these runs reach (42 FW iterations, 45 BCFW epochs): converged, not stopped at max_iter
+    a = DiscriminativeClustering(6, reg=0.05, tol=1e-3, solver="fw").fit(planted.X, planted.bags, **kw)
+    b = DiscriminativeClustering(6, reg=0.05, tol=1e-3, solver="fw").fit(planted.X, planted.bags, **kw)
+    assert a.converged_ and a.n_iter_ < a.max_iter
     np.testing.assert_array_equal(a.Z_, b.Z_)
     blocks = np.arange(400) // 100
     bags = [bg for bg in planted.bags if len({t // 100 for t in bg.track_indices}) == 1]
-    c = DiscriminativeClustering(6, reg=0.05, solver="bcfw", max_iter=20, random_state=5).fit(planted.X, bags, blocks, **kw)
-    d = DiscriminativeClustering(6, reg=0.05, solver="bcfw", max_iter=20, random_state=5).fit(planted.X, bags, blocks, **kw)
+    c = DiscriminativeClustering(6, reg=0.05, solver="bcfw", tol=1e-3, random_state=5).fit(planted.X, bags, blocks, **kw)
+    d = DiscriminativeClustering(6, reg=0.05, solver="bcfw", tol=1e-3, random_state=5).fit(planted.X, bags, blocks, **kw)
+    assert c.converged_ and c.n_iter_ < c.max_iter
     np.testing.assert_array_equal(c.Z_, d.Z_)
 
 
 @pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if __import__("torch").cuda.is_available() else []))
 def test_torch_backend_agrees_with_numpy(planted, device):
-    kw = {"reg": 0.05, "max_iter": 40, "tol": 0.0, "solver": "fw"}
+    kw = {"reg": 0.05, "tol": 1e-3, "solver": "fw"}  # converges in 42 iterations on both backends
     a = DiscriminativeClustering(6, device="numpy", **kw).fit(planted.X, planted.bags, background=planted.negatives)
     t = DiscriminativeClustering(6, device=device, **kw).fit(planted.X, planted.bags, background=planted.negatives)
+    assert a.converged_ and t.converged_ and t.n_iter_ == a.n_iter_
     np.testing.assert_allclose(t.Z_, a.Z_, atol=1e-8)
     assert t.objective_ == pytest.approx(a.objective_, rel=1e-9)
     np.testing.assert_allclose(t.gap_history_, a.gap_history_, rtol=1e-6)
@@ -213,8 +218,8 @@ def test_auto_picks_exact_when_small_and_falls_back_with_a_message():
     assert DiscriminativeClustering(4).fit(P.X, P.bags, background=P.negatives).solver_ == "exact"
     big = make_planted(900, 6, 100, random_state=3)  # n L (r+3)^2 = 5.7e7 > EXACT_MAX_COST
     with pytest.warns(UserWarning, match="beyond the exact path's size limit.*solver='fw'"):
-        m = DiscriminativeClustering(6, max_iter=3).fit(big.X, big.bags, background=big.negatives)
-    assert m.solver_ == "fw"
+        m = DiscriminativeClustering(6, tol=1e-2).fit(big.X, big.bags, background=big.negatives)
+    assert m.solver_ == "fw" and m.converged_  # 27 iterations to tol 1e-2
 
 
 def test_non_convergence_is_returned_and_warned_once():
@@ -240,3 +245,39 @@ def test_overlapping_bags_infeasible_together_are_named():
     X = np.random.default_rng(0).standard_normal((6, 3))
     with pytest.raises(ConstraintError, match=r"overlapping bags \[scene 1, scene 2\]"):
         DiscriminativeClustering(4).fit(X, [Bag((0, 1), (1, 2), name="scene 1"), Bag((0, 1), (3,), name="scene 2")])
+
+
+@pytest.mark.parametrize("seed,rho,scope,kappa", [(0, 0.0, "free", None), (1, 0.3, "all", 1.0), (2, 0.2, "free", 0.5),
+                                                  (3, 0.25, "all", None)])
+def test_exact_path_gap_is_the_lp_oracles_gap(seed, rho, scope, kappa):
+    """gap_ of the exact path = <G, Z> + <g, xi> - min over the polytope, the minimum taken by the
+    reference LP (scipy linprog on the whole block) at the returned point, on small random problems
+    with overlapping bags (both forms of the QP: n <= 2r and n > 2r)."""
+    from solvers.estimator import _exact_gap
+    from solvers.oracle import lp_oracle
+
+    for n, d in ((30, 20), (40, 6)):
+        P = make_planted(n, 4, d, random_state=seed, overlapping=True)
+        m = DiscriminativeClustering(4, reg=0.05, solver="exact", rho=rho, rho_scope=scope, kappa=kappa).fit(
+            P.X, P.bags, background=P.negatives)
+        prob = m.problem_
+        Zp, xi = m.Z_[prob.order], m.slack_
+        obj = ExplicitObjective(P.X[prob.order], 0.05)
+        blk = prob.blocks[0]
+
+        def reference_gap(Z, x):
+            G, g = 2.0 * obj.apply(Z), 2.0 * (kappa or 0.0) * x
+            scale = max(np.abs(G).max(), np.abs(g).max(initial=0.0))  # the reference LP at unit scale
+            ref, _, _ = lp_oracle(blk, G / scale, g / scale)
+            return float(np.sum(G * Z)) + float(g @ x) - ref * scale, scale
+
+        expected, scale = reference_gap(Zp, xi)
+        # at the optimum both are ~0: equal up to the LPs' own accuracy (HiGHS's tolerances, 1e-7 at unit scale)
+        assert m.gap_ == pytest.approx(expected, abs=1e-7 * scale)
+        # away from it (half way to a feasible vertex: a large gap) the two agree to rounding
+        V = blk.oracle(np.random.default_rng(seed).standard_normal(Zp.shape), np.ones(blk.n_slack))
+        Zh, xh = (Zp + V.dense(4)) / 2, (xi + V.xi) / 2
+        expected, _ = reference_gap(Zh, xh)
+        assert expected > 1e-3 * m.objective_
+        assert _exact_gap(obj, prob, Zh, xh) == pytest.approx(expected, rel=1e-7)
+        assert m.converged_ and abs(m.gap_) <= 1e-6 * max(m.objective_, 1e-3)

@@ -46,7 +46,8 @@ def test_gap_bounds_suboptimality_along_the_run():
     reg = 0.05
     problem = build_problem(P.X.shape[0], 5, P.bags, background=P.negatives)
     ref_val, _ = reference_value(P, reg, problem)
-    res = frank_wolfe(ExplicitObjective(P.X[problem.order], reg), problem, max_iter=300, tol=0.0)
+    res = frank_wolfe(ExplicitObjective(P.X[problem.order], reg), problem, max_iter=5000, tol=1e-6)
+    assert res.converged  # 137 iterations
     F = np.asarray(res.objective_history)
     gaps = np.asarray(res.gap_history) * np.maximum(F, res.scale)
     assert np.all(F - ref_val <= gaps + 1e-9 * ref_val)
@@ -58,7 +59,8 @@ def test_global_vertex_variants_decrease_and_are_feasible(step):
     P = small(5, n=60)
     problem = build_problem(60, 5, P.bags, background=P.negatives)
     obj = ExplicitObjective(P.X[problem.order], 0.05)
-    res = frank_wolfe(obj, problem, max_iter=60, tol=0.0, step=step)
+    res = frank_wolfe(obj, problem, max_iter=5000, tol=1e-3, step=step)
+    assert res.converged  # 271 (pairwise), 347 (away), 1,717 (vanilla) iterations
     F = np.asarray(res.objective_history)
     assert np.all(np.diff(F) <= 1e-12)
     Z = res.Z
@@ -145,7 +147,8 @@ def test_long_chain_of_overlapping_bags_gap_is_a_certificate():
         if ids:
             bags.append((t, list(rng.choice(ids, size=min(2, len(ids)), replace=False))))
     problem = build_problem(80, 5, bags, background=P.negatives, check_labels=False)
-    res = frank_wolfe(ExplicitObjective(P.X[problem.order], 0.05), problem, max_iter=300, tol=0.0)
+    res = frank_wolfe(ExplicitObjective(P.X[problem.order], 0.05), problem, max_iter=1000, tol=1e-3)
+    assert res.converged  # 381 iterations (1e-4 takes thousands here: the slow case)
     ref_val, _ = reference_value(P, 0.05, problem)
     F = np.asarray(res.objective_history)
     assert np.all(F - ref_val <= np.asarray(res.gap_history) * np.maximum(F, res.scale) + 1e-9 * ref_val)

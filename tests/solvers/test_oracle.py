@@ -109,3 +109,37 @@ def test_rho_over_all_tracks_at_gradient_scale(seed):
         g = scale * rng.uniform(-0.5, 2.0, size=blk.n_slack)
         ref, _, _ = lp_oracle(blk, C / scale, g / scale)  # the reference at unit scale (where it is exact)
         assert blk.oracle(C, g).inner(C, g) == pytest.approx(ref * scale, abs=1e-9 * scale)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_argmin_vertex_that_meets_every_bag_is_returned_without_an_lp(seed, monkeypatch):
+    """Costs whose row-wise argmin already covers every bag (and rho): the oracle returns that
+    vertex, equal to the reference LP's optimum, and builds no LP; other costs still go to the LP."""
+    from dataclasses import replace
+
+    from solvers.oracle import AtLeastOnceOracle
+
+    rng = np.random.default_rng(50 + seed)
+    p = random_instance(rng, 40, 5, overlap=True, kappa=1.0 if seed % 2 else None)
+    blk = p.blocks[0]
+    if seed >= 2:  # rho over all tracks: the whole-block LP
+        blk = replace(blk, rho=0.1, rho_scope="all")
+        blk.oracle = AtLeastOnceOracle(blk)
+    assert blk.oracle.whole_block == (seed >= 2) and (blk.oracle.whole_block or blk.oracle.multi)
+    # a feasible integral labelling: a vertex of the reference LP that pays for no slack
+    g = np.full(blk.n_slack, 10.0)
+    _, Z0, xi0 = lp_oracle(blk, rng.standard_normal((blk.size, 5)), g)
+    assert np.allclose(Z0, np.round(Z0)) and np.allclose(xi0, 0.0)
+    Zy = np.round(Z0)
+    C = -Zy + 0.01 * rng.random(Zy.shape)  # its rows' argmins are that labelling
+    ref, _, _ = lp_oracle(blk, C, g)
+    from solvers.lp import FixedLP
+
+    calls = []
+    solve = FixedLP.solve
+    monkeypatch.setattr(FixedLP, "solve", lambda self, c: calls.append(1) or solve(self, c))
+    v = blk.oracle(C, g)
+    assert v.inner(C, g) == pytest.approx(float(np.sum(C * Zy)), abs=1e-12) and not calls  # no LP solved
+    assert v.inner(C, g) == pytest.approx(ref, abs=1e-9)
+    C2 = rng.standard_normal(Zy.shape)
+    assert blk.oracle(C2, g).inner(C2, g) == pytest.approx(lp_oracle(blk, C2, g)[0], abs=1e-7) and calls
