@@ -3,7 +3,9 @@ characters' tracks, naming AP, and temporal action mAP (tIoU 0.3 / 0.5), for eac
 and for two baselines, per seed.
 
 Run: ``nice -n 10 python benchmarks/bench_hard_toy.py [--seeds 0,1,2,3,4] [--descriptors dlib,hog-lbp,facenet-casia]
-[--stride 10] [--work DIR] [--out benchmarks/results/hard_toy.json]``.
+[--actions flow,i3d] [--stride 10] [--work DIR] [--out benchmarks/results/hard_toy.json]``.
+``--actions``: the action descriptors scored on the same tracks (``flow``, the default, keys the
+methods by face descriptor; ``i3d`` adds ``<face> / i3d``, its prepared run in ``out<seed>/prep-i3d``).
 
 Detection and tracking run once per seed: the face detector's detections are embedded by every
 requested descriptor in the same pass (one describer that concatenates them), so the feature cache
@@ -155,8 +157,33 @@ def detection_recall(seed: int, step: int = 25, iou_min: float = 0.4) -> dict:
             "recall": {k: round(hits[k] / counts[k], 3) for k in counts}}
 
 
+def _prepare(toy: Path, prep: Path, describer: AllDescribers, stride: int, cache: Path, reuse: bool,
+             actions: str, names: list[str]):
+    """The seed's prepared run for one action descriptor (read back when ``reuse`` finds it), with every
+    face descriptor's columns; the tracks come from the feature cache when they are there."""
+    original = feature_pipeline.make_face_describer
+    feature_pipeline.make_face_describer = lambda *a, **k: describer
+    try:
+        if reuse and (prep / "face_descriptors.npy").exists():  # a run folder of this script: solve again only
+            prepared = load_prepared(prep)
+            if prepared.face_descriptors.shape[1] != describer.dim:
+                raise SystemExit(f"{prep}: descriptors of width {prepared.face_descriptors.shape[1]}, "
+                                 f"expected {describer.dim} for {names}")
+            return prepared
+        return prepare_movie(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt", prep,
+                             stride=stride, cache_dir=cache, device="cpu", actions=actions)
+    finally:
+        feature_pipeline.make_face_describer = original
+
+
+def method_name(face: str, actions: str) -> str:
+    """A method's key in the results: the face descriptor, with ``/ i3d`` when the actions are I3D's."""
+    return face if actions == "flow" else f"{face} / {actions}"
+
+
 def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool = False,
-             prepare_only: bool = False) -> dict | None:
+             prepare_only: bool = False, action_kinds: tuple[str, ...] = ("flow",),
+             solve: tuple[str, ...] | None = None) -> dict | None:
     toy = work / f"hard{seed}"
     t0 = time.perf_counter()
     if not (toy / "truth.json").exists():
@@ -165,43 +192,41 @@ def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool =
     truth = read_truth(toy / "truth.json")
     cache = work / "cache"
     describer = AllDescribers([make_face_describer(n, feature_pipeline.resolve_device("cpu"), cache) for n in names])
-    original = feature_pipeline.make_face_describer
-    feature_pipeline.make_face_describer = lambda *a, **k: describer
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    prep = work / f"out{seed}" / "prep"
-    try:
-        if reuse and (prep / "face_descriptors.npy").exists():  # a run folder of this script: solve again only
-            prepared = load_prepared(prep)
-            if prepared.face_descriptors.shape[1] != describer.dim:
-                raise SystemExit(f"{prep}: descriptors of width {prepared.face_descriptors.shape[1]}, "
-                                 f"expected {describer.dim} for {names}")
-        else:
-            prepared = prepare_movie(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt", prep,
-                                     stride=stride, cache_dir=cache, device="cpu")
-    finally:
-        feature_pipeline.make_face_describer = original
+    preps = {}
+    for kind in action_kinds:
+        folder = work / f"out{seed}" / ("prep" if kind == "flow" else f"prep-{kind}")
+        preps[kind] = _prepare(toy, folder, describer, stride, cache, reuse, kind, names)
     prep_seconds = time.perf_counter() - t0
+    prepared = preps[action_kinds[0]]
     if prepare_only:
-        print(f"seed {seed}: prepared in {prep_seconds:.0f} s ({len(prepared.tracks)} tracks) under {prep}", flush=True)
+        print(f"seed {seed}: prepared in {prep_seconds:.0f} s ({len(prepared.tracks)} tracks) under "
+              f"{', '.join(str(p.output) for p in preps.values())}", flush=True)
         return None
     tracks = list(prepared.tracks)
     row: dict = {"seed": seed, "duration": truth["duration"], "n_tracks": len(tracks),
                  "generate_seconds": round(gen_seconds, 1), "prepare_seconds": round(prep_seconds, 1),
                  "load_prepare": [round(load0, 2), round(os.getloadavg()[0], 2)],
                  "tracker": _recovery(tracks, truth, 3 * stride), "methods": {}}
-    blocks = describer.split(prepared.face_descriptors)
-    for name, part in zip(names, describer.parts):
-        out = work / f"out{seed}" / name
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copy(prepared.output / "tracks.json", out / "tracks.json")
-        p = replace(prepared, output=out, face_descriptors=blocks[part.kind])
-        t0 = time.perf_counter()
-        result = solve_prepared(p)
-        doc, scores = write_results(p, result, truth=toy / "truth.json", report=False)
-        row["methods"][name] = {k: scores.get(k) for k in KEYS} | {"seconds": round(time.perf_counter() - t0, 1),
-                                                                    "load": round(os.getloadavg()[0], 2)}
-        baseline = doc["baseline_only_track"]
+    for kind, prep in preps.items():
+        if [t.id for t in prep.tracks] != [t.id for t in tracks]:
+            raise SystemExit(f"{prep.output}: other tracks than {prepared.output}")
+        blocks = describer.split(prep.face_descriptors)
+        for name, part in zip(names, describer.parts):
+            if solve is not None and name not in solve:
+                continue
+            key = method_name(name, kind)
+            out = work / f"out{seed}" / key.replace(" / ", "-")
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copy(prep.output / "tracks.json", out / "tracks.json")
+            p = replace(prep, output=out, face_descriptors=blocks[part.kind])
+            t0 = time.perf_counter()
+            result = solve_prepared(p)
+            doc, scores = write_results(p, result, truth=toy / "truth.json", report=False)
+            row["methods"][key] = {k: scores.get(k) for k in KEYS} | {"seconds": round(time.perf_counter() - t0, 1),
+                                                                       "load": round(os.getloadavg()[0], 2)}
+            baseline = doc["baseline_only_track"]
     rows = [{"name": b, "name_score": 1.0 if b else 0.0, "action_scores": {}} for b in baseline]
     ev = evaluate_assignment(rows, tracks, truth).scores
     ids = [track_identity(t.frames, t.boxes, truth) for t in tracks]
@@ -218,6 +243,11 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2,3,4")
     ap.add_argument("--descriptors", default="dlib,hog-lbp,facenet-casia")
     ap.add_argument("--stride", type=int, default=10)
+    ap.add_argument("--actions", default="flow",
+                    help="action descriptors to score on the same tracks, comma-separated: flow, i3d "
+                         "(I3D is extracted once per seed into the feature cache, beside the tracks)")
+    ap.add_argument("--solve", help="face descriptors to solve and score (default: all of --descriptors, which "
+                                    "must still name every descriptor the prepared runs were extracted with)")
     ap.add_argument("--work", default="/tmp/scriptalign_hard_bench")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "hard_toy.json"))
     ap.add_argument("--reuse-prepared", action="store_true",
@@ -244,13 +274,15 @@ def main() -> None:
         if seed in done and not args.reuse_prepared:
             continue
         row = run_seed(seed, args.descriptors.split(","), args.stride, Path(args.work), args.reuse_prepared,
-                       args.prepare_only)
+                       args.prepare_only, tuple(args.actions.split(",")),
+                       tuple(args.solve.split(",")) if args.solve else None)
         if row is None:
             continue
         row = json_safe(row)
         if args.reuse_prepared:
             old = next((r for r in doc["seeds"] if r["seed"] == seed), {})
             row["prepare_seconds"], row["load_prepare"] = old.get("prepare_seconds"), old.get("load_prepare")
+            row["methods"] = old.get("methods", {}) | row["methods"]  # methods not solved again are kept
             row["solved_again_from_prepared"] = True
         print(json.dumps(row), flush=True)
         doc["seeds"] = [r for r in doc["seeds"] if r["seed"] != seed] + [row]

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from scriptalign.labels import Bag
     from scriptalign.temporal import ActionWindows
 
+ACTION_DESCRIPTORS = ("flow", "i3d")
 ASSIGNMENTS_SCHEMA = "scriptalign.assignments/1"
 EVALUATION_SCHEMA = "scriptalign.evaluation/1"
 
@@ -109,17 +110,23 @@ def prepare_movie(
     progress: bool = False,
     speaker_bags: bool = False,
     face_descriptor: str = "auto",
+    actions: str = "flow",
 ) -> Prepared:
     """Align and label the text, extract the face tracks; write ``aligned.json``, ``bags.json``,
     ``tracks.json``, the descriptor arrays and ``action_windows.npz`` to ``output``. ``speaker_bags``
     adds a bag per aligned subtitle line ("the speaker appears", :mod:`scriptalign.speakers`).
-    ``face_descriptor``: see ``features.extract``."""
+    ``face_descriptor``: see ``features.extract``. ``actions``: the action descriptor of the tracks
+    and of their windows, ``flow`` (normal-flow histograms, 12-frame windows) or ``i3d`` (I3D
+    Mixed_5c of the upper-body tube, 16-frame windows; cached apart from the tracks, so adding it
+    to a movie already extracted does not detect again); ``motion_descriptors.npy`` holds it."""
     import features
     from features import motion
     from scriptalign.errors import InputError
-    from scriptalign.temporal import WINDOWS_FILE, windows_from_volumes
+    from scriptalign.temporal import WINDOWS_FILE, windows_from_i3d, windows_from_volumes
 
     check_stride(stride)
+    if actions not in ACTION_DESCRIPTORS:
+        raise InputError(f"actions must be one of {', '.join(ACTION_DESCRIPTORS)}, got {actions!r}")
     for path in (video, subtitles, script):
         if not Path(path).is_file():
             raise InputError("no such file", path)
@@ -127,10 +134,18 @@ def prepare_movie(
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     extraction = features.extract(video, device=device, stride=stride, cache_dir=cache_dir, progress=progress,
-                                  face_descriptor=face_descriptor)
+                                  face_descriptor=face_descriptor, motion=actions == "flow",
+                                  actions="none" if actions == "flow" else "i3d")
     tracks = extraction.tracks
-    volumes = motion.load_volumes(extraction.cache_dir, [t.id for t in tracks]) if tracks else []
-    windows = windows_from_volumes(tracks, volumes, extraction.frame_times, motion.VOLUME_FRAMES)
+    if actions == "i3d":
+        windows = windows_from_i3d(extraction.action_windows, extraction.frame_times)
+        # the solve's per-track action descriptor is I3D's; the windows file is the solve's (times, not frames)
+        extraction = replace(extraction, motion_descriptors=extraction.action_descriptors,
+                             motion_descriptor_kind=extraction.action_descriptor_kind, action_windows=None,
+                             action_descriptor_kind="")
+    else:
+        volumes = motion.load_volumes(extraction.cache_dir, [t.id for t in tracks]) if tracks else []
+        windows = windows_from_volumes(tracks, volumes, extraction.frame_times, motion.VOLUME_FRAMES)
     _write_text_side(out, aligned, bags, lexicon)
     features.write_outputs(extraction, out)
     windows.save(out / WINDOWS_FILE)
@@ -344,13 +359,14 @@ def run_movie(
     progress: bool = False,
     speaker_bags: bool = False,
     face_descriptor: str = "auto",
+    actions: str = "flow",
 ) -> RunResult:
-    """Run the pipeline on one movie and write its outputs to ``output``."""
+    """Run the pipeline on one movie and write its outputs to ``output`` (``actions``: see :func:`prepare_movie`)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prepared = prepare_movie(video, subtitles, script, output, lexicon=lexicon, device=device, stride=stride,
                              cache_dir=cache_dir, progress=progress, speaker_bags=speaker_bags,
-                             face_descriptor=face_descriptor)
+                             face_descriptor=face_descriptor, actions=actions)
     timings["prepare"] = time.perf_counter() - t0
     return _solve_and_write(prepared, timings, truth=truth, report=report, device=device)
 

@@ -82,6 +82,18 @@ def windows_from_volumes(tracks: Sequence[Track], volumes: Sequence[np.ndarray],
     return ActionWindows(np.asarray(rows, int), np.asarray(starts), np.asarray(ends), X)
 
 
+def windows_from_i3d(windows, frame_times: np.ndarray) -> ActionWindows:
+    """The solve's windows from I3D tube windows (``features.actions.ActionWindows``: frames
+    ``start_frame``..``end_frame`` of track row ``track``), each feature row L2-normalised as the
+    flow windows are; a padded last window ends at its track's last frame."""
+    n_times = len(frame_times)
+    t0 = np.asarray(frame_times)[np.minimum(np.asarray(windows.start_frame, int), n_times - 1)] if len(windows) else []
+    t1 = np.asarray(frame_times)[np.minimum(np.asarray(windows.end_frame, int), n_times - 1)] if len(windows) else []
+    X = np.asarray(windows.features, np.float64)
+    X = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
+    return ActionWindows(np.asarray(windows.track, int), np.asarray(t0, float), np.asarray(t1, float), X)
+
+
 def window_bags(windows: ActionWindows, bags: Sequence, track_names: Sequence[str | None],
                 actions: Sequence[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Action bags over windows: a bag's actions happen at least once among the windows that overlap

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .backend import resolve_backend
 from .constraints import BagLike, build_problem
-from .exact import EXACT_MAX_COST, exact_cost, solve_exact
+from .exact import EXACT_MAX_COST, exact_cost, known_rows, solve_exact
 from .objective import ExplicitObjective, check_finite
 
 SOLVERS = ("auto", "exact", "fw", "bcfw", "cvxpy")
@@ -82,13 +82,13 @@ class DiscriminativeClustering(BaseEstimator):
                                 background=background, rho=self.rho, blocks=blocks, rho_scope=self.rho_scope)
         solver = self.solver
         if solver == "auto":
-            size = exact_cost(n, X.shape[1], self.n_labels)
+            size = exact_cost(n, X.shape[1], self.n_labels, int(np.sum(~known_rows(problem))))
             if size <= EXACT_MAX_COST:
                 solver = "exact"
             else:
                 solver = "fw" if blocks is None else "bcfw"
                 warnings.warn(f"{n} tracks x {self.n_labels} labels x {X.shape[1]} features is beyond the exact "
-                              f"path's size limit (n L (r+3)^2 = {size:,} > {EXACT_MAX_COST:,}): solving with "
+                              f"path's size limit (n_variable L (r+3)^2 = {size:,} > {EXACT_MAX_COST:,}): solving with "
                               f"solver={solver!r} instead", UserWarning, stacklevel=2)
         Xp = X[problem.order]
         obj = ExplicitObjective(Xp, self.reg, device="numpy" if solver in ("cvxpy", "exact") else self.device)

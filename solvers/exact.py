@@ -18,12 +18,15 @@ matrices: no modelling layer, so small problems (a movie's tens to hundreds of t
 component of overlapping bags is small) solve in milliseconds, and overlapping bags cost nothing
 special (they are rows of the constraint matrix, whatever their structure).  The interior point
 method factors a KKT matrix in which every Z[i, l] is coupled to the r feature coordinates of
-W[:, l] (r = rank of Xc <= min(n - 1, d)), so its cost grows like n L r^2 per iteration
-(measured: n = 500, L = 10, d = 128 with overlapping bags took 46 s at load 10; the toy movie's
-19 tracks take milliseconds).  The path therefore has a size limit (`EXACT_MAX_COST` on
-n L (r + 3)^2); `DiscriminativeClustering(solver="auto")` falls back to Frank-Wolfe above it,
-with a message.  The returned point is made exactly feasible (clipped, rows renormalised) and the
-caller measures its exact Frank-Wolfe duality gap with the oracles.
+W[:, l] (r = rank of Xc <= min(n - 1, d)), so its cost grows like n L r^2 per iteration.  In the
+lifted form, rows known to be background (fixed rows; with rho = 1 all the rows rho counts, e.g.
+the windows in no bag of the window solve) are no variables: their residuals are a quadratic in
+(W, b) alone, added to P exactly, so n here is the number of the other rows.  The KKT system is
+factored by faer's supernodal LDL (6x faster than QDLDL on the hard toy's window solve, see
+`EXACT_MAX_COST`).  The path has a size limit (`EXACT_MAX_COST` on n_variable L (r + 3)^2);
+`DiscriminativeClustering(solver="auto")` falls back to Frank-Wolfe above it, with a message.  The
+returned point is made exactly feasible (clipped, rows renormalised) and the caller measures its
+exact Frank-Wolfe duality gap with the oracles.
 """
 
 from __future__ import annotations
@@ -37,11 +40,22 @@ from .backend import single_blas_thread
 from .lp import csc_from_triplets
 from .types import ConstraintError, Problem
 
-# n L (r + 3)^2: the factorization work of one interior point iteration, up to a constant.  Measured
-# (2-core machine at load ~9-10): the toy movie's action windows (n = 269-284, d = 162, L = 5, 16
-# bags; 3.7e7-3.9e7) 2.3-3.7 s, where FW to tol 1e-5 took 34-53 s and cvxpy 3.5-5 s; the overlapping
-# planted family at n = 500 (L = 10, d = 128; 8.6e7) 46 s.  The limit sits between the two.
-EXACT_MAX_COST = 50_000_000
+# n_variable L (r + 3)^2 (n_variable: rows not known to be background, see `known_rows`): the
+# factorization work of one interior point iteration, up to a constant.  Measured (2-core machine):
+# with QDLDL at load ~9-10, the toy movie's action windows (n = 269-284, d = 162, L = 5, 16 bags;
+# 3.7e7-3.9e7) 2.3-3.7 s, where FW to tol 1e-5 took 34-53 s; the overlapping planted family at
+# n = 500 (L = 10, d = 128; 8.6e7) 46 s.  With faer (supernodal) and the known rows folded into P:
+# the hard toy's seed-0 window solve (2,261 windows of which 1,532 variable, d = 162, L = 7, 57
+# bags; 2.9e8) 111 s at load 3.4-5.8 (18 iterations; QDLDL on the same problem 670 s at load
+# 7.4-8.9), where FW to tol 1e-5 took 10,891 iterations and most of a 595-1,137 s solve; same
+# objective to 1e-14, certified gap -1.5e-9.  The time grows faster than the measure (QDLDL: 3 s
+# at 3.8e7, 46 s at 8.6e7, 670 s at 2.9e8, loads 8-10), so the limit sits only a third above the
+# largest measured point (room for the other hard-toy seeds' windows; ~1.9x its time if the time
+# grows like the measure squared); nothing between 2.9e8 and 4e8 was measured.
+EXACT_MAX_COST = 400_000_000
+# Clarabel's direct KKT solver: faer (supernodal) was 6x faster than QDLDL on the window solve above
+# and level with it on the toy's small solves (19-80 tracks: 16-22 ms each, best of 3, load ~5)
+DIRECT_SOLVE_METHOD = "faer"
 
 # The QP in Z alone (quadratic term 2 A per label, A dense n x n: L n^2 / 2 non-zeros) is smaller than
 # the lifted form (n L r couplings, plus W, b and R) unless n is well above the rank r of Xc.
@@ -60,15 +74,34 @@ class ExactResult:
     solve_time: float
 
 
-def exact_cost(n: int, d: int, n_labels: int) -> int:
-    """The size measure that `EXACT_MAX_COST` bounds (r = min(n - 1, d) bounds the rank of Xc)."""
-    return n * n_labels * (min(d, n - 1) + 3) ** 2
+def exact_cost(n: int, d: int, n_labels: int, n_variable: int | None = None) -> int:
+    """The size measure that `EXACT_MAX_COST` bounds: n_variable L (r + 3)^2, with r = min(n - 1, d)
+    (a bound on the rank of Xc) and n_variable the rows whose Z is a variable (default all n)."""
+    return (n if n_variable is None else n_variable) * n_labels * (min(d, n - 1) + 3) ** 2
+
+
+def known_rows(problem: Problem) -> np.ndarray:
+    """Bool mask (internal order) of the rows whose Z is known to be background: the fixed rows and,
+    where a block's rho is 1, every row its rho constraint counts (each must then be background)."""
+    known = np.zeros(problem.n, dtype=bool)
+    for blk in problem.blocks:
+        s = blk.rows.start
+        known[s + np.flatnonzero(blk.fixed)] = True
+        if blk.rho >= 1.0:
+            known[s + np.flatnonzero(blk.rho_rows())] = True
+    return known
 
 
 @single_blas_thread
 def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e-9,
-                time_limit: float | None = None, max_iter: int = 200) -> ExactResult:
-    """Solve the problem for centred features Xc (internal order, n x r) with Clarabel."""
+                time_limit: float | None = None, max_iter: int = 200,
+                method: str = DIRECT_SOLVE_METHOD) -> ExactResult:
+    """Solve the problem for centred features Xc (internal order, n x r) with Clarabel.
+
+    In the lifted form, rows known to be background (`known_rows`) are not variables: their
+    residual terms (1/n) ||e_0 - x_i W - b||^2 are a quadratic in (W, b) alone, added to P and q
+    exactly (per label the r + 1 square block of [X_k 1]^T [X_k 1]), so the KKT system only grows
+    with the other rows.  `method`: Clarabel's direct solver ("faer": supernodal; "qdldl")."""
     import clarabel
 
     t0 = time.perf_counter()
@@ -76,23 +109,55 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     L = problem.n_labels
     m = problem.n_slack
     a = float(problem.alpha)
-    nz = n * L
-    rows_i = np.repeat(np.arange(n), L)
-    cols_l = np.tile(np.arange(L), n)
-    e = np.arange(nz)
-    # variables: Z (row-major, i*L + l) first, xi (m) last; the lifted form has W, b, R between them
     lifted = n > RIDGE_FORM_MAX_RATIO * r
+    # the rows whose Z is a variable (the Z form keeps every row; its fixed rows are equality rows)
+    known = known_rows(problem) if lifted else np.zeros(n, dtype=bool)
+    var = np.flatnonzero(~known)
+    pos = -np.ones(n, dtype=np.int64)
+    pos[var] = np.arange(var.size)
+    nr = var.size
+    nz = nr * L
+    rows_k = np.repeat(np.arange(nr), L)
+    cols_l = np.tile(np.arange(L), nr)
+    e = np.arange(nz)
+    q = None
+    # variables: Z (row-major over the variable rows, k*L + l) first, xi (m) last; the lifted form has
+    # W, b, R between them
     if lifted:
         nw = r * L
         ow, ob, orr = nz, nz + nw, nz + nw + L
         ox = orr + nz
         pr = np.concatenate([orr + e, ow + np.arange(nw)])
         pv = np.concatenate([np.full(nz, 2.0 / n), np.full(nw, 2.0 * reg)])
-        # R - Z + Xc W + 1 b^T = 0: row (i, l) couples W[j, l] for all j
+        pc = pr
+        # R - Z + Xc W + 1 b^T = 0: row (k, l) couples W[j, l] for all j
         er = [e, e, np.repeat(e, r), e]
         ec = [orr + e, e, ow + (np.tile(np.arange(r), nz) * L + np.repeat(cols_l, r)), ob + cols_l]
-        ev = [np.ones(nz), -np.ones(nz), Xc[np.repeat(rows_i, r), np.tile(np.arange(r), nz)], np.ones(nz)]
+        ev = [np.ones(nz), -np.ones(nz), Xc[var][np.repeat(rows_k, r), np.tile(np.arange(r), nz)], np.ones(nz)]
         k = nz
+        if known.any():
+            # (1/n) sum_known ||e_0 - x_k W - b||^2 = (1/n) sum_l [w_l^T G w_l + 2 b_l s^T w_l + n_k b_l^2]
+            #   - (2/n) (s^T w_0 + n_k b_0) + const,  G = X_k^T X_k, s = X_k^T 1
+            Xk = Xc[known]
+            G, sk, nk = Xk.T @ Xk, Xk.sum(axis=0), float(known.sum())
+            H = np.zeros((r + 1, r + 1))
+            H[:r, :r], H[:r, r], H[r, :r], H[r, r] = G, sk, sk, nk
+            # per label, the indices of (W[:, l], b_l): increasing, so H's upper triangle is P's
+            idx = np.append(ow + np.arange(r) * L, ob)
+            iu, ju = np.triu_indices(r + 1)
+            hv = (2.0 / n) * H[iu, ju]
+            diag = np.concatenate([orr + e, ow + np.arange(nw)])  # merged into the block: no duplicates
+            pdiag = dict(zip(diag.tolist(), pv.tolist()))
+            bi = np.concatenate([idx[iu] + l for l in range(L)])
+            bj = np.concatenate([idx[ju] + l for l in range(L)])
+            bv = np.tile(hv, L) + np.array([pdiag.pop(i, 0.0) if i == j else 0.0 for i, j in zip(bi.tolist(), bj.tolist())])
+            rest = np.fromiter(pdiag.keys(), dtype=np.int64, count=len(pdiag))
+            pr = np.concatenate([rest, bi])
+            pc = np.concatenate([rest, bj])
+            pv = np.concatenate([np.fromiter(pdiag.values(), dtype=np.float64, count=len(pdiag)), bv])
+            q = np.zeros(ox + m)
+            q[ow + np.arange(r) * L] -= (2.0 / n) * sk
+            q[ob] -= (2.0 / n) * nk
     else:
         ox = nz
         # f(Z) = sum_l Z[:, l]^T A Z[:, l] with A = (1/n)(P - Xc M^-1 Xc^T), M = Xc^T Xc + n reg I
@@ -104,37 +169,42 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
         pv = np.repeat(A[iu, ju] + A[ju, iu], L)  # 2 A, symmetrised
         er, ec, ev, k = [], [], [], 0
     nv = ox + m
-    if lifted:
-        pc = pr
     if m:
         pr = np.concatenate([pr, ox + np.arange(m)])
         pc = np.concatenate([pc, ox + np.arange(m)])
         pv = np.concatenate([pv, np.full(m, 2.0 * (problem.kappa or 0.0))])
     P = csc_from_triplets(pr, pc, pv, (nv, nv))  # upper triangle
 
-    # equality rows: Z 1 = 1, Z[fixed, 0] = 1
-    er.append(k + rows_i); ec.append(e); ev.append(np.ones(nz))
-    k += n
+    # equality rows: Z 1 = 1, Z[fixed, 0] = 1 (fixed rows that are variables: the Z form's)
+    er.append(k + rows_k); ec.append(e); ev.append(np.ones(nz))
+    k += nr
     fixed_rows = np.concatenate([blk.rows.start + np.flatnonzero(blk.fixed) for blk in problem.blocks]
                                 + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-    er.append(k + np.arange(fixed_rows.size)); ec.append(fixed_rows * L); ev.append(np.ones(fixed_rows.size))
-    k += fixed_rows.size
+    fixed_var = pos[fixed_rows][pos[fixed_rows] >= 0]
+    er.append(k + np.arange(fixed_var.size)); ec.append(fixed_var * L); ev.append(np.ones(fixed_var.size))
+    k += fixed_var.size
     n_eq = k
-    # inequality rows (A x <= b): -(sum_bag Z[:, l] + xi) <= -alpha, rho rows, Z >= 0
+    # inequality rows (A x <= b): -(sum_bag Z[:, l] + xi) <= -alpha (a known row counts 1 for label 0),
+    # rho rows, Z >= 0
     b_in = []
     xo = 0
     for blk in problem.blocks:
         s, cov = blk.rows.start, blk.cover()
-        er.append(k + cov.entry_row); ec.append((s + cov.entry_track) * L + cov.label[cov.entry_row])
-        ev.append(-np.ones(cov.entry_row.size))
+        p = pos[s + cov.entry_track]
+        inside = p >= 0
+        er.append(k + cov.entry_row[inside]); ec.append(p[inside] * L + cov.label[cov.entry_row[inside]])
+        ev.append(-np.ones(int(inside.sum())))
         has = np.flatnonzero(cov.slack >= 0)
         er.append(k + has); ec.append(ox + xo + cov.slack[has]); ev.append(-np.ones(has.size))
-        b_in.append(np.full(cov.n_rows, -a))
+        known_in = np.bincount(cov.entry_row[~inside], minlength=cov.n_rows)
+        b_in.append(-a + np.where(cov.label == 0, known_in, 0).astype(np.float64))
         k += cov.n_rows
         rr = np.flatnonzero(blk.rho_rows()) if blk.rho > 0 else np.zeros(0, dtype=np.int64)
-        if rr.size:
-            er.append(np.full(rr.size, k)); ec.append((s + rr) * L); ev.append(-np.ones(rr.size))
-            b_in.append([-blk.rho * rr.size])
+        prr = pos[s + rr]
+        if (prr >= 0).any():  # (a rho row over known rows only holds: rho <= 1)
+            inside_r = prr[prr >= 0]
+            er.append(np.full(inside_r.size, k)); ec.append(inside_r * L); ev.append(-np.ones(inside_r.size))
+            b_in.append([-blk.rho * rr.size + float(np.sum(prr < 0))])
             k += 1
         xo += blk.n_slack
     # Z >= 0.  The slack's bounds 0 <= xi <= alpha are left out: they hold at the optimum anyway
@@ -144,16 +214,17 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     b_in.append(np.zeros(nz))
     k += nz
     Acon = csc_from_triplets(np.concatenate(er), np.concatenate(ec), np.concatenate(ev), (k, nv))
-    b = np.concatenate([np.zeros(n_eq - n - fixed_rows.size), np.ones(n + fixed_rows.size)] + b_in)
+    b = np.concatenate([np.zeros(n_eq - nr - fixed_var.size), np.ones(nr + fixed_var.size)] + b_in)
     cones = [clarabel.ZeroConeT(n_eq), clarabel.NonnegativeConeT(k - n_eq)]
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.tol_gap_abs = settings.tol_gap_rel = tol
     settings.tol_feas = tol
     settings.max_iter = max_iter
+    settings.direct_solve_method = method
     if time_limit is not None:
         settings.time_limit = float(time_limit)
-    sol = clarabel.DefaultSolver(P, np.zeros(nv), Acon, b, cones, settings).solve()
+    sol = clarabel.DefaultSolver(P, np.zeros(nv) if q is None else q, Acon, b, cones, settings).solve()
     status = str(sol.status)
     if "Infeasible" in status:
         raise ConstraintError("the bags cannot be satisfied together (the QP is infeasible; expected jointly "
@@ -161,7 +232,9 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     x = np.asarray(sol.x)
     if x.size != nv or not np.isfinite(x).all():
         raise RuntimeError(f"Clarabel returned no solution (status {status})")
-    Z = np.clip(x[:nz].reshape(n, L), 0.0, None)
+    Z = np.zeros((n, L))
+    Z[known, 0] = 1.0
+    Z[var] = np.clip(x[:nz].reshape(nr, L), 0.0, None)
     Z[fixed_rows] = 0.0
     Z[fixed_rows, 0] = 1.0
     Z /= Z.sum(axis=1, keepdims=True)

@@ -93,6 +93,14 @@ def test_positional_count_depends_on_tracks(tmp_path, capsys):
     assert rc == 2 and "with --tracks give SUBS SCRIPT" in capsys.readouterr().err
 
 
+def test_i3d_actions_need_the_video(tmp_path, capsys):
+    toy, _ = _external(tmp_path)
+    rc = main(["run", str(toy / "movie.srt"), str(toy / "script.txt"), "--tracks", str(tmp_path / "tracks.json"),
+               "--face-descriptors", str(tmp_path / "face.npy"), "--actions", "i3d", "-o", str(tmp_path / "out")])
+    assert rc == 2 and "--actions i3d needs the video" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "assignments.json").exists()
+
+
 def test_bad_tracks_documents_are_refused_by_name(tmp_path):
     from scriptalign.errors import InputError
 

@@ -16,6 +16,7 @@ from scriptalign.temporal import (
     temporal_ap,
     window_bags,
     window_scores,
+    windows_from_i3d,
     windows_from_volumes,
 )
 
@@ -67,6 +68,27 @@ def test_windows_follow_the_motion_volumes():
     np.testing.assert_allclose(w.start, [1.1, 2.3, 3.5])
     np.testing.assert_allclose(w.end, [2.2, 3.4, 4.0])
     np.testing.assert_allclose(np.linalg.norm(w.X, axis=1), 1.0)
+
+
+def test_windows_from_i3d_take_the_tube_windows_frames_as_times():
+    from features.actions import ActionWindows as TubeWindows
+
+    times = np.arange(100) / 10.0
+    feats = np.array([[3.0, 4.0], [0.0, 2.0], [1.0, 0.0]], np.float32)
+    tube = TubeWindows(feats, np.array([0, 0, 1]), np.array([10, 26, 50]), np.array([25, 30, 120]))
+    w = windows_from_i3d(tube, times)
+    np.testing.assert_array_equal(w.track, [0, 0, 1])
+    np.testing.assert_allclose(w.start, [1.0, 2.6, 5.0])
+    np.testing.assert_allclose(w.end, [2.5, 3.0, 9.9])  # a frame past the video is clipped to the last time
+    np.testing.assert_allclose(w.X, [[0.6, 0.8], [0.0, 1.0], [1.0, 0.0]], atol=1e-9)
+
+
+def test_prepare_movie_refuses_an_unknown_action_descriptor(tmp_path):
+    from scriptalign.errors import InputError
+    from scriptalign.pipeline import prepare_movie
+
+    with pytest.raises(InputError, match="actions must be one of flow, i3d, got 'c3d'"):
+        prepare_movie(tmp_path / "v.mp4", tmp_path / "s.srt", tmp_path / "t.txt", tmp_path / "o", actions="c3d")
 
 
 def _toy_windows(rng):

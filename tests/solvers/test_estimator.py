@@ -199,7 +199,8 @@ def test_estimator_contract():
         DiscriminativeClustering(4, device="tpu").fit(P.X, P.bags)
 
 
-@pytest.mark.parametrize("kappa,rho,scope", [(None, 0.0, "free"), (0.05, 0.3, "free"), (None, 0.3, "all")])
+@pytest.mark.parametrize("kappa,rho,scope", [(None, 0.0, "free"), (0.05, 0.3, "free"), (None, 0.3, "all"),
+                                             (10.0, 1.0, "free")])  # the window solve's settings: free rows known
 def test_exact_path_matches_cvxpy_and_certifies_its_gap(kappa, rho, scope):
     P = make_planted(80, 5, 8, random_state=4, overlapping=True)
     kw = {"reg": 0.05, "kappa": kappa, "rho": rho, "rho_scope": scope}
@@ -213,10 +214,20 @@ def test_exact_path_matches_cvxpy_and_certifies_its_gap(kappa, rho, scope):
         assert ex.Z_[:, 0].sum() >= rho * (80 - P.negatives.size) - 1e-6
 
 
-def test_auto_picks_exact_when_small_and_falls_back_with_a_message():
+def test_auto_picks_exact_when_small_and_falls_back_with_a_message(monkeypatch):
+    import solvers.estimator
+    from solvers.constraints import build_problem
+    from solvers.exact import exact_cost, known_rows
+
     P = make_planted(60, 4, 6, random_state=2)
     assert DiscriminativeClustering(4).fit(P.X, P.bags, background=P.negatives).solver_ == "exact"
-    big = make_planted(900, 6, 100, random_state=3)  # n L (r+3)^2 = 5.7e7 > EXACT_MAX_COST
+    big = make_planted(900, 6, 100, random_state=3)
+    pr = build_problem(900, 6, big.bags, background=big.negatives)
+    n_var = int((~known_rows(pr)).sum())
+    assert n_var == 900 - big.negatives.size  # the negatives are fixed: not variables of the QP
+    size = exact_cost(900, 100, 6, n_var)
+    assert size == n_var * 6 * 103 ** 2
+    monkeypatch.setattr(solvers.estimator, "EXACT_MAX_COST", size - 1)  # just below this problem's measure
     with pytest.warns(UserWarning, match="beyond the exact path's size limit.*solver='fw'"):
         m = DiscriminativeClustering(6, tol=1e-2).fit(big.X, big.bags, background=big.negatives)
     assert m.solver_ == "fw" and m.converged_  # 27 iterations to tol 1e-2
@@ -281,3 +292,25 @@ def test_exact_path_gap_is_the_lp_oracles_gap(seed, rho, scope, kappa):
         assert expected > 1e-3 * m.objective_
         assert _exact_gap(obj, prob, Zh, xh) == pytest.approx(expected, rel=1e-7)
         assert m.converged_ and abs(m.gap_) <= 1e-6 * max(m.objective_, 1e-3)
+
+
+def test_exact_path_known_rows_and_kkt_solvers_agree():
+    """Rows known to be background (fixed, or counted by a rho of 1) are folded into P and q (the
+    value against cvxpy is checked above, with rho = 1): they come back as background, and faer and
+    QDLDL give the same point on overlapping bags."""
+    from solvers.constraints import build_problem
+    from solvers.exact import known_rows, solve_exact
+    from solvers.objective import ExplicitObjective
+
+    P = make_planted(120, 5, 10, random_state=7, overlapping=True)
+    pr = build_problem(120, 5, P.bags, alpha=1, kappa=10.0, background=P.negatives, rho=1.0, rho_scope="free")
+    known = known_rows(pr)
+    assert known.sum() == sum(int(b.fixed.sum() + b.free.sum()) for b in pr.blocks) and 0 < known.sum() < 120
+    ex = DiscriminativeClustering(5, solver="exact", reg=0.05, kappa=10.0, rho=1.0).fit(P.X, P.bags,
+                                                                                      background=P.negatives)
+    assert ex.converged_ and abs(ex.gap_history_[-1]) <= 1e-5
+    np.testing.assert_array_equal(ex.Z_[np.asarray(pr.order)[known]], np.eye(5)[np.zeros(int(known.sum()), int)])
+    obj = ExplicitObjective(P.X[pr.order], 0.05)
+    a, b = (solve_exact(obj.rows.X, 0.05, pr, method=m) for m in ("faer", "qdldl"))
+    assert a.status == b.status == "Solved"
+    np.testing.assert_allclose(a.Z, b.Z, atol=1e-5)
