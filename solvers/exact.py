@@ -6,6 +6,7 @@ quadratic term is diagonal:
     min (1/n) ||R||^2 + reg ||W||^2 + kappa ||xi||^2
     s.t. R = Z - Xc W - 1 b^T,  Z >= 0,  Z 1 = 1,  per bag and required label
          sum_{i in bag} Z[i,l] + xi >= alpha,  0 <= xi <= alpha,  fixed rows Z[i,0] = 1,
+         Z[i,l] = 0 for the labels l that i's block does not allow,
          per block sum_{i in rho rows} Z[i,0] >= rho * #(rho rows).
 
 This is the problem `solvers.reference` hands to cvxpy, built directly as Clarabel's sparse
@@ -89,8 +90,10 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
                                 + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     fixed = sp.csc_matrix((np.ones(fixed_rows.size), (np.arange(fixed_rows.size), oz + fixed_rows * L)),
                           shape=(fixed_rows.size, nv))
-    A_eq = sp.vstack([coupling, simplex, fixed], format="csc")
-    b_eq = np.concatenate([np.zeros(nz), np.ones(n), np.ones(fixed_rows.size)])
+    banned = _banned_entries(problem)  # Z[i, l] = 0 for the labels block(i) does not allow
+    zero = sp.csc_matrix((np.ones(banned.size), (np.arange(banned.size), oz + banned)), shape=(banned.size, nv))
+    A_eq = sp.vstack([coupling, simplex, fixed, zero], format="csc")
+    b_eq = np.concatenate([np.zeros(nz), np.ones(n), np.ones(fixed_rows.size), np.zeros(banned.size)])
 
     # inequality rows (A x <= b): -(sum_bag Z[:, l] + xi) <= -alpha, rho rows, Z >= 0, 0 <= xi <= alpha
     ri, ci, vi, bi = [], [], [], []
@@ -144,12 +147,25 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     if x.size != nv or not np.isfinite(x).all():
         raise RuntimeError(f"Clarabel returned no solution (status {status})")
     Z = np.clip(x[oz:oz + nz].reshape(n, L), 0.0, None)
+    Z.ravel()[banned] = 0.0
     Z[fixed_rows] = 0.0
     Z[fixed_rows, 0] = 1.0
     Z /= Z.sum(axis=1, keepdims=True)
     xi = np.clip(x[ox:], 0.0, a)
     xi = _restore_feasibility(Z, xi, problem)
     return ExactResult(Z, xi, status, int(sol.iterations), time.perf_counter() - t0)
+
+
+def _banned_entries(problem: Problem) -> np.ndarray:
+    """Flat indices i * L + l (internal order) of the entries of Z a block's allowed labels fix to 0."""
+    L = problem.n_labels
+    out = [np.zeros(0, dtype=np.int64)]
+    for blk in problem.blocks:
+        bad = np.flatnonzero(blk.disallowed())
+        if bad.size:
+            rows = np.arange(blk.rows.start, blk.rows.stop)
+            out.append((rows[:, None] * L + bad[None, :]).ravel())
+    return np.concatenate(out).astype(np.int64)
 
 
 def _restore_feasibility(Z: np.ndarray, xi: np.ndarray, problem: Problem) -> np.ndarray:

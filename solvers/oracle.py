@@ -28,6 +28,8 @@ Why it is exact.
    solved as is by HiGHS's simplex (`solvers.lp.FixedLP`: the model is built once, each call only
    changes the costs and restarts from the last basis), which returns a basic, i.e. vertex, solution; it may be fractional, which is correct: the FW domain is the
    relaxed polytope itself.
+5. Labels a block may not take (`Block.allowed`) cost +inf in 2-3 and have upper bound 0 in the
+   LPs of 4: the same exact minimum over the restricted set.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ class AtLeastOnceOracle:
         C = np.array(C, dtype=np.float64)
         if blk.fixed.any():
             C[blk.fixed, 1:] = np.inf
+        if blk.allowed is not None:  # labels the block may not take cost +inf: never chosen
+            C[:, blk.disallowed()] = np.inf
         labels = np.argmin(C, axis=1)
         m = C[np.arange(C.shape[0]), labels]
         xi = np.zeros(blk.n_slack)
@@ -274,6 +278,7 @@ class AtLeastOnceOracle:
         ub = np.ones(nz + n_xi)
         ub[nz:] = a
         ub[:nz].reshape(nr, L)[blk.fixed[rows], 1:] = 0.0
+        ub[:nz].reshape(nr, L)[:, blk.disallowed()] = 0.0
         data = {"rows": rows, "nr": nr, "nz": nz, "xo": xo,
                 "solver": FixedLP(A_ub, -a * np.ones(len(pairs)), A_eq, np.ones(nr),
                                   np.stack([np.zeros(nz + n_xi), ub], axis=1))}
@@ -356,6 +361,7 @@ def _block_lp(block: Block) -> dict:
     ub = np.ones(nz + n_xi)
     ub[nz:] = a
     ub[:nz].reshape(nb, L)[block.fixed, 1:] = 0.0
+    ub[:nz].reshape(nb, L)[:, block.disallowed()] = 0.0
     return {"A_ub": A_ub, "b_ub": np.asarray(b_ub, dtype=np.float64) if q else None, "A_eq": A_eq,
             "b_eq": np.ones(nb), "bounds": np.stack([np.zeros(nz + n_xi), ub], axis=1)}
 
@@ -383,6 +389,7 @@ def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.n
     ub = np.ones(nz + n_xi)
     ub[nz:] = a
     ub[:nz].reshape(nb, L)[block.fixed, 1:] = 0.0
+    ub[:nz].reshape(nb, L)[:, block.disallowed()] = 0.0
     res = scipy.optimize.linprog(c, A_ub=np.array(rows_ub) if rows_ub else None, b_ub=b_ub or None,
                                  A_eq=A_eq, b_eq=np.ones(nb),
                                  bounds=np.stack([np.zeros(nz + n_xi), ub], axis=1), method="highs")
