@@ -10,7 +10,7 @@ by fixing the persons first (solvers.joint.JointActorAction, with its alternatin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -171,6 +171,7 @@ def assign(
     solver: str = "auto",
     device: str = "auto",
     time_limit: float | None = None,
+    block_names: str | Mapping[int, Collection[str]] = "bags",
 ) -> Assignment:
     """Name and action-label the tracks ``spans`` with the joint model (solvers.joint.JointActorAction).
 
@@ -186,6 +187,11 @@ def assign(
     ``n_alternations``: rounds of the joint model's alternating refinement; 0 by default (on toy
     seeds 10-12 it changed nothing, and on a batch of seeds 0-2 one round cost a movie 2 tracks).
     ``solver``/``device``/``time_limit`` go to every fit (see DiscriminativeClustering).
+    ``block_names`` (with ``blocks``): the names each block's tracks may take besides nobody.
+    ``"bags"`` (the default): the names its own bags mention, so that in a joint solve over the
+    episodes of one cast a name means one person everywhere (the same label) but a track never takes
+    a name its movie does not have; ``"all"``: every name anywhere; or a mapping block id -> names
+    (e.g. each movie's cast list; a block it leaves out may take every name).
     """
     from solvers.joint import JointActorAction, PairBag
 
@@ -225,7 +231,8 @@ def assign(
                              action_rho_scope="free", n_alternations=n_alternations if actions else 0,
                              max_iter=3000, tol=1e-4, time_limit=time_limit, device=device,
                              random_state=random_state)
-    model.fit(Xf, Xm if actions else np.zeros((n, 1)), person_bags, action_bags, pair_bags, blocks=blocks)
+    model.fit(Xf, Xm if actions else np.zeros((n, 1)), person_bags, action_bags, pair_bags, blocks=blocks,
+              person_block_labels=_block_labels(block_names, blocks, bag_blocks, bags, name_col))
     person_labels = np.asarray(model.person_labels_)
     if actions:
         action_Z, action_labels = np.asarray(model.T_), np.asarray(model.action_labels_)
@@ -249,6 +256,25 @@ def assign(
         converged=bool(model.converged_),
         fits=tuple(model.fits_),
     )
+
+
+def _block_labels(block_names, blocks, bag_blocks, bags, name_col: dict[str, int]) -> dict | None:
+    """The persons' allowed labels per block (`assign`'s ``block_names``); None: no restriction."""
+    if blocks is None or (isinstance(block_names, str) and block_names == "all"):
+        return None
+    if isinstance(block_names, str):
+        if block_names != "bags":
+            raise ValueError(f"block_names must be 'bags', 'all' or a mapping block -> names, got {block_names!r}")
+        names: dict = {g: set() for g in np.unique(np.asarray(blocks)).tolist()}
+        for b, g in zip(bags, bag_blocks):
+            if g in names:
+                names[g].update(b.names)
+    else:
+        names = {g: set(v) for g, v in block_names.items()}
+        unknown = sorted({x for v in names.values() for x in v} - set(name_col))
+        if unknown:
+            raise ValueError(f"block_names: {unknown[:5]} are not among the names {sorted(name_col)[:10]}")
+    return {g: sorted(name_col[x] for x in v if x in name_col) for g, v in names.items()}
 
 
 def only_track_baseline(spans: Sequence[TrackSpan], bags: Sequence) -> list[str | None]:

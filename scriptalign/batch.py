@@ -4,7 +4,8 @@ Frank-Wolfe solve per cast (one block per movie, Miech et al. ICCV 2017).
 The manifest is a CSV with a header and the columns ``video``, ``subtitles``, ``script`` and, optionally,
 ``name`` (the movie's output folder; default the video's file stem), ``truth`` and ``cast``: movies
 with the same ``cast`` (e.g. the episodes of a series) share their people, so their names are solved
-together; a movie without one has its own people (the same name in two movies is two people). Relative paths are
+together (one label per name, but a movie's tracks may take only the names of its own script); a movie
+without one has its own people (the same name in two movies is two people). Relative paths are
 relative to the manifest. A name is one folder name inside the output folder: ``./x`` is ``x``; a path
 (``a/b``), ``..``, an absolute path or a name that differs from another only in case is refused. Each
 movie's folder under the output gets the files of ``scriptalign run``; a movie whose preparation
@@ -236,7 +237,7 @@ def run_batch(
         result = assign([s for m in ms for s in m.spans], np.concatenate([m.face_descriptors for m in ms]),
                         np.concatenate([m.motion_descriptors for m in ms]), [b for m in ms for b in m.bags],
                         blocks=blocks, bag_blocks=None if blocks is None else
-                        [j for j, m in enumerate(ms) for _ in m.bags], device=device)
+                        [j for j, m in enumerate(ms) for _ in m.bags], block_names="bags", device=device)
         for j, k in enumerate(group):
             parts[k] = result.select(range(offsets[j], offsets[j + 1]))
     summary: dict = {"schema": SUMMARY_SCHEMA, "names": sorted({x for p in parts.values() for x in p.names}),

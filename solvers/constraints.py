@@ -8,6 +8,10 @@
   not fixed; Miech et al. ICCV 2017), with `rho_scope="all"` of all tracks not fixed, those inside
   bags included, so that a track in a bag can be nobody (the background class of Bojanowski et al.
   ICCV 2013); with blocks, the rho constraint holds within each block.
+- Labels per block (`block_labels`): a block's rows may take only its allowed labels and
+  background (the other entries of Z are fixed to zero), e.g. one movie's cast inside a joint
+  solve over movies whose people share labels.  Every oracle minimizes over the restricted set,
+  so the duality gap stays exact.
 - Tracks in no bag are otherwise free (a row of the simplex).
 
 The set factors over blocks (groups of tracks, e.g. one movie per block): a bag lies inside one
@@ -17,7 +21,7 @@ block.  Each `Block` carries its own linear minimization oracle (`oracle.AtLeast
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -58,11 +62,15 @@ def build_problem(
     blocks: Sequence[int] | np.ndarray | None = None,
     check_labels: bool = True,
     rho_scope: str = "free",
+    block_labels: Mapping[Hashable, Iterable[int]] | None = None,
 ) -> Problem:
     """Validate bags and background and group them into blocks (see the module docstring).
 
+    `block_labels` maps a block id (as in `blocks`; without blocks, 0) to the labels > 0 its rows
+    may take (background is always allowed); a block it does not list may take every label.
     Raises ConstraintError naming the bag for: empty bags, track or label indices out of range,
-    a bag spanning two blocks, and (without slack) a bag needing more distinct tracks than it has.
+    a bag spanning two blocks, a bag requiring a label its block does not allow, and (without
+    slack) a bag needing more distinct tracks than it has.
     Warns (UserWarning) about labels > 0 that no bag requires: nothing pulls tracks to them.
     """
 
@@ -98,6 +106,7 @@ def build_problem(
         if block_ids.shape != (n,):
             raise ConstraintError(f"blocks must give one group id per track: shape {block_ids.shape}, expected ({n},)")
     uniq, block_of = np.unique(block_ids, return_inverse=True)
+    allowed = _allowed_labels(block_labels, uniq, n_labels)
     order = np.argsort(block_of, kind="stable")
     inv = np.empty(n, dtype=np.int64)
     inv[order] = np.arange(n)
@@ -124,6 +133,10 @@ def build_problem(
         if blk.size > 1:
             raise ConstraintError(f"{bag.name}: tracks lie in {blk.size} different blocks "
                                   f"(expected every bag inside one block)")
+        if allowed[int(blk[0])] is not None and not allowed[int(blk[0])][lab].all():
+            bad = int(lab[~allowed[int(blk[0])][lab]][0])
+            raise ConstraintError(f"{bag.name}: requires label {bad}, which its block ({uniq[int(blk[0])].item()!r}) does "
+                                  f"not allow (expected the block's labels to include every label its bags require)")
         if kappa is None:
             n_fg = int((~fixed[t]).sum())
             need_fg = alpha * int((lab > 0).sum())
@@ -155,7 +168,30 @@ def build_problem(
                 offs.append(np.arange(m, m + lab.size))
                 m += lab.size
         blk = Block(rows, n_labels, per_block[b], offs, m, loc_fixed, loc_free, float(rho), alpha,
-                    rho_scope=rho_scope)
+                    rho_scope=rho_scope, allowed=allowed[b])
         blk.oracle = AtLeastOnceOracle(blk)
         out_blocks.append(blk)
     return Problem(n, n_labels, order, out_blocks, kappa, alpha)
+
+
+def _allowed_labels(block_labels: Mapping[Hashable, Iterable[int]] | None, block_ids: np.ndarray,
+                    n_labels: int) -> list[np.ndarray | None]:
+    """Per block (in the order of `block_ids`), the bool mask of its allowed labels, or None (all)."""
+    out: list[np.ndarray | None] = [None] * block_ids.size
+    if not block_labels:
+        return out
+    where = {k.item() if hasattr(k, "item") else k: j for j, k in enumerate(block_ids)}
+    for key, labels in block_labels.items():
+        k = key.item() if hasattr(key, "item") else key
+        if k not in where:
+            raise ConstraintError(f"block_labels names block {key!r}, which has no track "
+                                  f"(expected block ids among {sorted(where)[:10]})")
+        lab = np.asarray(sorted({int(x) for x in labels}), dtype=np.int64)
+        if lab.size and (lab.min() < 0 or lab.max() >= n_labels):
+            raise ConstraintError(f"block_labels of block {key!r}: label {int(lab[(lab < 0) | (lab >= n_labels)][0])} "
+                                  f"out of range (expected 1..{n_labels - 1})")
+        mask = np.zeros(n_labels, dtype=bool)
+        mask[0] = True
+        mask[lab] = True
+        out[where[k]] = mask
+    return out

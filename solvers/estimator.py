@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -62,9 +62,11 @@ class DiscriminativeClustering(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, bags: Sequence[BagLike], blocks: Sequence[int] | None = None,
-            background: Sequence[int] | np.ndarray | None = None):
+            background: Sequence[int] | np.ndarray | None = None,
+            block_labels: Mapping[Hashable, Iterable[int]] | None = None):
         """Solve for Z; `background` = indices (or a boolean mask) of tracks fixed to label 0;
-        `blocks`: a group id per track (bags must lie inside one block; rho holds per block)."""
+        `blocks`: a group id per track (bags must lie inside one block; rho holds per block);
+        `block_labels`: block id -> the labels its tracks may take besides 0 (unlisted blocks: all)."""
         from .frank_wolfe import frank_wolfe
         from .rounding import round_constrained
 
@@ -79,7 +81,8 @@ class DiscriminativeClustering(BaseEstimator):
         if self.solver == "bcfw" and blocks is None:
             raise ValueError("solver='bcfw' needs blocks= (a group id per track)")
         problem = build_problem(n, self.n_labels, bags, alpha=self.alpha, kappa=self.kappa,
-                                background=background, rho=self.rho, blocks=blocks, rho_scope=self.rho_scope)
+                                background=background, rho=self.rho, blocks=blocks, rho_scope=self.rho_scope,
+                                block_labels=block_labels)
         solver = self.solver
         if solver == "auto":
             size = exact_cost(n, X.shape[1], self.n_labels, int(np.sum(~known_rows(problem))))

@@ -6,6 +6,7 @@ as a variable so that the quadratic term is diagonal:
     min (1/n) ||R||^2 + reg ||W||^2 + kappa ||xi||^2
     s.t. R = Z - Xc W - 1 b^T,  Z >= 0,  Z 1 = 1,  per bag and required label
          sum_{i in bag} Z[i,l] + xi >= alpha,  0 <= xi <= alpha,  fixed rows Z[i,0] = 1,
+         Z[i,l] = 0 for the labels l that i's block does not allow,
          per block sum_{i in rho rows} Z[i,0] >= rho * #(rho rows);
 
 and, when n is at most twice the rank r of Xc (few tracks, e.g. one movie's), the Z form
@@ -183,6 +184,12 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     fixed_var = pos[fixed_rows][pos[fixed_rows] >= 0]
     er.append(k + np.arange(fixed_var.size)); ec.append(fixed_var * L); ev.append(np.ones(fixed_var.size))
     k += fixed_var.size
+    # Z[i, l] = 0 for the labels block(i) does not allow (known rows are background, always allowed)
+    banned = _banned_entries(problem)
+    bvar = pos[banned // L] * L + banned % L
+    bvar = bvar[pos[banned // L] >= 0]
+    er.append(k + np.arange(bvar.size)); ec.append(bvar); ev.append(np.ones(bvar.size))
+    k += bvar.size
     n_eq = k
     # inequality rows (A x <= b): -(sum_bag Z[:, l] + xi) <= -alpha (a known row counts 1 for label 0),
     # rho rows, Z >= 0
@@ -214,7 +221,8 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     b_in.append(np.zeros(nz))
     k += nz
     Acon = csc_from_triplets(np.concatenate(er), np.concatenate(ec), np.concatenate(ev), (k, nv))
-    b = np.concatenate([np.zeros(n_eq - nr - fixed_var.size), np.ones(nr + fixed_var.size)] + b_in)
+    b = np.concatenate([np.zeros(n_eq - nr - fixed_var.size - bvar.size), np.ones(nr + fixed_var.size),
+                        np.zeros(bvar.size)] + b_in)
     cones = [clarabel.ZeroConeT(n_eq), clarabel.NonnegativeConeT(k - n_eq)]
     settings = clarabel.DefaultSettings()
     settings.verbose = False
@@ -235,12 +243,25 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     Z = np.zeros((n, L))
     Z[known, 0] = 1.0
     Z[var] = np.clip(x[:nz].reshape(nr, L), 0.0, None)
+    Z.ravel()[banned] = 0.0
     Z[fixed_rows] = 0.0
     Z[fixed_rows, 0] = 1.0
     Z /= Z.sum(axis=1, keepdims=True)
     xi = np.clip(x[ox:], 0.0, a)
     xi = _restore_feasibility(Z, xi, problem)
     return ExactResult(Z, xi, status, int(sol.iterations), time.perf_counter() - t0)
+
+
+def _banned_entries(problem: Problem) -> np.ndarray:
+    """Flat indices i * L + l (internal order) of the entries of Z a block's allowed labels fix to 0."""
+    L = problem.n_labels
+    out = [np.zeros(0, dtype=np.int64)]
+    for blk in problem.blocks:
+        bad = np.flatnonzero(blk.disallowed())
+        if bad.size:
+            rows = np.arange(blk.rows.start, blk.rows.stop)
+            out.append((rows[:, None] * L + bad[None, :]).ravel())
+    return np.concatenate(out).astype(np.int64)
 
 
 def _restore_feasibility(Z: np.ndarray, xi: np.ndarray, problem: Problem) -> np.ndarray:

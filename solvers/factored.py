@@ -64,7 +64,7 @@ class Factors:
         self.stop = blocks[-1].rows.stop
         self.rows = slice(self.start, self.stop)
         self.xs = slice(xi_offsets[0], xi_offsets[-1] + blocks[-1].n_slack)
-        simplex, general, smallT, smallR, smallX = [], [], [], [], []
+        simplex, simplex_allowed, general, smallT, smallR, smallX = [], [], [], [], [], []
         for b, xo in zip(blocks, xi_offsets):
             s = b.rows.start
             if getattr(b.oracle, "whole_block", False):
@@ -76,6 +76,7 @@ class Factors:
                 general[-1].need = b.rho * free.size
             else:
                 simplex.append(s + free)
+                simplex_allowed.append(np.broadcast_to(~b.disallowed(), (free.size, n_labels)))
             comps = getattr(b.oracle, "multi", []) + [[k] for k in b.oracle.general]
             singles = {k for k in b.oracle.general}
             if b.oracle.simple:
@@ -91,6 +92,8 @@ class Factors:
                     single = (lab, offs >= 0, b.alpha)
                 general.append(_Factor(s + rows, xo + xs[xs >= 0], single))
         self.simplex = np.concatenate(simplex) if simplex else np.zeros(0, dtype=np.int64)
+        # per free row, the labels its block allows (the others are fixed to zero)
+        self.simplex_allowed = np.concatenate(simplex_allowed) if simplex else np.ones((0, n_labels), dtype=bool)
         self.general = general
         if smallT:
             sm = max(t.shape[1] for t in smallT)
@@ -157,7 +160,7 @@ class Factors:
         if r.size:
             lr = r - self.start
             Gr = G[lr]
-            s = np.argmin(Gr, axis=1)
+            s = np.argmin(np.where(self.simplex_allowed, Gr, np.inf), axis=1)  # the oracle's label
             v = np.argmax(np.where(Zb[lr] > 0, Gr, -np.inf), axis=1)
             lin = Gr[np.arange(r.size), s] - Gr[np.arange(r.size), v]
             raw = np.maximum(-lin * n / 4.0, 0.0)

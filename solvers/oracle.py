@@ -28,6 +28,8 @@ Why it is exact.
    solved as is by HiGHS's simplex (`solvers.lp.FixedLP`: the model is built once, each call only
    changes the costs and restarts from the last basis), which returns a basic, i.e. vertex, solution; it may be fractional, which is correct: the FW domain is the
    relaxed polytope itself.
+5. Labels a block may not take (`Block.allowed`) cost +inf in 2-3 and have upper bound 0 in the
+   LPs of 4: the same exact minimum over the restricted set.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ class AtLeastOnceOracle:
         C = np.array(C, dtype=np.float64)
         if blk.fixed.any():
             C[blk.fixed, 1:] = np.inf
+        if blk.allowed is not None:  # labels the block may not take cost +inf: never chosen
+            C[:, blk.disallowed()] = np.inf
         labels = np.argmin(C, axis=1)
         m = C[np.arange(C.shape[0]), labels]
         xi = np.zeros(blk.n_slack)
@@ -299,6 +303,8 @@ class AtLeastOnceOracle:
         blk = self.block
         Cf = np.array(C, dtype=np.float64)
         Cf[blk.fixed, 1:] = np.inf
+        if blk.allowed is not None:  # labels the block may not take are never the rows' argmin
+            Cf[:, blk.disallowed()] = np.inf
         labels = np.argmin(Cf, axis=1)
         xi = np.zeros(blk.n_slack)
         rr = blk.rho_rows()
@@ -385,6 +391,7 @@ def _cover_lp(block: Block, rows: np.ndarray, loc: np.ndarray, q: np.ndarray, ql
     ub = np.ones(nz + n_xi)
     ub[nz:] = a
     ub[:nz].reshape(nr, L)[block.fixed[rows], 1:] = 0.0
+    ub[:nz].reshape(nr, L)[:, block.disallowed()] = 0.0
     return FixedLP(A, np.concatenate(lo), np.concatenate(hi), np.stack([np.zeros(nz + n_xi), ub], axis=1))
 
 
@@ -411,6 +418,7 @@ def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.n
     ub = np.ones(nz + n_xi)
     ub[nz:] = a
     ub[:nz].reshape(nb, L)[block.fixed, 1:] = 0.0
+    ub[:nz].reshape(nb, L)[:, block.disallowed()] = 0.0
     res = scipy.optimize.linprog(c, A_ub=np.array(rows_ub) if rows_ub else None, b_ub=b_ub or None,
                                  A_eq=A_eq, b_eq=np.ones(nb),
                                  bounds=np.stack([np.zeros(nz + n_xi), ub], axis=1), method="highs")

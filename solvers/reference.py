@@ -3,7 +3,8 @@ never the n x n matrix A:
 
     min (1/n) ||Z - X W - 1 b^T||_F^2 + reg ||W||_F^2 + kappa ||xi||^2
     s.t. Z >= 0, Z 1 = 1, per bag and required label sum_{i in bag} Z[i,l] + xi >= alpha,
-         0 <= xi <= alpha, fixed rows Z[i,0] = 1, per block sum_{i in rho rows} Z[i,0] >= rho #(rho rows).
+         0 <= xi <= alpha, fixed rows Z[i,0] = 1, Z[i,l] = 0 for labels i's block does not allow,
+         per block sum_{i in rho rows} Z[i,0] >= rho #(rho rows).
 
 Clarabel by default; OSQP and SCS selectable.  Used by tests and benchmarks as ground truth.
 """
@@ -84,6 +85,10 @@ def solve_reference(X: np.ndarray, reg: float, problem: Problem, solver: str = "
         cons.append(lhs >= problem.alpha)
     if fixed_rows:
         cons.append(Z[np.asarray(fixed_rows), 0] == 1)
+    for blk in problem.blocks:  # labels a block does not allow
+        bad = np.flatnonzero(blk.disallowed())
+        if bad.size:
+            cons.append(Z[blk.rows.start:blk.rows.stop, bad] == 0)
     for rows, rho in rho_rows:
         cons.append(cp.sum(Z[rows, 0]) >= rho * rows.size)
     prob = cp.Problem(cp.Minimize(objective), cons)

@@ -137,6 +137,13 @@ class Block:
     alpha: int
     oracle: Oracle | None = None
     rho_scope: str = "free"  # "free": rho over rows in no bag; "all": over every row not fixed
+    allowed: np.ndarray | None = None  # bool per label: the labels the block's rows may take (None: all)
+
+    def disallowed(self) -> np.ndarray:
+        """Bool mask of the labels no row of this block may take (their entries of Z are fixed to 0)."""
+        if self.allowed is None:
+            return np.zeros(self.n_labels, dtype=bool)
+        return ~self.allowed
 
     _cover: Cover | None = field(default=None, init=False, repr=False, compare=False)
 

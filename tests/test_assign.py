@@ -148,3 +148,26 @@ def test_an_unnamed_person_inside_bags_comes_out_nobody(two_people):
     assert any(named.track_names[i] is not None for i in (14, 15, 16))  # without it the extra gets a name
     result = assign(spans, face, motion, bags, person_rho=3 / 17)
     assert list(result.track_names) == who
+
+
+def test_a_joint_solve_keeps_each_block_to_its_own_names():
+    """Two episodes of one cast: ANN only in episode 0. A track of episode 1 that looks like ANN
+    takes ANN when every name is allowed everywhere, and never with the names of its own bags."""
+    rng = np.random.default_rng(3)
+    centre = {p: 3 * rng.normal(size=8) for p in ("ANN", "BOB", "CAT")}
+    who = ["ANN", "BOB", "ANN", "BOB", "BOB", "ANN", "BOB", "CAT", "BOB", "CAT"]
+    spans = [TrackSpan(i, 10 * (i // 2) + (i % 2), 10 * (i // 2) + 8) for i in range(10)]
+    face = np.array([centre[p] + 0.05 * rng.normal(size=8) for p in who])
+    bags = [bag(0, 8, ["ANN", "BOB"]), bag(10, 18, ["ANN", "BOB"]), bag(20, 21, ["BOB"]),
+            bag(30, 38, ["BOB", "CAT"]), bag(40, 48, ["BOB", "CAT"])]
+    blocks, bag_blocks = [0] * 4 + [1] * 6, [0, 0, 1, 1, 1]
+    kw = dict(blocks=blocks, bag_blocks=bag_blocks, person_rho=0.0, solver="exact")
+    free = assign(spans, face, np.zeros((10, 0)), bags, block_names="all", **kw)
+    assert free.track_names[5] == "ANN"  # track 5 (episode 1) looks like ANN, who is not in episode 1
+    held = assign(spans, face, np.zeros((10, 0)), bags, **kw)
+    assert held.track_names[5] != "ANN" and held.names == ("ANN", "BOB", "CAT")
+    assert np.all(held.name_scores[4:, 1] == 0.0) and np.all(held.name_scores[:4, 3] == 0.0)
+    listed = assign(spans, face, np.zeros((10, 0)), bags, block_names={0: ["ANN", "BOB"], 1: ["BOB", "CAT"]}, **kw)
+    assert listed.track_names == held.track_names
+    with pytest.raises(ValueError, match="DAN"):
+        assign(spans, face, np.zeros((10, 0)), bags, block_names={1: ["DAN"]}, **kw)
