@@ -105,8 +105,9 @@ _ROW = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", "
 
 def json_text(doc: Any) -> str:
     """Standard JSON (no NaN: a NaN is a ValueError) laid out by rows: objects one key per line, each
-    item of an array on a line of its own, written compactly. As diffable as ``indent=1`` and about 5x
-    faster to write: ``json.dumps`` with an indent falls back to the pure-Python encoder."""
+    item of an array on a line of its own, written compactly. As diffable as ``indent=1`` and about 3x
+    faster to write (62 -> 20 ms for chinatown's alignment): ``json.dumps`` with an indent falls back to
+    the pure-Python encoder."""
     parts: list[str] = []
     _layout(doc, "", parts)
     parts.append("\n")
@@ -132,9 +133,7 @@ def _key(key: Any) -> str:
     """An object key as ``json.dumps`` writes it."""
     if isinstance(key, str):
         return key
-    if key is None or isinstance(key, bool):
-        return _ROW.encode(key)
-    if isinstance(key, (int, float)):
+    if key is None or isinstance(key, (bool, int, float)):
         return _ROW.encode(key)
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
