@@ -260,7 +260,7 @@ def assign(
 
 def _block_labels(block_names, blocks, bag_blocks, bags, name_col: dict[str, int]) -> dict | None:
     """The persons' allowed labels per block (`assign`'s ``block_names``); None: no restriction."""
-    if blocks is None or (isinstance(block_names, str) and block_names == "all"):
+    if blocks is None or block_names == "all":
         return None
     if isinstance(block_names, str):
         if block_names != "bags":

@@ -122,7 +122,7 @@ def _is_prepared(entry: MovieEntry, output: str, params: dict) -> bool:
     """Whether an earlier run prepared this movie from the same inputs and parameters."""
     marker = Path(output) / entry.name / "prepared.json"
     try:
-        return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == _fingerprint(entry, params)
+        return json.loads(marker.read_text()).get("fingerprint") == _fingerprint(entry, params)
     except (OSError, json.JSONDecodeError):
         return False
 
@@ -132,12 +132,10 @@ def _prepare_task(entry: MovieEntry, output: str, params: dict) -> str:
     from scriptalign.pipeline import prepare_movie
 
     out = Path(output) / entry.name
-    marker = out / "prepared.json"
-    fingerprint = _fingerprint(entry, params)
     if _is_prepared(entry, output, params):
         return str(out)
     prepare_movie(entry.video, entry.subtitles, entry.script, out, **params)
-    write_text(marker, json.dumps({"fingerprint": fingerprint, "movie": entry.name}) + "\n")
+    write_json(out / "prepared.json", {"fingerprint": _fingerprint(entry, params), "movie": entry.name})
     return str(out)
 
 
@@ -215,7 +213,7 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     params = {"device": device, "stride": stride, "lexicon": str(lexicon) if lexicon else None,
               "cache_dir": str(cache_dir) if cache_dir else None}
-    _check_scheduler(scheduler, security)
+    _check_scheduler(scheduler, security)  # before anything runs, even when no cluster is needed
     todo = [e for e in entries if not _is_prepared(e, str(out), params)]
     if todo:  # a resumed batch whose movies are all prepared starts no cluster
         client, cluster = _client(scheduler, min(n_workers, len(todo)), security)
@@ -232,12 +230,14 @@ def run_batch(
     parts = {}
     for group in cast_groups(entries):  # one solve per cast: a name means one person only inside it
         ms = [movies[k] for k in group]
-        blocks = np.concatenate([np.full(len(m.tracks), j) for j, m in enumerate(ms)]) if len(ms) > 1 else None
+        blocks = bag_blocks = None
+        if len(ms) > 1:  # one block per movie, each taking the names of its own bags (assign's default)
+            blocks = np.concatenate([np.full(len(m.tracks), j) for j, m in enumerate(ms)])
+            bag_blocks = [j for j, m in enumerate(ms) for _ in m.bags]
         offsets = np.cumsum([0] + [len(m.tracks) for m in ms])
         result = assign([s for m in ms for s in m.spans], np.concatenate([m.face_descriptors for m in ms]),
                         np.concatenate([m.motion_descriptors for m in ms]), [b for m in ms for b in m.bags],
-                        blocks=blocks, bag_blocks=None if blocks is None else
-                        [j for j, m in enumerate(ms) for _ in m.bags], block_names="bags", device=device)
+                        blocks=blocks, bag_blocks=bag_blocks, device=device)
         for j, k in enumerate(group):
             parts[k] = result.select(range(offsets[j], offsets[j + 1]))
     summary: dict = {"schema": SUMMARY_SCHEMA, "names": sorted({x for p in parts.values() for x in p.names}),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from scriptalign.atomic import json_text
 import textwrap
 from typing import TYPE_CHECKING
 
+from scriptalign.atomic import json_text
 from scriptalign.screenplay.elements import ElementKind
 
 if TYPE_CHECKING:

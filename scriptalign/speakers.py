@@ -27,7 +27,7 @@ def speaker_bags(alignment: Alignment | Mapping, *, unit: str = "line", margin: 
     alignment = typed_alignment(alignment, source)
     scene_of = scene_numbers(alignment.elements)
     by_id = {a.element.id: a.element for a in alignment.elements}
-    spans: list[tuple[float, float, str, str, int]] = []  # start, end, speaker, text, element id
+    spans: list[tuple[float, float, str, str, int]]  # start, end, speaker, text, element id
     if unit == "turn":
         spans = [(float(a.start), float(a.end), a.element.speaker, a.element.text, a.element.id)
                  for a in alignment.dialogue

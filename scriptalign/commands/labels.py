@@ -18,8 +18,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from scriptalign.atomic import json_text, write_text
     from scriptalign.errors import InputError
     from scriptalign.labels import DEFAULT_MARGIN, labels_json, read_alignment, weak_labels
