@@ -146,16 +146,12 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
             # per label, the indices of (W[:, l], b_l): increasing, so H's upper triangle is P's
             idx = np.append(ow + np.arange(r) * L, ob)
             iu, ju = np.triu_indices(r + 1)
-            hv = (2.0 / n) * H[iu, ju]
-            diag = np.concatenate([orr + e, ow + np.arange(nw)])  # merged into the block: no duplicates
-            pdiag = dict(zip(diag.tolist(), pv.tolist()))
+            hv = (2.0 / n) * H[iu, ju] + 2.0 * reg * ((iu == ju) & (iu < r))  # the ridge on W's diagonal
             bi = np.concatenate([idx[iu] + l for l in range(L)])
             bj = np.concatenate([idx[ju] + l for l in range(L)])
-            bv = np.tile(hv, L) + np.array([pdiag.pop(i, 0.0) if i == j else 0.0 for i, j in zip(bi.tolist(), bj.tolist())])
-            rest = np.fromiter(pdiag.keys(), dtype=np.int64, count=len(pdiag))
-            pr = np.concatenate([rest, bi])
-            pc = np.concatenate([rest, bj])
-            pv = np.concatenate([np.fromiter(pdiag.values(), dtype=np.float64, count=len(pdiag)), bv])
+            pr = np.concatenate([orr + e, bi])  # R's diagonal, then the (W, b) blocks (no duplicates)
+            pc = np.concatenate([orr + e, bj])
+            pv = np.concatenate([np.full(nz, 2.0 / n), np.tile(hv, L)])
             q = np.zeros(ox + m)
             q[ow + np.arange(r) * L] -= (2.0 / n) * sk
             q[ob] -= (2.0 / n) * nk
