@@ -8,15 +8,18 @@ accuracy: rounded labels vs planted identities for FW, the cvxpy optimum, MIL ma
 bcfw:     n = 200,000 tracks in 60 blocks, relative duality gap 1e-3; wall time and peak RSS
           (run in a subprocess so the RSS is its own).
 overlap:  the bags a script makes (windows of 2-8 adjacent tracks started every 1-4 tracks,
-          L = 10, d = 128): time to within 1e-4 of the best objective for factored FW, the exact
-          path where it is within its size limit, and cvxpy with Clarabel, OSQP and SCS, same run.
+          L = 10, d = 128, n = 2,000, 5,000 and 20,000): time to within 1e-4 of the best objective
+          for projected gradient, factored FW, the exact path where it is within its size limit, and
+          cvxpy with Clarabel, OSQP and SCS (up to --cvxpy-max-n), same run.
+sweep:    the same race (projected gradient, FW, SCS) across reg 1e-3..1e-1 and feature scales
+          0.1..10, on the overlapping family and on disjoint bags with L2-normalised rows.
 background: the persons' background share rho over all tracks, chosen on toy seeds 10-12 and
           scored on seeds 0, 1, 2 (extras' tracks nameless, named and all-tracks accuracy).
 toy:      the bundled toy movie's two solves (persons, then actions with the pair bags) with the
           exact path (what solver="auto" picks) against cvxpy/Clarabel on the same problems.
 
-Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [toy] [--sizes 500 2000 5000]
-       [--overlap-sizes 2000] [--cvxpy-limit 300] [--fw-limit 300]
+Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [toy] [--sizes 500 2000 5000]
+       [--overlap-sizes 2000 5000 20000] [--cvxpy-limit 300] [--fw-limit 300] [--sweep-n 2000]
 """
 
 from __future__ import annotations
@@ -158,52 +161,89 @@ def bcfw_bench(n: int, blocks: int, device: str, limit: float) -> dict:
     return out
 
 
-def overlap(n: int, cvxpy_limit: float, fw_limit: float, seed: int = 0) -> dict:
-    """The overlapping family: FW, exact (if within its limit) and cvxpy to 1e-4 of the best objective."""
+def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float,
+         cvxpy_solvers: tuple[str, ...] = ("CLARABEL", "OSQP", "SCS"), with_exact: bool = True) -> dict:
+    """One problem solved by projected gradient, factored FW, the exact path (if within its limit)
+    and cvxpy's solvers, in one run: each one's time to within 1e-4 of the best objective found."""
     from solvers.exact import EXACT_MAX_COST, exact_cost, solve_exact
+    from solvers.projected import projected_gradient
+
+    n, d = X.shape
+    runs: dict = {}
+    hist: dict = {}
+    for name, solve in (("pg", projected_gradient), ("fw", frank_wolfe)):
+        obj = ExplicitObjective(X[problem.order], reg, device="numpy")
+        t = time.perf_counter()
+        res = solve(obj, problem, max_iter=10**7, tol=1e-6, time_limit=fw_limit)
+        runs[name] = {"wall_s": time.perf_counter() - t, "objective": res.objective, "iterations": res.n_iter,
+                      "final_rel_gap": res.gap_history[-1], "converged_1e-6": res.converged}
+        hist[name] = (np.asarray(res.objective_history), np.asarray(res.time_history), np.asarray(res.gap_history))
+        print(n, name, runs[name], flush=True)
+    obj = ExplicitObjective(X[problem.order], reg, device="numpy")
+    if with_exact and exact_cost(n, d, problem.n_labels) <= EXACT_MAX_COST:
+        t = time.perf_counter()
+        ex = solve_exact(obj.rows.X, reg, problem)
+        runs["exact"] = {"wall_s": time.perf_counter() - t, "objective": obj.value(ex.Z), "status": ex.status}
+    elif with_exact:
+        runs["exact"] = {"skipped": f"beyond the exact path's limit ({exact_cost(n, d, problem.n_labels):,} > "
+                                    f"{EXACT_MAX_COST:,})"}
+    for solver in cvxpy_solvers:
+        t = time.perf_counter()
+        try:
+            ref = solve_reference(X, reg, problem, solver, time_limit=cvxpy_limit)
+            Z = np.clip(ref.Z, 0, None)
+            Z /= Z.sum(1, keepdims=True)
+            runs[solver] = {"wall_s": time.perf_counter() - t, "status": ref.status, "objective": obj.value(Z)}
+        except Exception as e:  # noqa: BLE001 - time limit without a solution: report it
+            runs[solver] = {"wall_s": time.perf_counter() - t, "status": f"failed: {type(e).__name__}: {e}"}
+        print(n, solver, runs[solver], flush=True)
+    best = min(r["objective"] for r in runs.values() if "objective" in r)
+    target = best * (1 + 1e-4)
+    out: dict = {"runs": runs, "best_objective": best}
+    for name, (O, T, G) in hist.items():
+        hit = np.flatnonzero(O <= target)
+        runs[name]["time_to_1e-4_s"] = float(T[hit[0]]) if hit.size else None
+        cert = np.flatnonzero(G <= 1e-4)
+        runs[name]["time_to_rel_gap_1e-4_s"] = float(T[cert[0]]) if cert.size else None
+    reach = {k: r["wall_s"] for k, r in runs.items() if k in cvxpy_solvers and r.get("objective", np.inf) <= target}
+    out["cvxpy_fastest_reaching_1e-4"] = min(reach.items(), key=lambda kv: kv[1]) if reach else None
+    for name in hist:
+        if runs[name]["time_to_1e-4_s"] and reach:
+            out[f"{name}_speedup_vs_fastest_cvxpy"] = min(reach.values()) / runs[name]["time_to_1e-4_s"]
+    return out
+
+
+def overlap(n: int, cvxpy_limit: float, fw_limit: float, seed: int = 0, with_cvxpy: bool = True) -> dict:
+    """The overlapping family: projected gradient, FW, exact and cvxpy to 1e-4 of the best objective."""
     from solvers.oracle import components
 
     P = make_planted(n, L, D, random_state=seed, overlapping=True)
     problem = build_problem(n, L, P.bags, background=P.negatives)
     comps = components(n, problem.blocks[0].bags)
     out: dict = {"n": n, "L": L, "d": D, "reg": REG, "bags": len(P.bags), "largest_component_bags": max(map(len, comps)),
-                 "load_before": load(), "runs": {}}
-    obj = ExplicitObjective(P.X[problem.order], REG, device="numpy")
-    t = time.perf_counter()
-    res = frank_wolfe(obj, problem, max_iter=10**7, tol=1e-6, time_limit=fw_limit)
-    out["runs"]["fw"] = {"wall_s": time.perf_counter() - t, "objective": res.objective, "iterations": res.n_iter,
-                         "final_rel_gap": res.gap_history[-1], "converged_1e-6": res.converged}
-    fw_hist = (np.asarray(res.objective_history), np.asarray(res.time_history))
-    if exact_cost(n, D, L) <= EXACT_MAX_COST:
-        t = time.perf_counter()
-        ex = solve_exact(obj.rows.X, REG, problem)
-        out["runs"]["exact"] = {"wall_s": time.perf_counter() - t, "objective": obj.value(ex.Z), "status": ex.status}
-    else:
-        out["runs"]["exact"] = {"skipped": f"beyond the exact path's limit ({exact_cost(n, D, L):,} > {EXACT_MAX_COST:,})"}
-    for solver in ("CLARABEL", "OSQP", "SCS"):
-        t = time.perf_counter()
-        try:
-            ref = solve_reference(P.X, REG, problem, solver, time_limit=cvxpy_limit)
-            Z = np.clip(ref.Z, 0, None)
-            Z /= Z.sum(1, keepdims=True)
-            out["runs"][solver] = {"wall_s": time.perf_counter() - t, "status": ref.status, "objective": obj.value(Z)}
-        except Exception as e:  # noqa: BLE001 - time limit without a solution: report it
-            out["runs"][solver] = {"wall_s": time.perf_counter() - t, "status": f"failed: {type(e).__name__}: {e}"}
-        print(n, solver, out["runs"][solver], flush=True)
-    vals = [r["objective"] for r in out["runs"].values() if "objective" in r]
-    best = min(vals)
-    target = best * (1 + 1e-4)
-    out["best_objective"] = best
-    hit = np.flatnonzero(fw_hist[0] <= target)
-    out["runs"]["fw"]["time_to_1e-4_s"] = float(fw_hist[1][hit[0]]) if hit.size else None
-    reach = {k: r["wall_s"] for k, r in out["runs"].items()
-             if k in ("CLARABEL", "OSQP", "SCS") and r.get("objective", np.inf) <= target}
-    out["cvxpy_fastest_reaching_1e-4"] = min(reach.items(), key=lambda kv: kv[1]) if reach else None
-    fw_t = out["runs"]["fw"]["time_to_1e-4_s"]
-    if fw_t and reach:
-        out["fw_speedup_vs_fastest_cvxpy"] = min(reach.values()) / fw_t
+                 "load_before": load()}
+    out.update(race(P.X, problem, REG, cvxpy_limit, fw_limit, cvxpy_solvers=("CLARABEL", "OSQP", "SCS") if with_cvxpy
+                    else (), with_exact=with_cvxpy))
     out["load_after"] = load()
     print(json.dumps(out, indent=1, default=str), flush=True)
+    return out
+
+
+def sweep(n: int, cvxpy_limit: float, fw_limit: float, seed: int = 0) -> dict:
+    """Projected gradient, FW and SCS (the fastest cvxpy solver on both families at n = 2,000) across
+    reg and feature scalings, on the overlapping family and on disjoint bags with L2-normalised rows."""
+    out: dict = {"n": n, "L": L, "d": D, "load_before": load(), "settings": []}
+    for family in ("overlapping", "disjoint, rows L2-normalised"):
+        P = make_planted(n, L, D, random_state=seed, overlapping=family == "overlapping")
+        problem = build_problem(n, L, P.bags, background=P.negatives)
+        X0 = P.X if family == "overlapping" else P.X / np.linalg.norm(P.X, axis=1, keepdims=True)
+        for reg in (1e-3, 1e-2, 1e-1):
+            for scale in (0.1, 1.0, 10.0):
+                r = race(scale * X0, problem, reg, cvxpy_limit, fw_limit, cvxpy_solvers=("SCS",), with_exact=False)
+                row = {"family": family, "reg": reg, "feature_scale": scale, **r, "load": load()}
+                out["settings"].append(row)
+                print(json.dumps({k: v for k, v in row.items() if k != "runs"}, default=str), flush=True)
+    out["load_after"] = load()
     return out
 
 
@@ -304,7 +344,9 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="*", type=int, default=[500, 2000, 5000])
     ap.add_argument("--cvxpy-limit", type=float, default=300.0)
     ap.add_argument("--fw-limit", type=float, default=300.0)
-    ap.add_argument("--overlap-sizes", nargs="*", type=int, default=[2000])
+    ap.add_argument("--overlap-sizes", nargs="*", type=int, default=[2000, 5000, 20000])
+    ap.add_argument("--cvxpy-max-n", type=int, default=5000, help="overlap sizes above this run without cvxpy")
+    ap.add_argument("--sweep-n", type=int, default=2000)
     ap.add_argument("--toys-dir", default=None, help="where the background part keeps its toy movies")
     ap.add_argument("--bcfw-n", type=int, default=200_000)
     ap.add_argument("--bcfw-blocks", type=int, default=60)
@@ -318,7 +360,10 @@ def main() -> None:
     if "speed" in args.parts:
         results["speed"] = {str(n): speed(n, args.cvxpy_limit) for n in args.sizes}
     if "overlap" in args.parts:
-        results["overlap"] = {str(n): overlap(n, args.cvxpy_limit, args.fw_limit) for n in args.overlap_sizes}
+        results["overlap"] = {str(n): overlap(n, args.cvxpy_limit, args.fw_limit, with_cvxpy=n <= args.cvxpy_max_n)
+                              for n in args.overlap_sizes}
+    if "sweep" in args.parts:
+        results["sweep"] = sweep(args.sweep_n, args.cvxpy_limit, args.fw_limit)
     if "background" in args.parts:
         toys = Path(args.toys_dir) if args.toys_dir else Path(tempfile.mkdtemp(prefix="toys"))
         results["background"] = background(toys, [10, 11, 12], [0, 1, 2], [0.0, 0.05, 0.1, 0.15, 0.2, 0.25])

@@ -39,6 +39,7 @@ import numpy as np
 
 from .backend import single_blas_thread
 from .lp import csc_from_triplets
+from .polytope import polytope_rows
 from .types import ConstraintError, Problem
 
 # n_variable L (r + 3)^2 (n_variable: rows not known to be background, see `known_rows`): the
@@ -114,8 +115,6 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     # the rows whose Z is a variable (the Z form keeps every row; its fixed rows are equality rows)
     known = known_rows(problem) if lifted else np.zeros(n, dtype=bool)
     var = np.flatnonzero(~known)
-    pos = -np.ones(n, dtype=np.int64)
-    pos[var] = np.arange(var.size)
     nr = var.size
     nz = nr * L
     rows_k = np.repeat(np.arange(nr), L)
@@ -172,53 +171,16 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
         pv = np.concatenate([pv, np.full(m, 2.0 * (problem.kappa or 0.0))])
     P = csc_from_triplets(pr, pc, pv, (nv, nv))  # upper triangle
 
-    # equality rows: Z 1 = 1, Z[fixed, 0] = 1 (fixed rows that are variables: the Z form's)
-    er.append(k + rows_k); ec.append(e); ev.append(np.ones(nz))
-    k += nr
-    fixed_rows = np.concatenate([blk.rows.start + np.flatnonzero(blk.fixed) for blk in problem.blocks]
-                                + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-    fixed_var = pos[fixed_rows][pos[fixed_rows] >= 0]
-    er.append(k + np.arange(fixed_var.size)); ec.append(fixed_var * L); ev.append(np.ones(fixed_var.size))
-    k += fixed_var.size
-    # Z[i, l] = 0 for the labels block(i) does not allow (known rows are background, always allowed)
-    banned = _banned_entries(problem)
-    bvar = pos[banned // L] * L + banned % L
-    bvar = bvar[pos[banned // L] >= 0]
-    er.append(k + np.arange(bvar.size)); ec.append(bvar); ev.append(np.ones(bvar.size))
-    k += bvar.size
-    n_eq = k
-    # inequality rows (A x <= b): -(sum_bag Z[:, l] + xi) <= -alpha (a known row counts 1 for label 0),
-    # rho rows, Z >= 0
-    b_in = []
-    xo = 0
-    for blk in problem.blocks:
-        s, cov = blk.rows.start, blk.cover()
-        p = pos[s + cov.entry_track]
-        inside = p >= 0
-        er.append(k + cov.entry_row[inside]); ec.append(p[inside] * L + cov.label[cov.entry_row[inside]])
-        ev.append(-np.ones(int(inside.sum())))
-        has = np.flatnonzero(cov.slack >= 0)
-        er.append(k + has); ec.append(ox + xo + cov.slack[has]); ev.append(-np.ones(has.size))
-        known_in = np.bincount(cov.entry_row[~inside], minlength=cov.n_rows)
-        b_in.append(-a + np.where(cov.label == 0, known_in, 0).astype(np.float64))
-        k += cov.n_rows
-        rr = np.flatnonzero(blk.rho_rows()) if blk.rho > 0 else np.zeros(0, dtype=np.int64)
-        prr = pos[s + rr]
-        if (prr >= 0).any():  # (a rho row over known rows only holds: rho <= 1)
-            inside_r = prr[prr >= 0]
-            er.append(np.full(inside_r.size, k)); ec.append(inside_r * L); ev.append(-np.ones(inside_r.size))
-            b_in.append([-blk.rho * rr.size + float(np.sum(prr < 0))])
-            k += 1
-        xo += blk.n_slack
-    # Z >= 0.  The slack's bounds 0 <= xi <= alpha are left out: they hold at the optimum anyway
-    # (kappa > 0; lowering xi < 0 to 0 or xi > alpha to alpha keeps every bag row satisfied, as
-    # sum_bag Z >= 0, and lowers kappa xi^2), and the returned xi is clipped to them.
-    er.append(k + e); ec.append(e); ev.append(-np.ones(nz))
-    b_in.append(np.zeros(nz))
-    k += nz
+    # the polytope's rows (solvers.polytope), after the lifted form's R rows: its equalities as they
+    # are, its ">= lo" rows as -A x <= -lo
+    poly = polytope_rows(problem, known, ox)
+    neg = np.where(poly.rows < poly.n_eq, 1.0, -1.0)
+    er.append(k + poly.rows); ec.append(poly.cols); ev.append(poly.vals * neg)
+    n_eq = k + poly.n_eq
+    b = np.concatenate([np.zeros(k), poly.lo[: poly.n_eq], -poly.lo[poly.n_eq:]])
+    k += poly.n_rows
+    banned, fixed_rows = poly.banned, poly.fixed_rows
     Acon = csc_from_triplets(np.concatenate(er), np.concatenate(ec), np.concatenate(ev), (k, nv))
-    b = np.concatenate([np.zeros(n_eq - nr - fixed_var.size - bvar.size), np.ones(nr + fixed_var.size),
-                        np.zeros(bvar.size)] + b_in)
     cones = [clarabel.ZeroConeT(n_eq), clarabel.NonnegativeConeT(k - n_eq)]
     settings = clarabel.DefaultSettings()
     settings.verbose = False
@@ -244,23 +206,11 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     Z[fixed_rows, 0] = 1.0
     Z /= Z.sum(axis=1, keepdims=True)
     xi = np.clip(x[ox:], 0.0, a)
-    xi = _restore_feasibility(Z, xi, problem)
+    xi = restore_feasibility(Z, xi, problem)
     return ExactResult(Z, xi, status, int(sol.iterations), time.perf_counter() - t0)
 
 
-def _banned_entries(problem: Problem) -> np.ndarray:
-    """Flat indices i * L + l (internal order) of the entries of Z a block's allowed labels fix to 0."""
-    L = problem.n_labels
-    out = [np.zeros(0, dtype=np.int64)]
-    for blk in problem.blocks:
-        bad = np.flatnonzero(blk.disallowed())
-        if bad.size:
-            rows = np.arange(blk.rows.start, blk.rows.stop)
-            out.append((rows[:, None] * L + bad[None, :]).ravel())
-    return np.concatenate(out).astype(np.int64)
-
-
-def _restore_feasibility(Z: np.ndarray, xi: np.ndarray, problem: Problem) -> np.ndarray:
+def restore_feasibility(Z: np.ndarray, xi: np.ndarray, problem: Problem) -> np.ndarray:
     """Raise the slack (or, without slack, leave it) so that every bag constraint holds exactly
     after the clipping; interior point solutions violate them by ~tol at most."""
     xi = xi.copy()

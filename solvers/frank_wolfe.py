@@ -247,3 +247,32 @@ def _frank_wolfe_factored(obj, problem: Problem, *, max_iter: int, tol: float, t
             break
     F = obj.current_value() + kappa * float(xi @ xi)
     return trace.result(obj, xi, F, gap, it)
+
+
+def start_vertex(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Factored Frank-Wolfe's starting vertex (Z, xi) in internal order: a feasible vertex."""
+    from .factored import Factors
+
+    Z = np.zeros((problem.n, problem.n_labels))
+    xi = np.zeros(problem.n_slack)
+    Factors(problem.blocks, _xi_offsets(problem), problem.n_labels, problem.kappa or 0.0).init(Z, xi)
+    return Z, xi
+
+
+def start_objective(obj, problem: Problem) -> float:
+    """The objective at the starting vertex: the absolute scale of the stopping test."""
+    Z, xi = start_vertex(problem)
+    return obj.value(Z) + (problem.kappa or 0.0) * float(xi @ xi)
+
+
+def duality_gap(obj, problem: Problem, Z: np.ndarray, xi: np.ndarray) -> float:
+    """The Frank-Wolfe duality gap of the feasible point (Z, xi) (internal order) over the whole
+    problem, from the blocks' oracles: an upper bound on its objective's distance to the optimum."""
+    kappa = problem.kappa or 0.0
+    G = 2.0 * obj.apply(Z)
+    gx = 2.0 * kappa * xi
+    gap = 0.0
+    for blk, xs in zip(problem.blocks, problem.slack_slices()):
+        S = blk.oracle(G[blk.rows], gx[xs])
+        gap += float(np.sum(G[blk.rows] * Z[blk.rows])) + float(gx[xs] @ xi[xs]) - S.inner(G[blk.rows], gx[xs])
+    return gap

@@ -264,7 +264,7 @@ def test_exact_path_gap_is_the_lp_oracles_gap(seed, rho, scope, kappa):
     """gap_ of the exact path = <G, Z> + <g, xi> - min over the polytope, the minimum taken by the
     reference LP (scipy linprog on the whole block) at the returned point, on small random problems
     with overlapping bags (both forms of the QP: n <= 2r and n > 2r)."""
-    from solvers.estimator import _exact_gap
+    from solvers.frank_wolfe import duality_gap
     from solvers.oracle import lp_oracle
 
     for n, d in ((30, 20), (40, 6)):
@@ -290,7 +290,7 @@ def test_exact_path_gap_is_the_lp_oracles_gap(seed, rho, scope, kappa):
         Zh, xh = (Zp + V.dense(4)) / 2, (xi + V.xi) / 2
         expected, _ = reference_gap(Zh, xh)
         assert expected > 1e-3 * m.objective_
-        assert _exact_gap(obj, prob, Zh, xh) == pytest.approx(expected, rel=1e-7)
+        assert duality_gap(obj, prob, Zh, xh) == pytest.approx(expected, rel=1e-7)
         assert m.converged_ and abs(m.gap_) <= 1e-6 * max(m.objective_, 1e-3)
 
 

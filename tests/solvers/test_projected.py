@@ -1,0 +1,96 @@
+"""Projected gradient (solvers/projected.py): same optimum as cvxpy, a certified gap, auto's choice."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from solvers.constraints import ConstraintError, build_problem
+from solvers.estimator import PG_MIN_LP_ROWS, DiscriminativeClustering, lp_rows
+from solvers.planted import make_planted
+
+
+def F(m, kappa):
+    return m.objective_ + (kappa or 0.0) * float(m.slack_ @ m.slack_)
+
+
+@pytest.mark.parametrize("kappa,rho,scope", [(None, 0.0, "free"), (0.05, 0.3, "free"), (None, 0.3, "all"),
+                                             (10.0, 1.0, "free"), (10.0, 0.2, "all")])
+def test_projected_gradient_matches_cvxpy_and_certifies_its_gap(kappa, rho, scope):
+    P = make_planted(120, 5, 8, random_state=4, overlapping=True)
+    kw = {"reg": 0.05, "kappa": kappa, "rho": rho, "rho_scope": scope}
+    tol = 1e-8 if kappa == 10.0 else 1e-6
+    pg = DiscriminativeClustering(5, solver="pg", tol=tol, **kw).fit(P.X, P.bags, background=P.negatives)
+    cv = DiscriminativeClustering(5, solver="cvxpy", **kw).fit(P.X, P.bags, background=P.negatives)
+    assert pg.solver_ == "pg" and pg.converged_
+    assert pg.gap_ >= -1e-9  # the oracles' gap bounds F - F* from above: never (beyond rounding) negative
+    # (the test's denominator is max(F, F at the starting vertex); with kappa = 10 the start takes
+    # every bag's slack, so its objective is ~1e4 F here: tol 1e-8 is ~1e-4 of F)
+    assert pg.gap_history_[-1] <= tol
+    assert F(pg, kappa) == pytest.approx(F(cv, kappa), rel=1e-6, abs=1e-9)
+    Z = pg.Z_
+    assert np.allclose(Z.sum(axis=1), 1.0) and Z.min() >= 0.0
+    assert np.allclose(Z[P.negatives], np.eye(5)[0])
+    for bag, k in zip(P.bags, range(len(P.bags))):  # hard bags hold to OSQP's final accuracy, soft ones exactly
+        for q, lab in enumerate(bag.required_labels):
+            covered = Z[list(bag.track_indices), lab].sum()
+            assert covered >= 1.0 - 1e-5 or kappa is not None
+    if scope == "all":
+        assert Z[:, 0].sum() >= rho * (120 - P.negatives.size) - 1e-5
+
+
+def test_projected_gradient_respects_block_labels_and_blocks():
+    P = make_planted(150, 5, 8, random_state=7, overlapping=True, n_blocks=2)
+    allowed = {0: [1, 2, 3, 4], 1: [1, 2, 3, 4]}
+    # ban, in block 1, a label none of its bags needs
+    needed1 = {l for b in P.bags if P.blocks[b.track_indices[0]] == 1 for l in b.required_labels}
+    free1 = sorted(set(range(1, 5)) - needed1)
+    if free1:
+        allowed[1] = sorted(needed1)
+    kw = {"reg": 0.05, "kappa": 10.0, "rho": 0.2, "rho_scope": "all", "tol": 1e-8}
+    pg = DiscriminativeClustering(5, solver="pg", **kw).fit(P.X, P.bags, blocks=P.blocks, background=P.negatives,
+                                                            block_labels=allowed)
+    cv = DiscriminativeClustering(5, solver="cvxpy", **kw).fit(P.X, P.bags, blocks=P.blocks, background=P.negatives,
+                                                               block_labels=allowed)
+    assert pg.converged_
+    assert F(pg, 10.0) == pytest.approx(F(cv, 10.0), rel=1e-6)
+    for lab in free1:
+        assert np.all(pg.Z_[P.blocks == 1, lab] == 0.0)
+
+
+def test_infeasible_chained_bags_are_refused():
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    bags = [((0,), (1,)), ((0, 1), (2,)), ((1,), (3,))]  # track 0 must be 1, track 1 must be 3: no room for 2
+    with pytest.raises(ConstraintError, match=r"overlapping bags \[bag 0, bag 1, bag 2\]: no assignment satisfies"):
+        DiscriminativeClustering(4, solver="pg").fit(X, bags)
+
+
+def test_time_limit_is_not_convergence():
+    P = make_planted(400, 6, 16, random_state=1, overlapping=True)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        m = DiscriminativeClustering(6, solver="pg", tol=1e-12, time_limit=1e-3).fit(P.X, P.bags,
+                                                                                    background=P.negatives)
+    assert not m.converged_
+    assert sum("stopped before convergence" in str(x.message) for x in w) == 1
+    assert np.allclose(m.Z_.sum(axis=1), 1.0)
+
+
+def test_auto_above_the_exact_limit_picks_pg_for_chains_and_fw_for_disjoint_bags(monkeypatch):
+    import solvers.estimator
+
+    monkeypatch.setattr(solvers.estimator, "EXACT_MAX_COST", 0)
+    chained = make_planted(300, 5, 8, random_state=2, overlapping=True)
+    disjoint = make_planted(300, 5, 8, random_state=2)
+    pc = build_problem(300, 5, chained.bags, background=chained.negatives)
+    pd = build_problem(300, 5, disjoint.bags, background=disjoint.negatives)
+    assert lp_rows(pc) >= PG_MIN_LP_ROWS > lp_rows(pd) == 0
+    with pytest.warns(UserWarning, match="solver='pg'"):
+        m = DiscriminativeClustering(5, tol=1e-5).fit(chained.X, chained.bags, background=chained.negatives)
+    assert m.solver_ == "pg" and m.converged_
+    with pytest.warns(UserWarning, match="solver='fw'"):
+        m = DiscriminativeClustering(5, tol=1e-3).fit(disjoint.X, disjoint.bags, background=disjoint.negatives)
+    assert m.solver_ == "fw"
+    # rho over all tracks ties the whole block into one LP: projected gradient too
+    pa = build_problem(300, 5, disjoint.bags, background=disjoint.negatives, rho=0.2, rho_scope="all")
+    assert lp_rows(pa) == 300
