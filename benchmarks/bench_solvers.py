@@ -6,7 +6,8 @@ speed:    n = 500, 2,000, 5,000, L = 10, d = 128: time for factored pairwise FW 
 accuracy: rounded labels vs planted identities for FW, the cvxpy optimum, MIL max-pooling and the
           naive "only track" rule, on the same problems.
 bcfw:     n = 200,000 tracks in 60 blocks, relative duality gap 1e-3; wall time and peak RSS
-          (run in a subprocess so the RSS is its own).
+          (run in a subprocess so the RSS is its own); --bcfw-overlapping for the bags a script
+          makes, --bcfw-solver pg for projected gradient on the same problem.
 overlap:  the bags a script makes (windows of 2-8 adjacent tracks started every 1-4 tracks,
           L = 10, d = 128, n = 2,000, 5,000 and 20,000): time to within 1e-4 of the best objective
           for projected gradient, factored FW, the exact path where it is within its size limit, and
@@ -132,15 +133,19 @@ from solvers.planted import make_planted
 from solvers.constraints import build_problem
 from solvers.objective import ExplicitObjective
 from solvers.bcfw import bcfw
+from solvers.projected import projected_gradient
 t0 = time.perf_counter()
-P = make_planted({n}, 10, 128, n_blocks={blocks}, random_state=0)
+P = make_planted({n}, 10, 128, n_blocks={blocks}, random_state=0, overlapping={overlapping})
 gen = time.perf_counter() - t0
 t0 = time.perf_counter()
 problem = build_problem({n}, 10, P.bags, blocks=P.blocks, background=P.negatives)
 obj = ExplicitObjective(P.X[problem.order], {reg}, device={device!r})
 del P
 setup = time.perf_counter() - t0
-res = bcfw(obj, problem, max_iter=100000, tol=1e-3, random_state=0, time_limit={limit})
+if {solver!r} == "bcfw":
+    res = bcfw(obj, problem, max_iter=100000, tol=1e-3, random_state=0, time_limit={limit})
+else:
+    res = projected_gradient(obj, problem, max_iter=100000, tol=1e-3, time_limit={limit})
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 print(json.dumps(dict(generate_s=gen, setup_s=setup, solve_s=res.time_history[-1], epochs=res.n_iter,
                       converged=res.converged, rel_gap=res.gap_history[-1], objective=res.objective,
@@ -149,14 +154,16 @@ print(json.dumps(dict(generate_s=gen, setup_s=setup, solve_s=res.time_history[-1
 """
 
 
-def bcfw_bench(n: int, blocks: int, device: str, limit: float) -> dict:
-    code = BCFW_CHILD.format(root=str(ROOT), n=n, blocks=blocks, reg=REG, device=device, limit=limit)
+def bcfw_bench(n: int, blocks: int, device: str, limit: float, overlapping: bool = False, solver: str = "bcfw") -> dict:
+    code = BCFW_CHILD.format(root=str(ROOT), n=n, blocks=blocks, reg=REG, device=device, limit=limit,
+                             overlapping=overlapping, solver=solver)
     before = load()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return {"error": proc.stderr[-2000:]}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out.update(n=n, blocks=blocks, device=device, load_before=before, load_after=load())
+    out.update(n=n, blocks=blocks, device=device, overlapping=overlapping, solver=solver, load_before=before,
+               load_after=load())
     print(json.dumps(out, indent=1), flush=True)
     return out
 
@@ -177,7 +184,8 @@ def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float
         res = solve(obj, problem, max_iter=10**7, tol=1e-6, time_limit=fw_limit)
         runs[name] = {"wall_s": time.perf_counter() - t, "objective": res.objective, "iterations": res.n_iter,
                       "final_rel_gap": res.gap_history[-1], "converged_1e-6": res.converged}
-        hist[name] = (np.asarray(res.objective_history), np.asarray(res.time_history), np.asarray(res.gap_history))
+        steps = np.asarray(res.iterates) if res.iterates else np.stack([res.time_history, res.objective_history], 1)
+        hist[name] = (steps[:, 1], steps[:, 0], np.asarray(res.time_history), np.asarray(res.gap_history))
         print(n, name, runs[name], flush=True)
     obj = ExplicitObjective(X[problem.order], reg, device="numpy")
     if with_exact and exact_cost(n, d, problem.n_labels) <= EXACT_MAX_COST:
@@ -200,11 +208,11 @@ def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float
     best = min(r["objective"] for r in runs.values() if "objective" in r)
     target = best * (1 + 1e-4)
     out: dict = {"runs": runs, "best_objective": best}
-    for name, (O, T, G) in hist.items():
+    for name, (O, T, TG, G) in hist.items():
         hit = np.flatnonzero(O <= target)
         runs[name]["time_to_1e-4_s"] = float(T[hit[0]]) if hit.size else None
         cert = np.flatnonzero(G <= 1e-4)
-        runs[name]["time_to_rel_gap_1e-4_s"] = float(T[cert[0]]) if cert.size else None
+        runs[name]["time_to_rel_gap_1e-4_s"] = float(TG[cert[0]]) if cert.size else None
     reach = {k: r["wall_s"] for k, r in runs.items() if k in cvxpy_solvers and r.get("objective", np.inf) <= target}
     out["cvxpy_fastest_reaching_1e-4"] = min(reach.items(), key=lambda kv: kv[1]) if reach else None
     for name in hist:
@@ -352,6 +360,8 @@ def main() -> None:
     ap.add_argument("--bcfw-blocks", type=int, default=60)
     ap.add_argument("--bcfw-device", default="numpy")
     ap.add_argument("--bcfw-limit", type=float, default=900.0)
+    ap.add_argument("--bcfw-overlapping", action="store_true", help="the bags a script makes (see overlap)")
+    ap.add_argument("--bcfw-solver", default="bcfw", choices=["bcfw", "pg"])
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args()
     path = Path(args.out)
@@ -370,8 +380,10 @@ def main() -> None:
     if "toy" in args.parts:
         results["toy"] = toy_solves()
     if "bcfw" in args.parts:
-        key = f"bcfw_{args.bcfw_device}"
-        results[key] = bcfw_bench(args.bcfw_n, args.bcfw_blocks, args.bcfw_device, args.bcfw_limit)
+        key = f"bcfw_{args.bcfw_device}" + ("_overlapping" if args.bcfw_overlapping else "") + (
+            "" if args.bcfw_solver == "bcfw" else f"_{args.bcfw_solver}")
+        results[key] = bcfw_bench(args.bcfw_n, args.bcfw_blocks, args.bcfw_device, args.bcfw_limit,
+                                  args.bcfw_overlapping, args.bcfw_solver)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
         json.dump(results, f, indent=1, default=str)

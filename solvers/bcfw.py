@@ -38,7 +38,7 @@ def bcfw(obj, problem: Problem, *, max_iter: int = 100, tol: float = 1e-3, rando
     F = obj.current_value() + kappa * float(xi @ xi)
     B = len(facs)
     gaps_b = np.full(B, np.inf)
-    trace = Trace(tol, time_limit, callback, scale=F)
+    trace = Trace(tol, time_limit, callback, scale=F - kappa * float(xi @ xi))
     gap = np.inf
 
     def step(f: Factors) -> float:

@@ -18,12 +18,17 @@ from .exact import EXACT_MAX_COST, exact_cost, known_rows, solve_exact
 from .frank_wolfe import duality_gap, start_objective
 from .objective import ExplicitObjective, check_finite
 
-# "auto" above the exact path's limit: projected gradient when Frank-Wolfe's oracle would solve an LP
-# over at least this many rows per call (bags chained into one component, or a whole block tied by
-# rho over all tracks); measured on the planted families (benchmarks/bench_solvers.py overlap):
-# n = 2,000 chained, FW 13.9 s vs projected gradient ~1 s to 1e-4; disjoint bags (no LP), FW 0.27 s
-# vs projected gradient 0.75 s
+# "auto" picks projected gradient when Frank-Wolfe's oracle would solve an LP over at least
+# PG_MIN_LP_ROWS rows per call (bags chained into one component, or a whole block tied by rho over
+# all tracks) and the exact path's measure is above PG_MIN_COST.  Measured (2-core machine, load
+# 2-4): the overlapping planted family at n = 2,000 (L = 10, d = 128; 3.2e8) exact 80 s, projected
+# gradient 1.4 s to 1e-4, FW 25 s; at n = 300 and 600 (5.1e7, 1.0e8; kappa 10, rho 0.2 over all
+# tracks) exact 11 s and 24 s, projected gradient 6.5 s and 20 s, without slack 5 s at n = 600; the
+# hard toy's window solve (2.9e8) exact 111 s, projected gradient 0.7 s; below ~1e7 the exact path
+# takes milliseconds to a second and projected gradient ~0.4-3 s.  Disjoint bags (no LP): FW 0.27 s
+# vs projected gradient 0.75 s at n = 2,000.
 PG_MIN_LP_ROWS = 100
+PG_MIN_COST = 50_000_000
 
 SOLVERS = ("auto", "exact", "pg", "fw", "bcfw", "cvxpy")
 
@@ -31,9 +36,10 @@ SOLVERS = ("auto", "exact", "pg", "fw", "bcfw", "cvxpy")
 class DiscriminativeClustering(BaseEstimator):
     """Assign labels 0..n_labels-1 (0 = background) to tracks under bag constraints (DIFFRAC).
 
-    Parameters: `reg` ridge weight; `solver` "auto" (the exact QP when the problem is within the
-    exact path's size limit; above it "bcfw" when `blocks` are given, else "pg" where Frank-Wolfe's
-    oracle is an LP over many rows (chained bags, or rho over all tracks), else "fw"), "exact" (one
+    Parameters: `reg` ridge weight; `solver` "auto" ("pg" where Frank-Wolfe's oracle is an LP over
+    many rows (chained bags, or rho over all tracks) and the exact path would be slow, no blocks;
+    else the exact QP when the problem is within the exact path's size limit; above it "bcfw" when
+    `blocks` are given, else "fw"; see PG_MIN_COST), "exact" (one
     sparse QP by Clarabel's interior point method, solvers/exact.py), "pg" (accelerated projected
     gradient, solvers/projected.py), "fw" (factored pairwise Frank-Wolfe),
     "bcfw" (block-coordinate, needs `blocks` in fit) or "cvxpy" (Clarabel through cvxpy, the
@@ -96,10 +102,13 @@ class DiscriminativeClustering(BaseEstimator):
         solver = self.solver
         if solver == "auto":
             size = exact_cost(n, X.shape[1], self.n_labels, int(np.sum(~known_rows(problem))))
-            if size <= EXACT_MAX_COST:
+            chained = blocks is None and lp_rows(problem) >= PG_MIN_LP_ROWS
+            if size <= (PG_MIN_COST if chained else EXACT_MAX_COST):
                 solver = "exact"
+            elif size <= EXACT_MAX_COST:
+                solver = "pg"  # chained bags, where the exact path is slow: projected gradient is faster
             else:
-                solver = "bcfw" if blocks is not None else "pg" if lp_rows(problem) >= PG_MIN_LP_ROWS else "fw"
+                solver = "bcfw" if blocks is not None else "pg" if chained else "fw"
                 warnings.warn(f"{n} tracks x {self.n_labels} labels x {X.shape[1]} features is beyond the exact "
                               f"path's size limit (n_variable L (r+3)^2 = {size:,} > {EXACT_MAX_COST:,}): solving with "
                               f"solver={solver!r} instead", UserWarning, stacklevel=2)

@@ -16,7 +16,8 @@ momentum (Beck & Teboulle 2009) with restarts when the objective rises (O'Donogh
 The projection is a QP with a diagonal quadratic term and the polytope's sparse rows
 (solvers.polytope), the same every iteration but for its linear term: OSQP factors its KKT
 matrix once and each projection is warm-started from the last, to an accuracy that tightens as
-the objective settles.  Each iterate is made feasible (clipped, rows renormalised,
+the objective settles.  When ADMM's accuracy runs out (a plain step at its tightest tolerance
+raises the objective) the projections switch to Clarabel's interior point method (to 1e-10).  Each iterate is made feasible (clipped, rows renormalised,
 the slack raised where a bag row falls short; the last projection is the tightest), and the
 stopping test is the one Frank-Wolfe uses: the exact duality gap from the blocks' oracles <= tol *
 max(F, F at the starting vertex).
@@ -38,11 +39,15 @@ from .types import ConstraintError, Problem
 # within these bounds (loose projections while the iterates move a lot, tight ones near the optimum)
 EPS_RANGE = (1e-10, 1e-3)
 EPS_FRACTION = 1e-2
+# a plain step at the tightest projection may rise by OSQP's residual error (relative to max(F, scale))
+NOISE = 1e-9
+# with interior point projections (to 1e-10), rises below this are their rounding; above it, no descent is left
+ACCURATE_NOISE = 1e-7
 
 
 class Projection:
     """argmin over the polytope of (1/2) ||z - y||^2 + (kappa n / 2) ||xi||^2 (the step above, times n/2),
-    for changing y; exactly feasible points out."""
+    for changing y; feasible points out (see `_feasible`)."""
 
     def __init__(self, problem: Problem, known: np.ndarray, max_iter: int = 20000) -> None:
         import osqp
@@ -53,29 +58,61 @@ class Projection:
         self.nz = self.poly.var.size * L
         nv = self.nz + m
         kappa = problem.kappa or 0.0
-        P = sp.diags(np.concatenate([np.ones(self.nz), np.full(m, kappa * n)])).tocsc()
-        self.A = csc_from_triplets(self.poly.rows, self.poly.cols, self.poly.vals, (self.poly.n_rows, nv))
+        # the slack enters as u = c xi, c = sqrt(kappa n), so that the quadratic term is the identity
+        # (ADMM converges slowly when the variables' weights differ by kappa n, ~1e4)
+        self.c = float(np.sqrt(kappa * n)) if m else 1.0
+        vals = np.where(self.poly.cols >= self.nz, self.poly.vals / self.c, self.poly.vals)
+        P = sp.identity(nv, format="csc")
+        self.A = csc_from_triplets(self.poly.rows, self.poly.cols, vals, (self.poly.n_rows, nv))
         self.solver = osqp.OSQP()
         self.solver.setup(P, np.zeros(nv), self.A, self.poly.lo, self.poly.hi, verbose=False,
                           eps_abs=EPS_RANGE[1], eps_rel=EPS_RANGE[1], max_iter=max_iter, warm_starting=True,
                           polishing=False, adaptive_rho=True, check_termination=10)
         self.iterations = 0
+        self._ipm = None
 
-    def __call__(self, Y: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
-        """The projection of Y (internal order) with OSQP tolerance eps, made exactly feasible."""
+    def __call__(self, Y: np.ndarray, eps: float, accurate: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The projection of Y (internal order): by OSQP to tolerance eps, or (`accurate`) by
+        Clarabel's interior point method to 1e-10, for when ADMM's accuracy stalls the descent."""
         q = np.concatenate([-Y[self.poly.var].ravel(), np.zeros(self.problem.n_slack)])
-        self.solver.update(q=q)
-        self.solver.update_settings(eps_abs=eps, eps_rel=eps)
-        res = self.solver.solve(raise_error=False)
-        status = str(res.info.status).lower()
-        if "infeasible" in status:
+        if accurate:
+            x = self._clarabel(q)
+        else:
+            self.solver.update(q=q)
+            self.solver.update_settings(eps_abs=eps, eps_rel=eps)
+            res = self.solver.solve(raise_error=False)
+            status = str(res.info.status).lower()
+            if "infeasible" in status:
+                raise ConstraintError("the bags cannot be satisfied together (the projection QP is infeasible; "
+                                      "expected jointly feasible requirements, or slack kappa)")
+            x = np.asarray(res.x, dtype=np.float64)
+            if x.size != self.A.shape[1] or not np.isfinite(x).all():
+                raise RuntimeError(f"OSQP returned no solution (status {res.info.status})")
+            self.iterations += int(res.info.iter)
+        return self._feasible(x)
+
+    def _clarabel(self, q: np.ndarray) -> np.ndarray:
+        import clarabel
+
+        if self._ipm is None:
+            n_eq = self.poly.n_eq
+            sign = np.where(np.arange(self.poly.n_rows) < n_eq, 1.0, -1.0)  # ">= lo" rows as -A x <= -lo
+            settings = clarabel.DefaultSettings()
+            settings.verbose = False
+            settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = EPS_RANGE[0]
+            settings.direct_solve_method = "faer"
+            cones = [clarabel.ZeroConeT(n_eq), clarabel.NonnegativeConeT(self.poly.n_rows - n_eq)]
+            self._ipm = (sp.diags(sign) @ self.A).tocsc(), sign * self.poly.lo, cones, settings
+        A, b, cones, settings = self._ipm
+        sol = clarabel.DefaultSolver(sp.identity(A.shape[1], format="csc"), q, A, b, cones, settings).solve()
+        x = np.asarray(sol.x, dtype=np.float64)
+        if "Infeasible" in str(sol.status):
             raise ConstraintError("the bags cannot be satisfied together (the projection QP is infeasible; "
                                   "expected jointly feasible requirements, or slack kappa)")
-        x = np.asarray(res.x, dtype=np.float64)
-        if x.size != self.A.shape[1] or not np.isfinite(x).all():
-            raise RuntimeError(f"OSQP returned no solution (status {res.info.status})")
-        self.iterations += int(res.info.iter)
-        return self._feasible(x)
+        if x.size != A.shape[1] or not np.isfinite(x).all():
+            raise RuntimeError(f"Clarabel returned no projection (status {sol.status})")
+        self.iterations += int(sol.iterations)
+        return x
 
     def _feasible(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Z clipped and its rows renormalised (known, fixed and banned entries exact); the slack
@@ -90,7 +127,7 @@ class Projection:
         Z = np.zeros((n, L))
         Z[self.known, 0] = 1.0
         Z[self.poly.var] = Zv
-        xi = np.clip(x[nz:], 0.0, float(self.problem.alpha))
+        xi = np.clip(x[nz:] / self.c, 0.0, float(self.problem.alpha))
         return Z, restore_feasibility(Z, xi, self.problem)
 
     def _banned_var(self) -> np.ndarray:
@@ -117,14 +154,16 @@ def projected_gradient(obj, problem: Problem, *, max_iter: int = 1000, tol: floa
 
     Z, xi = start_vertex(problem)
     F = value(Z, xi)
-    trace = Trace(tol, time_limit, callback, scale=F)
+    trace = Trace(tol, time_limit, callback, scale=F - kappa * float(xi @ xi))
     Z_prev, t_k = Z, 1.0
+    iterates: list[tuple[float, float]] = [(trace.elapsed(), F)]
     eps = EPS_RANGE[1]
+    accurate = False
     gap, it = np.inf, 0
     for it in range(1, max_iter + 1):
         t_next = (1.0 + np.sqrt(1.0 + 4.0 * t_k * t_k)) / 2.0
         Yp = Z + ((t_k - 1.0) / t_next) * (Z - Z_prev)
-        Z_new, xi_new = proj(Yp - n * obj.apply(Yp), eps)
+        Z_new, xi_new = proj(Yp - n * obj.apply(Yp), eps, accurate)
         F_new = value(Z_new, xi_new)
         if F_new > F:
             if t_k > 1.0:  # momentum overshot: restart it from the current point (plain step next)
@@ -133,9 +172,14 @@ def projected_gradient(obj, problem: Problem, *, max_iter: int = 1000, tol: floa
             if eps > EPS_RANGE[0]:  # a plain step rose: the projection was too loose
                 eps = EPS_RANGE[0]
                 continue
-            break  # no descent left at the tightest projection
+            if not accurate and F_new - F > NOISE * trace.denominator(F):
+                accurate = True  # ADMM's accuracy is spent: interior point projections from here
+                continue
+            if accurate and F_new - F > ACCURATE_NOISE * trace.denominator(F):
+                break  # a plain step rose with interior point projections: no descent left
         change = (F - F_new) / trace.denominator(F_new)
         Z_prev, Z, xi, F, t_k = Z, Z_new, xi_new, F_new, t_next
+        iterates.append((trace.elapsed(), F))
         eps = float(np.clip(EPS_FRACTION * change, *EPS_RANGE))
         if change <= 2.0 * tol or it % 5 == 0:  # the gap costs an oracle call: test when it may pass
             gap = duality_gap(obj, problem, Z, xi)
@@ -147,4 +191,6 @@ def projected_gradient(obj, problem: Problem, *, max_iter: int = 1000, tol: floa
         gap = duality_gap(obj, problem, Z, xi)
         trace.record(it, F, gap)
     obj.reset(Z)
-    return trace.result(obj, xi, F, gap, it)
+    res = trace.result(obj, xi, F, gap, it)
+    res.iterates = iterates
+    return res
