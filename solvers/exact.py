@@ -174,10 +174,10 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     # the polytope's rows (solvers.polytope), after the lifted form's R rows: its equalities as they
     # are, its ">= lo" rows as -A x <= -lo
     poly = polytope_rows(problem, known, ox)
-    neg = np.where(poly.rows < poly.n_eq, 1.0, -1.0)
-    er.append(k + poly.rows); ec.append(poly.cols); ev.append(poly.vals * neg)
+    vals, b_poly = poly.upper_form()
+    er.append(k + poly.rows); ec.append(poly.cols); ev.append(vals)
     n_eq = k + poly.n_eq
-    b = np.concatenate([np.zeros(k), poly.lo[: poly.n_eq], -poly.lo[poly.n_eq:]])
+    b = np.concatenate([np.zeros(k), b_poly])
     k += poly.n_rows
     banned, fixed_rows = poly.banned, poly.fixed_rows
     Acon = csc_from_triplets(np.concatenate(er), np.concatenate(ec), np.concatenate(ev), (k, nv))

@@ -7,7 +7,7 @@ starting vertex (an absolute scale: F* can be ~0, where a purely relative test n
 uniform assignment would not do, its objective is exactly 0 as constant columns lie in A's kernel).
 The slack's penalty is left out of the scale: the starting vertex may take every bag's slack, as
 the oracle's costs are zero there, which would make the scale kappa x alpha^2 x the number of bag
-rows (500 against an optimum of 0.0016 on the hard toy's window solve), unrelated to the fit.  Vanilla FW converges at rate 1/t
+rows, unrelated to the fit.  Vanilla FW converges at rate 1/t
 here because the optimum lies on a face of the polytope; away steps and pairwise steps
 (Lacoste-Julien & Jaggi, NeurIPS 2015) keep the iterate as a convex combination of an active set
 of vertices and move weight off the worst one, which gives linear convergence on polytopes.
@@ -270,11 +270,12 @@ def start_objective(obj, problem: Problem) -> float:
     return obj.value(Z)
 
 
-def duality_gap(obj, problem: Problem, Z: np.ndarray, xi: np.ndarray) -> float:
+def duality_gap(obj, problem: Problem, Z: np.ndarray, xi: np.ndarray, AZ: np.ndarray | None = None) -> float:
     """The Frank-Wolfe duality gap of the feasible point (Z, xi) (internal order) over the whole
-    problem, from the blocks' oracles: an upper bound on its objective's distance to the optimum."""
+    problem, from the blocks' oracles: an upper bound on its objective's distance to the optimum.
+    `AZ`: obj.apply(Z) when the caller has it."""
     kappa = problem.kappa or 0.0
-    G = 2.0 * obj.apply(Z)
+    G = 2.0 * (obj.apply(Z) if AZ is None else AZ)
     gx = 2.0 * kappa * xi
     gap = 0.0
     for blk, xs in zip(problem.blocks, problem.slack_slices()):

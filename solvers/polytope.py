@@ -41,6 +41,12 @@ class PolytopeRows:
     def n_rows(self) -> int:
         return int(self.lo.size)
 
+    def upper_form(self) -> tuple[np.ndarray, np.ndarray]:
+        """(vals, b) of the rows as Clarabel takes them: the equalities as they are, the ">= lo" rows
+        as -A x <= -lo (the triplets' values signed per row)."""
+        sign = np.where(np.arange(self.n_rows) < self.n_eq, 1.0, -1.0)
+        return self.vals * sign[self.rows], sign * self.lo
+
 
 def banned_entries(problem: Problem) -> np.ndarray:
     """Flat indices i * L + l (internal order) of the entries of Z a block's allowed labels fix to 0."""

@@ -17,10 +17,10 @@ The projection is a QP with a diagonal quadratic term and the polytope's sparse 
 (solvers.polytope), the same every iteration but for its linear term: OSQP factors its KKT
 matrix once and each projection is warm-started from the last, to an accuracy that tightens as
 the objective settles.  When ADMM's accuracy runs out (a plain step at its tightest tolerance
-raises the objective) the projections switch to Clarabel's interior point method (to 1e-10).  Each iterate is made feasible (clipped, rows renormalised,
-the slack raised where a bag row falls short; the last projection is the tightest), and the
-stopping test is the one Frank-Wolfe uses: the exact duality gap from the blocks' oracles <= tol *
-max(F, F at the starting vertex).
+raises the objective) the projections switch to Clarabel's interior point method (to 1e-10).
+Each iterate is made feasible (clipped, rows renormalised, the slack raised where a bag row falls
+short), and the stopping test is the one Frank-Wolfe uses: the exact duality gap from the blocks'
+oracles <= tol * max(F, f at the starting vertex).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .backend import single_blas_thread
-from .exact import known_rows, restore_feasibility
+from .exact import DIRECT_SOLVE_METHOD, known_rows, restore_feasibility
 from .frank_wolfe import SolveResult, Trace, duality_gap, start_vertex
 from .lp import csc_from_triplets
 from .polytope import polytope_rows
@@ -43,6 +43,8 @@ EPS_FRACTION = 1e-2
 NOISE = 1e-9
 # with interior point projections (to 1e-10), rises below this are their rounding; above it, no descent is left
 ACCURATE_NOISE = 1e-7
+INFEASIBLE = ("the bags cannot be satisfied together (the projection QP is infeasible; expected jointly feasible "
+              "requirements, or slack kappa)")
 
 
 class Projection:
@@ -61,9 +63,12 @@ class Projection:
         # the slack enters as u = c xi, c = sqrt(kappa n), so that the quadratic term is the identity
         # (ADMM converges slowly when the variables' weights differ by kappa n, ~1e4)
         self.c = float(np.sqrt(kappa * n)) if m else 1.0
-        vals = np.where(self.poly.cols >= self.nz, self.poly.vals / self.c, self.poly.vals)
         P = sp.identity(nv, format="csc")
-        self.A = csc_from_triplets(self.poly.rows, self.poly.cols, vals, (self.poly.n_rows, nv))
+        self.A = csc_from_triplets(self.poly.rows, self.poly.cols, self._scaled(self.poly.vals), (self.poly.n_rows, nv))
+        # the variable entries that `_feasible` sets exactly: banned (0) and fixed rows (label 0)
+        b, p = self.poly.banned, self.poly.pos
+        self._banned_var = (p[b // L] * L + b % L)[p[b // L] >= 0]
+        self._fixed_var = p[self.poly.fixed_rows][p[self.poly.fixed_rows] >= 0]
         self.solver = osqp.OSQP()
         self.solver.setup(P, np.zeros(nv), self.A, self.poly.lo, self.poly.hi, verbose=False,
                           eps_abs=EPS_RANGE[1], eps_rel=EPS_RANGE[1], max_iter=max_iter, warm_starting=True,
@@ -83,8 +88,7 @@ class Projection:
             res = self.solver.solve(raise_error=False)
             status = str(res.info.status).lower()
             if "infeasible" in status:
-                raise ConstraintError("the bags cannot be satisfied together (the projection QP is infeasible; "
-                                      "expected jointly feasible requirements, or slack kappa)")
+                raise ConstraintError(INFEASIBLE)
             x = np.asarray(res.x, dtype=np.float64)
             if x.size != self.A.shape[1] or not np.isfinite(x).all():
                 raise RuntimeError(f"OSQP returned no solution (status {res.info.status})")
@@ -96,19 +100,19 @@ class Projection:
 
         if self._ipm is None:
             n_eq = self.poly.n_eq
-            sign = np.where(np.arange(self.poly.n_rows) < n_eq, 1.0, -1.0)  # ">= lo" rows as -A x <= -lo
+            vals, b = self.poly.upper_form()
+            A = csc_from_triplets(self.poly.rows, self.poly.cols, self._scaled(vals), self.A.shape)
             settings = clarabel.DefaultSettings()
             settings.verbose = False
             settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = EPS_RANGE[0]
-            settings.direct_solve_method = "faer"
+            settings.direct_solve_method = DIRECT_SOLVE_METHOD
             cones = [clarabel.ZeroConeT(n_eq), clarabel.NonnegativeConeT(self.poly.n_rows - n_eq)]
-            self._ipm = (sp.diags(sign) @ self.A).tocsc(), sign * self.poly.lo, cones, settings
+            self._ipm = A, b, cones, settings
         A, b, cones, settings = self._ipm
         sol = clarabel.DefaultSolver(sp.identity(A.shape[1], format="csc"), q, A, b, cones, settings).solve()
         x = np.asarray(sol.x, dtype=np.float64)
         if "Infeasible" in str(sol.status):
-            raise ConstraintError("the bags cannot be satisfied together (the projection QP is infeasible; "
-                                  "expected jointly feasible requirements, or slack kappa)")
+            raise ConstraintError(INFEASIBLE)
         if x.size != A.shape[1] or not np.isfinite(x).all():
             raise RuntimeError(f"Clarabel returned no projection (status {sol.status})")
         self.iterations += int(sol.iterations)
@@ -120,8 +124,8 @@ class Projection:
         tolerance (~eps), as the exact path's do by Clarabel's."""
         n, L, nz = self.problem.n, self.L, self.nz
         Zv = np.clip(x[:nz].reshape(-1, L), 0.0, None)
-        Zv.ravel()[self._banned_var()] = 0.0
-        Zv[self._fixed_var()] = np.eye(L)[0]
+        Zv.ravel()[self._banned_var] = 0.0
+        Zv[self._fixed_var] = np.eye(L)[0]
         s = Zv.sum(axis=1, keepdims=True)
         Zv = np.where(s > 0, Zv / np.where(s > 0, s, 1.0), np.eye(L)[0])
         Z = np.zeros((n, L))
@@ -130,14 +134,9 @@ class Projection:
         xi = np.clip(x[nz:] / self.c, 0.0, float(self.problem.alpha))
         return Z, restore_feasibility(Z, xi, self.problem)
 
-    def _banned_var(self) -> np.ndarray:
-        b = self.poly.banned
-        p = self.poly.pos[b // self.L]
-        return (p * self.L + b % self.L)[p >= 0]
-
-    def _fixed_var(self) -> np.ndarray:
-        p = self.poly.pos[self.poly.fixed_rows]
-        return p[p >= 0]
+    def _scaled(self, vals: np.ndarray) -> np.ndarray:
+        """Triplet values with the slack columns' divided by c (the variable is u = c xi)."""
+        return np.where(self.poly.cols >= self.nz, vals / self.c, vals)
 
 
 @single_blas_thread
@@ -145,29 +144,28 @@ def projected_gradient(obj, problem: Problem, *, max_iter: int = 1000, tol: floa
                        time_limit: float | None = None, callback=None) -> SolveResult:
     """Minimize f(Z) + kappa ||xi||^2 over the problem's polytope by accelerated projected gradient;
     stop at duality gap <= tol * max(F, F_start) or after `time_limit` seconds (then not converged)."""
-    n, L = problem.n, problem.n_labels
+    n = problem.n
     kappa = problem.kappa or 0.0
     proj = Projection(problem, known_rows(problem))
-
-    def value(Z: np.ndarray, xi: np.ndarray) -> float:
-        return obj.value(Z) + kappa * float(xi @ xi)
-
     Z, xi = start_vertex(problem)
-    F = value(Z, xi)
+    AZ = obj.apply(Z)  # A Z of the current point, and below of the previous one: A is linear, so
+    F = float(np.sum(Z * AZ)) + kappa * float(xi @ xi)  # the gradient at the extrapolated point is free
     trace = Trace(tol, time_limit, callback, scale=F - kappa * float(xi @ xi))
-    Z_prev, t_k = Z, 1.0
+    Z_prev, AZ_prev, t_k = Z, AZ, 1.0
     iterates: list[tuple[float, float]] = [(trace.elapsed(), F)]
     eps = EPS_RANGE[1]
     accurate = False
     gap, it = np.inf, 0
     for it in range(1, max_iter + 1):
         t_next = (1.0 + np.sqrt(1.0 + 4.0 * t_k * t_k)) / 2.0
-        Yp = Z + ((t_k - 1.0) / t_next) * (Z - Z_prev)
-        Z_new, xi_new = proj(Yp - n * obj.apply(Yp), eps, accurate)
-        F_new = value(Z_new, xi_new)
+        beta = (t_k - 1.0) / t_next
+        Yp = Z + beta * (Z - Z_prev)
+        Z_new, xi_new = proj(Yp - n * (AZ + beta * (AZ - AZ_prev)), eps, accurate)
+        AZ_new = obj.apply(Z_new)
+        F_new = float(np.sum(Z_new * AZ_new)) + kappa * float(xi_new @ xi_new)
         if F_new > F:
             if t_k > 1.0:  # momentum overshot: restart it from the current point (plain step next)
-                t_k, Z_prev = 1.0, Z
+                t_k, Z_prev, AZ_prev = 1.0, Z, AZ
                 continue
             if eps > EPS_RANGE[0]:  # a plain step rose: the projection was too loose
                 eps = EPS_RANGE[0]
@@ -178,17 +176,17 @@ def projected_gradient(obj, problem: Problem, *, max_iter: int = 1000, tol: floa
             if accurate and F_new - F > ACCURATE_NOISE * trace.denominator(F):
                 break  # a plain step rose with interior point projections: no descent left
         change = (F - F_new) / trace.denominator(F_new)
-        Z_prev, Z, xi, F, t_k = Z, Z_new, xi_new, F_new, t_next
+        Z_prev, AZ_prev, Z, AZ, xi, F, t_k = Z, AZ, Z_new, AZ_new, xi_new, F_new, t_next
         iterates.append((trace.elapsed(), F))
         eps = float(np.clip(EPS_FRACTION * change, *EPS_RANGE))
         if change <= 2.0 * tol or it % 5 == 0:  # the gap costs an oracle call: test when it may pass
-            gap = duality_gap(obj, problem, Z, xi)
+            gap = duality_gap(obj, problem, Z, xi, AZ)
             if trace.record(it, F, gap):
                 break
         if trace.out_of_time():
             break
     if not trace.gaps or trace.objs[-1] != F:
-        gap = duality_gap(obj, problem, Z, xi)
+        gap = duality_gap(obj, problem, Z, xi, AZ)
         trace.record(it, F, gap)
     obj.reset(Z)
     res = trace.result(obj, xi, F, gap, it)
