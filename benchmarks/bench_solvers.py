@@ -16,10 +16,11 @@ sweep:    the same race (projected gradient, FW, SCS) across reg 1e-3..1e-1 and 
           0.1..10, on the overlapping family and on disjoint bags with L2-normalised rows.
 background: the persons' background share rho over all tracks, chosen on toy seeds 10-12 and
           scored on seeds 0, 1, 2 (extras' tracks nameless, named and all-tracks accuracy).
+crossover: the exact path against projected gradient, the choice solver="auto" makes (AUTO_EXACT_COST).
 toy:      the bundled toy movie's two solves (persons, then actions with the pair bags) with the
           exact path (what solver="auto" picks) against cvxpy/Clarabel on the same problems.
 
-Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [toy] [--sizes 500 2000 5000]
+Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [crossover] [toy] [--sizes 500 2000 5000]
        [--overlap-sizes 2000 5000 20000] [--cvxpy-limit 300] [--fw-limit 300] [--sweep-n 2000]
 """
 
@@ -255,6 +256,62 @@ def sweep(n: int, cvxpy_limit: float, fw_limit: float, seed: int = 0) -> dict:
     return out
 
 
+def crossover(window_prep: str | None) -> dict:
+    """The exact path against projected gradient through the estimator (what solver="auto" chooses
+    between, AUTO_EXACT_COST): planted overlapping problems with slack and rho over all tracks (planted
+    seed 1, as the pipeline's persons solve), the same without slack, disjoint bags, and the window
+    solve of a prepared hard-toy run (`--window-prep`: the pipeline's window problem, its persons
+    solved first as the pipeline does)."""
+    import warnings
+
+    from solvers.estimator import DiscriminativeClustering, lp_rows
+    from solvers.exact import exact_cost, known_rows
+
+    cases = []
+    for n, l, d in [(20, 4, 20), (60, 5, 32), (150, 6, 64), (300, 10, 128), (600, 10, 128)]:
+        P = make_planted(n, l, d, random_state=1, overlapping=True)
+        cases.append(("overlapping, kappa 10, rho 0.2 all", P.X, P.bags, P.negatives, l,
+                      {"kappa": 10.0, "rho": 0.2, "rho_scope": "all", "reg": REG}))
+    for overlapping in (True, False):
+        P = make_planted(2000, L, D, random_state=1, overlapping=overlapping)
+        cases.append(("overlapping, hard bags" if overlapping else "disjoint, hard bags", P.X, P.bags, P.negatives,
+                      L, {"reg": REG}))
+    if window_prep:
+        from scriptalign.assign import assign, standardize
+        from scriptalign.pipeline import load_prepared
+        from scriptalign.temporal import window_bags
+
+        m = load_prepared(window_prep)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = assign(m.spans, m.face_descriptors, m.motion_descriptors, m.bags)
+        cases.append((f"window solve of {window_prep}", standardize(m.windows.X),
+                      window_bags(m.windows, m.bags, res.track_names, res.actions), None, len(res.actions) + 1,
+                      {"kappa": 10.0, "rho": 1.0, "rho_scope": "free", "reg": 1e-2}))
+    out: dict = {"load_before": load(), "cases": []}
+    for name, X, bags, neg, nl, kw in cases:
+        problem = build_problem(X.shape[0], nl, bags, background=neg, alpha=1, kappa=kw.get("kappa"),
+                                rho=kw.get("rho", 0.0), rho_scope=kw.get("rho_scope", "free"))
+        row = {"case": name, "n": X.shape[0], "d": X.shape[1], "L": nl, "lp_rows": lp_rows(problem),
+               "exact_cost": exact_cost(X.shape[0], X.shape[1], nl, int((~known_rows(problem)).sum())), "runs": {}}
+        fits = {}
+        for solver in ("exact", "pg"):
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fits[solver] = m = DiscriminativeClustering(nl, solver=solver, tol=1e-5, max_iter=5000, **kw).fit(
+                    X, bags, background=neg)
+            row["runs"][solver] = {"wall_s": time.perf_counter() - t, "converged": bool(m.converged_),
+                                   "iterations": int(m.n_iter_), "rel_gap": float(m.gap_history_[-1]),
+                                   "objective": m.objective_ + (kw.get("kappa") or 0.0) * float(m.slack_ @ m.slack_)}
+        row["max_abs_dZ"] = float(np.abs(fits["exact"].Z_ - fits["pg"].Z_).max())
+        row["load"] = load()
+        out["cases"].append(row)
+        print(json.dumps(row, default=str), flush=True)
+    out["load_after"] = load()
+    return out
+
+
 def toy_solves(repeats: int = 10) -> dict:
     """The bundled toy movie's persons and actions solves: exact path vs cvxpy/Clarabel, same bags,
     interleaved, best of `repeats` (wall and process CPU time: the CPU time is less sensitive to
@@ -355,6 +412,7 @@ def main() -> None:
     ap.add_argument("--overlap-sizes", nargs="*", type=int, default=[2000, 5000, 20000])
     ap.add_argument("--cvxpy-max-n", type=int, default=5000, help="overlap sizes above this run without cvxpy")
     ap.add_argument("--sweep-n", type=int, default=2000)
+    ap.add_argument("--window-prep", default=None, help="crossover: a prepared hard-toy run (its prep folder)")
     ap.add_argument("--toys-dir", default=None, help="where the background part keeps its toy movies")
     ap.add_argument("--bcfw-n", type=int, default=200_000)
     ap.add_argument("--bcfw-blocks", type=int, default=60)
@@ -377,6 +435,8 @@ def main() -> None:
     if "background" in args.parts:
         toys = Path(args.toys_dir) if args.toys_dir else Path(tempfile.mkdtemp(prefix="toys"))
         results["background"] = background(toys, [10, 11, 12], [0, 1, 2], [0.0, 0.05, 0.1, 0.15, 0.2, 0.25])
+    if "crossover" in args.parts:
+        results["crossover"] = crossover(args.window_prep)
     if "toy" in args.parts:
         results["toy"] = toy_solves()
     if "bcfw" in args.parts:

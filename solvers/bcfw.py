@@ -7,7 +7,7 @@ mean(Z) kept up to date incrementally (objective.ExplicitObjective.update) it co
 O(n_block d L + d^2 L), not O(n d L).  Inside a block the step is the factored pairwise step of
 factored.py with exact line search.  Blocks are sampled with probability proportional to their
 last known gap (Osokin et al. ICML 2016), mixed with uniform sampling so none starves; when the
-sum of the (stale) block gaps falls below tol * max(objective, objective at the start), all block gaps are recomputed at the
+sum of the (stale) block gaps falls below tol * max(objective, f at the starting vertex), all block gaps are recomputed at the
 current point (one O(n d L) pass) and the run stops only if that exact gap passes the test.
 """
 

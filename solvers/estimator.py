@@ -18,17 +18,17 @@ from .exact import EXACT_MAX_COST, exact_cost, known_rows, solve_exact
 from .frank_wolfe import duality_gap, start_objective
 from .objective import ExplicitObjective, check_finite
 
-# "auto" picks projected gradient when Frank-Wolfe's oracle would solve an LP over at least
-# PG_MIN_LP_ROWS rows per call (bags chained into one component, or a whole block tied by rho over
-# all tracks) and the exact path's measure is above PG_MIN_COST.  Measured (2-core machine, load
-# 2-4): the overlapping planted family at n = 2,000 (L = 10, d = 128; 3.2e8) exact 80 s, projected
-# gradient 1.4 s to 1e-4, FW 25 s; at n = 300 and 600 (5.1e7, 1.0e8; kappa 10, rho 0.2 over all
-# tracks) exact 11 s and 24 s, projected gradient 6.5 s and 20 s, without slack 5 s at n = 600; the
-# hard toy's window solve (2.9e8) exact 111 s, projected gradient 0.7 s; below ~1e7 the exact path
-# takes milliseconds to a second and projected gradient ~0.4-3 s.  Disjoint bags (no LP): FW 0.27 s
-# vs projected gradient 0.75 s at n = 2,000.
+# "auto": the exact path while its size measure is at most AUTO_EXACT_COST (there it takes at most
+# seconds); above, projected gradient where Frank-Wolfe's oracle would solve an LP over at least
+# PG_MIN_LP_ROWS rows per call (bags chained into components, or a block tied whole by rho over all
+# tracks), FW where it would not, BCFW with blocks; past EXACT_MAX_COST with a message.  Measured
+# (`python benchmarks/bench_solvers.py crossover`, load 0.6-1.5, tol 1e-5): exact against projected
+# gradient 8.0 s / 5.9 s at 4.8e7 and 20.8 s / 21.8 s at 9.7e7 (planted, kappa 10, rho 0.2 over all
+# tracks); at 3.2e8 (n = 2,000) 57.7 s / 2.5 s on chained bags and 76.2 s / 1.0 s on disjoint ones
+# (where FW is faster still); the hard toy's window solve (2.9e8) 61.4 s / 0.39 s; below ~4e6 the
+# exact path takes < 0.5 s and projected gradient 1-3 s.
+AUTO_EXACT_COST = 50_000_000
 PG_MIN_LP_ROWS = 100
-PG_MIN_COST = 50_000_000
 
 SOLVERS = ("auto", "exact", "pg", "fw", "bcfw", "cvxpy")
 
@@ -36,10 +36,9 @@ SOLVERS = ("auto", "exact", "pg", "fw", "bcfw", "cvxpy")
 class DiscriminativeClustering(BaseEstimator):
     """Assign labels 0..n_labels-1 (0 = background) to tracks under bag constraints (DIFFRAC).
 
-    Parameters: `reg` ridge weight; `solver` "auto" ("pg" where Frank-Wolfe's oracle is an LP over
-    many rows (chained bags, or rho over all tracks) and the exact path would be slow, no blocks;
-    else the exact QP when the problem is within the exact path's size limit; above it "bcfw" when
-    `blocks` are given, else "fw"; see PG_MIN_COST), "exact" (one
+    Parameters: `reg` ridge weight; `solver` "auto" (the exact QP while it is fast, AUTO_EXACT_COST;
+    above, "bcfw" when `blocks` are given, else "pg" where Frank-Wolfe's oracle would be an LP over
+    many rows (chained bags, or rho over all tracks), else "fw"), "exact" (one
     sparse QP by Clarabel's interior point method, solvers/exact.py), "pg" (accelerated projected
     gradient, solvers/projected.py), "fw" (factored pairwise Frank-Wolfe),
     "bcfw" (block-coordinate, needs `blocks` in fit) or "cvxpy" (Clarabel through cvxpy, the
@@ -48,7 +47,7 @@ class DiscriminativeClustering(BaseEstimator):
     counted over `rho_scope` "free" (tracks in no bag) or "all" (every track not fixed, so a track
     inside a bag can be nobody: Bojanowski et al. ICCV 2013's background class), per block;
     `max_iter` iterations (FW) or epochs (BCFW); `tol` stop when the duality gap <= tol *
-    max(objective, objective at the start); `time_limit` seconds (None: no limit); `device`
+    max(objective, f at the starting vertex); `time_limit` seconds (None: no limit); `device`
     "auto" (CUDA via torch when present, else numpy), "numpy", "cpu" (torch), "cuda".
 
     Learned: `Z_` (n x n_labels relaxed assignment), `labels_` (constraint-respecting rounding),
@@ -102,16 +101,14 @@ class DiscriminativeClustering(BaseEstimator):
         solver = self.solver
         if solver == "auto":
             size = exact_cost(n, X.shape[1], self.n_labels, int(np.sum(~known_rows(problem))))
-            chained = blocks is None and lp_rows(problem) >= PG_MIN_LP_ROWS
-            if size <= (PG_MIN_COST if chained else EXACT_MAX_COST):
+            if size <= AUTO_EXACT_COST:
                 solver = "exact"
-            elif size <= EXACT_MAX_COST:
-                solver = "pg"  # chained bags, where the exact path is slow: projected gradient is faster
             else:
-                solver = "bcfw" if blocks is not None else "pg" if chained else "fw"
-                warnings.warn(f"{n} tracks x {self.n_labels} labels x {X.shape[1]} features is beyond the exact "
-                              f"path's size limit (n_variable L (r+3)^2 = {size:,} > {EXACT_MAX_COST:,}): solving with "
-                              f"solver={solver!r} instead", UserWarning, stacklevel=2)
+                solver = "bcfw" if blocks is not None else "pg" if lp_rows(problem) >= PG_MIN_LP_ROWS else "fw"
+                if size > EXACT_MAX_COST:
+                    warnings.warn(f"{n} tracks x {self.n_labels} labels x {X.shape[1]} features is beyond the exact "
+                                  f"path's size limit (n_variable L (r+3)^2 = {size:,} > {EXACT_MAX_COST:,}): solving "
+                                  f"with solver={solver!r} instead", UserWarning, stacklevel=2)
         Xp = X[problem.order]
         obj = ExplicitObjective(Xp, self.reg, device="numpy" if solver in ("cvxpy", "exact", "pg") else self.device)
         kappa = self.kappa or 0.0

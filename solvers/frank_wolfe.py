@@ -186,7 +186,7 @@ def frank_wolfe(
     time_limit: float | None = None,
     callback=None,
 ) -> SolveResult:
-    """Minimize f(Z) + kappa ||xi||^2 over the problem's polytope; stop at gap <= tol * max(F, F_start)
+    """Minimize f(Z) + kappa ||xi||^2 over the problem's polytope; stop at gap <= tol * max(F, f_start)
     or after `time_limit` seconds (then ``converged`` is False)."""
     if step not in STEPS:
         raise ValueError(f"step must be one of {STEPS}, got {step!r}")

@@ -143,7 +143,7 @@ class Projection:
 def projected_gradient(obj, problem: Problem, *, max_iter: int = 1000, tol: float = 1e-6,
                        time_limit: float | None = None, callback=None) -> SolveResult:
     """Minimize f(Z) + kappa ||xi||^2 over the problem's polytope by accelerated projected gradient;
-    stop at duality gap <= tol * max(F, F_start) or after `time_limit` seconds (then not converged)."""
+    stop at duality gap <= tol * max(F, f_start) or after `time_limit` seconds (then not converged)."""
     n = problem.n
     kappa = problem.kappa or 0.0
     proj = Projection(problem, known_rows(problem))

@@ -228,6 +228,7 @@ def test_auto_picks_exact_when_small_and_falls_back_with_a_message(monkeypatch):
     size = exact_cost(900, 100, 6, n_var)
     assert size == n_var * 6 * 103 ** 2
     monkeypatch.setattr(solvers.estimator, "EXACT_MAX_COST", size - 1)  # just below this problem's measure
+    monkeypatch.setattr(solvers.estimator, "AUTO_EXACT_COST", size - 1)
     with pytest.warns(UserWarning, match="beyond the exact path's size limit.*solver='fw'"):
         m = DiscriminativeClustering(6, tol=1e-2).fit(big.X, big.bags, background=big.negatives)
     assert m.solver_ == "fw" and m.converged_  # 27 iterations to tol 1e-2

@@ -79,38 +79,27 @@ def test_time_limit_is_not_convergence():
     assert np.allclose(m.Z_.sum(axis=1), 1.0)
 
 
-def test_auto_above_the_exact_limit_picks_pg_for_chains_and_fw_for_disjoint_bags(monkeypatch):
+def test_auto_picks_pg_for_chains_and_fw_for_disjoint_bags_where_the_exact_path_is_slow(monkeypatch):
     import solvers.estimator
 
-    monkeypatch.setattr(solvers.estimator, "EXACT_MAX_COST", 0)
-    monkeypatch.setattr(solvers.estimator, "PG_MIN_COST", 0)
     chained = make_planted(300, 5, 8, random_state=2, overlapping=True)
     disjoint = make_planted(300, 5, 8, random_state=2)
     pc = build_problem(300, 5, chained.bags, background=chained.negatives)
     pd = build_problem(300, 5, disjoint.bags, background=disjoint.negatives)
     assert lp_rows(pc) >= PG_MIN_LP_ROWS > lp_rows(pd) == 0
-    with pytest.warns(UserWarning, match="solver='pg'"):
-        m = DiscriminativeClustering(5, tol=1e-5).fit(chained.X, chained.bags, background=chained.negatives)
-    assert m.solver_ == "pg" and m.converged_
-    with pytest.warns(UserWarning, match="solver='fw'"):
-        m = DiscriminativeClustering(5, tol=1e-3).fit(disjoint.X, disjoint.bags, background=disjoint.negatives)
-    assert m.solver_ == "fw"
     # rho over all tracks ties the whole block into one LP: projected gradient too
     pa = build_problem(300, 5, disjoint.bags, background=disjoint.negatives, rho=0.2, rho_scope="all")
     assert lp_rows(pa) == 300
-
-
-def test_auto_picks_pg_for_chains_where_the_exact_path_is_slow(monkeypatch):
-    import solvers.estimator
-
-    chained = make_planted(300, 5, 8, random_state=2, overlapping=True)
-    kw = {"kappa": 10.0, "tol": 1e-5}
-    assert DiscriminativeClustering(5, **kw).fit(chained.X, chained.bags).solver_ == "exact"  # small: exact
-    monkeypatch.setattr(solvers.estimator, "PG_MIN_COST", 0)  # as if it were large, still within the limit
+    fit = lambda P, **kw: DiscriminativeClustering(5, tol=1e-5, **kw).fit(P.X, P.bags, background=P.negatives)
+    assert fit(chained).solver_ == "exact"  # small: the exact path
+    monkeypatch.setattr(solvers.estimator, "AUTO_EXACT_COST", 0)  # as if it were large, within the limit
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # a choice by speed, not a fallback: no message
-        m = DiscriminativeClustering(5, **kw).fit(chained.X, chained.bags)
-    assert m.solver_ == "pg" and m.converged_
-    # with blocks, bcfw's territory: the exact path until its limit
-    assert DiscriminativeClustering(5, **kw).fit(chained.X, chained.bags,
-                                                 blocks=np.zeros(300, int)).solver_ == "exact"
+        m = fit(chained)
+        assert m.solver_ == "pg" and m.converged_
+        assert fit(disjoint).solver_ == "fw"
+        assert DiscriminativeClustering(5, tol=1e-3).fit(chained.X, chained.bags,
+                                                         blocks=np.zeros(300, int)).solver_ == "bcfw"
+    monkeypatch.setattr(solvers.estimator, "EXACT_MAX_COST", 0)  # past the exact path's limit: said
+    with pytest.warns(UserWarning, match="beyond the exact path's size limit.*solver='pg'"):
+        assert fit(chained).solver_ == "pg"
