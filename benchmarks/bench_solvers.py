@@ -411,6 +411,8 @@ def main() -> None:
     ap.add_argument("--fw-limit", type=float, default=300.0)
     ap.add_argument("--overlap-sizes", nargs="*", type=int, default=[2000, 5000, 20000])
     ap.add_argument("--cvxpy-max-n", type=int, default=5000, help="overlap sizes above this run without cvxpy")
+    ap.add_argument("--overlap-seed", type=int, default=0, help="the planted problems' seed (0: the one the projected "
+                    "gradient's settings were tried on)")
     ap.add_argument("--sweep-n", type=int, default=2000)
     ap.add_argument("--window-prep", default=None, help="crossover: a prepared hard-toy run (its prep folder)")
     ap.add_argument("--toys-dir", default=None, help="where the background part keeps its toy movies")
@@ -428,8 +430,9 @@ def main() -> None:
     if "speed" in args.parts:
         results["speed"] = {str(n): speed(n, args.cvxpy_limit) for n in args.sizes}
     if "overlap" in args.parts:
-        results["overlap"] = {str(n): overlap(n, args.cvxpy_limit, args.fw_limit, with_cvxpy=n <= args.cvxpy_max_n)
-                              for n in args.overlap_sizes}
+        key = "overlap" if args.overlap_seed == 0 else f"overlap_seed{args.overlap_seed}"
+        results[key] = {str(n): overlap(n, args.cvxpy_limit, args.fw_limit, seed=args.overlap_seed,
+                                        with_cvxpy=n <= args.cvxpy_max_n) for n in args.overlap_sizes}
     if "sweep" in args.parts:
         results["sweep"] = sweep(args.sweep_n, args.cvxpy_limit, args.fw_limit)
     if "background" in args.parts:

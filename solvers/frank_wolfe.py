@@ -77,7 +77,7 @@ class Trace:
         self.times.append(self.elapsed())
         if self.callback is not None:
             self.callback(it, F, gap)
-        self.converged = gap <= self.tol * self.denominator(F)
+        self.converged = bool(gap <= self.tol * self.denominator(F))
         return self.converged
 
     def denominator(self, F: float) -> float:
