@@ -279,13 +279,13 @@ def crossover(window_prep: str | None) -> dict:
     if window_prep:
         from scriptalign.assign import assign, standardize
         from scriptalign.pipeline import load_prepared
-        from scriptalign.temporal import window_bags
+        from scriptalign.temporal import unit_rows, window_bags
 
         m = load_prepared(window_prep)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = assign(m.spans, m.face_descriptors, m.motion_descriptors, m.bags)
-        cases.append((f"window solve of {window_prep}", standardize(m.windows.X),
+        cases.append((f"window solve of {window_prep}", standardize(unit_rows(m.windows.features)),
                       window_bags(m.windows, m.bags, res.track_names, res.actions), None, len(res.actions) + 1,
                       {"kappa": 10.0, "rho": 1.0, "rho_scope": "free", "reg": 1e-2}))
     out: dict = {"load_before": load(), "cases": []}

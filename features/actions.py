@@ -9,7 +9,7 @@ the track's descriptor is the renormalised mean of its windows. Windows of all t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -17,7 +17,7 @@ import torch
 
 from features.descriptors import pool
 from features.i3d import DIM, load_i3d
-from features.types import Box
+from features.types import ActionWindows, Box
 
 KIND = "i3d-kinetics400-mixed5c-ubtube"
 
@@ -39,31 +39,6 @@ class ActionConfig:
     @property
     def kind(self) -> str:
         return f"{KIND}-w{self.window}s{self.step}p{self.size}:{self.weights_hash}"
-
-
-@dataclass(frozen=True)
-class ActionWindows:
-    """Per-window features: row ``i`` is frames ``start_frame[i]..end_frame[i]`` (inclusive) of track ``track[i]``.
-
-    ``track`` is the track's row in the extraction (equal to its id); the window's frames are consecutive.
-    """
-
-    features: np.ndarray = field(repr=False)
-    track: np.ndarray = field(repr=False)
-    start_frame: np.ndarray = field(repr=False)
-    end_frame: np.ndarray = field(repr=False)
-
-    @classmethod
-    def empty(cls) -> ActionWindows:
-        z = np.zeros(0, np.int64)
-        return cls(np.zeros((0, DIM), np.float32), z, z.copy(), z.copy())
-
-    def __len__(self) -> int:
-        return len(self.track)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"features": self.features, "track": self.track, "start_frame": self.start_frame,
-                "end_frame": self.end_frame}
 
 
 def tube_crop(rgb: np.ndarray, box: Box, size: int) -> np.ndarray:
@@ -118,17 +93,18 @@ class I3DFeaturizer:
                 f = self.model.features(x).float().cpu().numpy()
             self._rows.extend((t, s, e, v) for (t, s, e, _), v in zip(chunk, f))
 
-    def finish(self, n_tracks: int) -> tuple[np.ndarray, ActionWindows]:
-        """(per-track pooled descriptors (n_tracks, 1024), all windows sorted by track then start)."""
+    def finish(self, n_tracks: int, frame_times) -> tuple[np.ndarray, ActionWindows]:
+        """(per-track pooled descriptors (n_tracks, 1024), all windows sorted by track then start, timed
+        by ``frame_times``)."""
         for t in list(self._open):
             self.close(t)
         self._run(all_=True)
         rows = sorted(self._rows, key=lambda r: (r[0], r[1]))
         if not rows:
-            return np.zeros((n_tracks, DIM), np.float32), ActionWindows.empty()
+            return np.zeros((n_tracks, DIM), np.float32), ActionWindows.empty(DIM)
         feats = np.stack([r[3] for r in rows]).astype(np.float32)
-        win = ActionWindows(feats, np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64),
-                            np.array([r[2] for r in rows], np.int64))
+        win = ActionWindows.from_frames([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], feats,
+                                        frame_times)
         desc = np.zeros((n_tracks, DIM), np.float32)
         for t in range(n_tracks):
             sel = win.track == t

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from features import motion as motion_mod
-from features.actions import ActionConfig, ActionWindows, I3DFeaturizer, tube_crop
+from features.actions import ActionConfig, I3DFeaturizer, tube_crop
 from features.atomic import write_json, write_npy, write_npz
 from features.cache import VideoCache, default_cache_root
 from features.descriptors import pool
@@ -29,9 +29,10 @@ from features.device import resolve_device
 from features.embeddings import describe_info, make_face_describer
 from features.errors import WeightsError
 from features.faces import FaceDetector
+from features.i3d import DIM as I3D_DIM
 from features.shots import ShotDetector, shots_from_cuts
 from features.tracking import TrackerParams, appearance_vector, build_track, keep_chain, link
-from features.types import Detection, Extraction, Shot, Track, VideoInfo
+from features.types import ACTION_WINDOWS_FILE, ActionWindows, Detection, Extraction, Shot, Track, VideoInfo
 from features.video import iter_frames, probe, to_batch, working_size
 
 TRACKS_SCHEMA = "scriptalign.tracks/1"  # fields added since (descriptor hashes, actions) are optional
@@ -207,14 +208,15 @@ def extract(
 
     mkey = {"kind": motion_mod.KIND, "max_width": max_width, "tracks": params}
     akey = {"action": asdict(action_cfg), "kind": action_cfg.kind, "max_width": max_width,
-            "tracks": params} if action_cfg else None
+            "tracks": params, "windows": "frames+times"} if action_cfg else None
     motion_desc = np.zeros((len(tracks), motion_mod.DIM), np.float32)
     action_desc, windows = None, None
     want_motion = motion and not cache.is_complete("motion", mkey)
     want_actions = action_cfg is not None and not cache.is_complete("actions", akey)
     if want_motion or want_actions:
         featurizer = I3DFeaturizer(action_cfg, dev) if want_actions else None
-        m_desc, volumes, a_desc, a_win = _pass2(video, geo, run, tracks, want_motion, featurizer, on_frame)
+        m_desc, volumes, a_desc, a_win = _pass2(video, geo, run, tracks, frame_times, want_motion, featurizer,
+                                                on_frame)
         if want_motion:
             write_npy(cache.path("motion_descriptors.npy"), m_desc)
             write_npz(cache.path("motion_volumes.npz"),
@@ -223,8 +225,8 @@ def extract(
             motion_desc = m_desc
         if want_actions:
             write_npy(cache.path("action_descriptors.npy"), a_desc)
-            write_npz(cache.path("action_windows.npz"), **a_win.arrays())
-            cache.mark("actions", akey, ["action_descriptors.npy", "action_windows.npz"])
+            a_win.save(cache.path(ACTION_WINDOWS_FILE))
+            cache.mark("actions", akey, ["action_descriptors.npy", ACTION_WINDOWS_FILE])
             action_desc, windows = a_desc, a_win
     if motion:
         stats["motion_from_cache"] = not want_motion
@@ -234,8 +236,7 @@ def extract(
         stats["actions_from_cache"] = not want_actions
         if not want_actions:
             action_desc = np.load(cache.path("action_descriptors.npy"))
-            with np.load(cache.path("action_windows.npz")) as z:
-                windows = ActionWindows(**{k: z[k] for k in ("features", "track", "start_frame", "end_frame")})
+            windows = ActionWindows.load(cache.path(ACTION_WINDOWS_FILE))
 
     return Extraction(
         video=info, shots=tuple(shots), tracks=tuple(tracks), face_descriptors=face_desc,
@@ -359,16 +360,16 @@ def _checkpoint(cache, params, state: _Pass1, cuts, frame_times, next_frame: int
     })
 
 
-def _pass2(video, geo: _Geometry, run: RunConfig, tracks, motion: bool, featurizer: I3DFeaturizer | None, on_frame):
+def _pass2(video, geo: _Geometry, run: RunConfig, tracks, frame_times, motion: bool, featurizer: I3DFeaturizer | None,
+           on_frame):
     """Decode again; on frames inside tracks only: flow maps pooled per track (``motion``) and I3D tube crops."""
     from tqdm import tqdm
 
     dev, batch_size = run.device, run.batch_size
     accs = [motion_mod.MotionAccumulator(t.start_frame + 1) for t in tracks]
     if not tracks:
-        empty = ActionWindows.empty()
-        return (np.zeros((0, motion_mod.DIM), np.float32), [], np.zeros((0, empty.features.shape[1]), np.float32),
-                empty)
+        return (np.zeros((0, motion_mod.DIM), np.float32), [], np.zeros((0, I3D_DIM), np.float32),
+                ActionWindows.empty(I3D_DIM))
     n = max(t.end_frame for t in tracks) + 1
     need = np.zeros(n, dtype=bool)
     for t in tracks:
@@ -433,7 +434,7 @@ def _pass2(video, geo: _Geometry, run: RunConfig, tracks, motion: bool, featuriz
     bar.close()
     out = [a.finish() for a in accs]
     m_desc, volumes = np.stack([o[0] for o in out]), [o[1] for o in out]
-    a_desc, a_win = featurizer.finish(len(tracks)) if featurizer is not None else (None, None)
+    a_desc, a_win = featurizer.finish(len(tracks), frame_times) if featurizer is not None else (None, None)
     return m_desc, volumes, a_desc, a_win
 
 
@@ -468,7 +469,7 @@ def write_outputs(result: Extraction, out_dir: str | Path) -> Path:
     action = None
     if result.action_descriptor_kind and result.action_windows is not None:
         write_npy(out / "action_descriptors.npy", result.action_descriptors)
-        write_npz(out / "action_windows.npz", **result.action_windows.arrays())
+        result.action_windows.save(out / ACTION_WINDOWS_FILE)
         action = {"kind": result.action_descriptor_kind, **(result.action_config or {})}
     params = {k: v for k, v in result.params.items() if k != "stats"}
     face = result.face_descriptor_info or result.face_descriptor_kind

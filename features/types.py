@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -137,6 +136,62 @@ class Track:
         )
 
 
+ACTION_WINDOWS_FILE = "action_windows.npz"
+
+
+@dataclass(frozen=True)
+class ActionWindows:
+    """Short windows of the tracks, one row each: window ``k`` is frames ``start_frame[k]..end_frame[k]``
+    (inclusive) of the track in row ``track[k]``, ``start[k]``..``end[k]`` seconds, with motion
+    features ``features[k]`` (as extracted; the window solve L2-normalises them). One schema for the
+    extraction's I3D windows and the solve's windows (flow volumes or I3D): ``action_windows.npz``."""
+
+    track: np.ndarray = field(repr=False)
+    start_frame: np.ndarray = field(repr=False)
+    end_frame: np.ndarray = field(repr=False)
+    start: np.ndarray = field(repr=False)
+    end: np.ndarray = field(repr=False)
+    features: np.ndarray = field(repr=False)
+
+    KEYS = ("track", "start_frame", "end_frame", "start", "end", "features")
+
+    @classmethod
+    def from_frames(cls, track, start_frame, end_frame, features, frame_times) -> ActionWindows:
+        """Windows given by frames; their times are the frames' presentation times (a frame past the
+        last decoded one, e.g. a padded window's, takes the last time)."""
+        sf, ef = np.asarray(start_frame, np.int64), np.asarray(end_frame, np.int64)
+        times = np.asarray(frame_times, np.float64)
+        last = len(times) - 1
+        if len(sf) and last < 0:
+            raise ValueError("windows need the video's frame times, got none")
+        t0 = times[np.minimum(sf, last)] if len(sf) else np.zeros(0)
+        t1 = times[np.minimum(ef, last)] if len(ef) else np.zeros(0)
+        return cls(np.asarray(track, np.int64), sf, ef, t0, t1, np.asarray(features))
+
+    @classmethod
+    def empty(cls, dim: int) -> ActionWindows:
+        z = np.zeros(0, np.int64)
+        return cls(z, z.copy(), z.copy(), np.zeros(0), np.zeros(0), np.zeros((0, dim), np.float32))
+
+    def __len__(self) -> int:
+        return len(self.track)
+
+    def save(self, path: str | Path) -> None:
+        from features.atomic import write_npz
+
+        write_npz(path, **{k: getattr(self, k) for k in self.KEYS})
+
+    @classmethod
+    def load(cls, path: str | Path) -> ActionWindows:
+        """Read what :meth:`save` wrote; a file without one of the arrays is refused by name."""
+        with np.load(Path(path)) as d:
+            missing = [k for k in cls.KEYS if k not in d.files]
+            if missing:
+                raise ValueError(f"{path}: not an action windows file (missing {', '.join(missing)}; "
+                                 f"expected {', '.join(cls.KEYS)})")
+            return cls(*(d[k] for k in cls.KEYS))
+
+
 @dataclass(frozen=True)
 class Extraction:
     """Everything ``features.extract`` found in one video; row ``i`` of each descriptor array is track ``i``."""
@@ -154,5 +209,5 @@ class Extraction:
     face_descriptor_info: dict = field(default_factory=dict)  # kind, dim, weights_hash
     action_descriptors: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), np.float32))
     action_descriptor_kind: str = ""  # empty when I3D did not run
-    action_windows: Any = field(repr=False, default=None)  # features.actions.ActionWindows
+    action_windows: ActionWindows | None = field(repr=False, default=None)  # I3D's, when it ran
     action_config: dict | None = None

@@ -26,11 +26,11 @@ from features.atomic import write_json, write_npy, write_text
 from features.types import Track
 
 if TYPE_CHECKING:
+    from features.types import ActionWindows
     from scriptalign.alignment import Alignment
     from scriptalign.assign import TrackSpan
     from scriptalign.evaluation import Evaluation
     from scriptalign.labels import Bag
-    from scriptalign.temporal import ActionWindows
 
 ACTION_DESCRIPTORS = ("flow", "i3d")
 ASSIGNMENTS_SCHEMA = "scriptalign.assignments/1"
@@ -122,7 +122,7 @@ def prepare_movie(
     import features
     from features import motion
     from scriptalign.errors import InputError
-    from scriptalign.temporal import WINDOWS_FILE, windows_from_i3d, windows_from_volumes
+    from scriptalign.temporal import WINDOWS_FILE, windows_from_volumes
 
     check_stride(stride)
     if actions not in ACTION_DESCRIPTORS:
@@ -138,8 +138,8 @@ def prepare_movie(
                                   actions="none" if actions == "flow" else "i3d")
     tracks = extraction.tracks
     if actions == "i3d":
-        windows = windows_from_i3d(extraction.action_windows, extraction.frame_times)
-        # the solve's per-track action descriptor is I3D's; the windows file is the solve's (times, not frames)
+        windows = extraction.action_windows
+        # the solve's per-track action descriptor is I3D's; its windows are written once, below
         extraction = replace(extraction, motion_descriptors=extraction.action_descriptors,
                              motion_descriptor_kind=extraction.action_descriptor_kind, action_windows=None,
                              action_descriptor_kind="")
@@ -263,10 +263,11 @@ def _read_descriptors(path: str | Path, n_tracks: int, tracks_path: str | Path) 
 
 def load_prepared(output: str | Path) -> Prepared:
     """Read back what ``prepare_movie`` wrote (InputError naming the missing or broken file)."""
+    from features.types import ActionWindows
     from scriptalign.errors import InputError
     from scriptalign.jsonfile import read_json
     from scriptalign.labels import Bag, alignment_from_json
-    from scriptalign.temporal import WINDOWS_FILE, ActionWindows
+    from scriptalign.temporal import WINDOWS_FILE
 
     out = Path(output)
     expected = "the output of prepare_movie"

@@ -10,40 +10,15 @@ saying which windows must contain each action (and the persons solve saying whos
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from features.overlap import interval_iou
-from features.types import Track
+from features.types import ACTION_WINDOWS_FILE, ActionWindows, Track
 
 ACTIONS_SCHEMA = "scriptalign.actions/1"
-WINDOWS_FILE = "action_windows.npz"
-
-
-@dataclass(frozen=True)
-class ActionWindows:
-    """Short windows of the tracks: row ``k`` is window ``k``, in track ``track[k]`` (a row index into
-    the tracks), from ``start[k]`` to ``end[k]`` seconds, with motion features ``X[k]``."""
-
-    track: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    X: np.ndarray = field(repr=False)
-
-    def __len__(self) -> int:
-        return len(self.track)
-
-    def save(self, path: str | Path) -> None:
-        from features.atomic import write_npz
-
-        write_npz(path, track=self.track, start=self.start, end=self.end, X=self.X)
-
-    @classmethod
-    def load(cls, path: str | Path) -> ActionWindows:
-        with np.load(Path(path)) as d:
-            return cls(d["track"], d["start"], d["end"], d["X"])
+WINDOWS_FILE = ACTION_WINDOWS_FILE
 
 
 @dataclass(frozen=True)
@@ -66,32 +41,22 @@ def windows_from_volumes(tracks: Sequence[Track], volumes: Sequence[np.ndarray],
                          volume_frames: int) -> ActionWindows:
     """One window per motion volume; volume ``v`` of a track starting at frame ``s`` covers frames
     ``s + 1 + volume_frames * v`` .. ``s + volume_frames * (v + 1)`` (clipped to the track)."""
-    rows, starts, ends, feats = [], [], [], []
-    n_times = len(frame_times)
+    rows, f0s, f1s, feats = [], [], [], []
     for i, (t, vols) in enumerate(zip(tracks, volumes)):
-        f_first, f_last = t.start_frame, t.end_frame
         for v, x in enumerate(vols):
-            f0 = min(f_first + 1 + volume_frames * v, f_last)
-            f1 = min(f_first + volume_frames * (v + 1), f_last)
             rows.append(i)
-            starts.append(float(frame_times[min(f0, n_times - 1)]))
-            ends.append(float(frame_times[min(f1, n_times - 1)]))
-            feats.append(np.asarray(x, np.float64) / (np.linalg.norm(x) + 1e-12))
+            f0s.append(min(t.start_frame + 1 + volume_frames * v, t.end_frame))
+            f1s.append(min(t.start_frame + volume_frames * (v + 1), t.end_frame))
+            feats.append(np.asarray(x, np.float64))
     dim = volumes[0].shape[1] if len(volumes) and np.ndim(volumes[0]) == 2 else 0
     X = np.stack(feats) if feats else np.zeros((0, dim))
-    return ActionWindows(np.asarray(rows, int), np.asarray(starts), np.asarray(ends), X)
+    return ActionWindows.from_frames(rows, f0s, f1s, X, frame_times)
 
 
-def windows_from_i3d(windows, frame_times: np.ndarray) -> ActionWindows:
-    """The solve's windows from I3D tube windows (``features.actions.ActionWindows``: frames
-    ``start_frame``..``end_frame`` of track row ``track``), each feature row L2-normalised as the
-    flow windows are; a padded last window ends at its track's last frame."""
-    n_times = len(frame_times)
-    t0 = np.asarray(frame_times)[np.minimum(np.asarray(windows.start_frame, int), n_times - 1)] if len(windows) else []
-    t1 = np.asarray(frame_times)[np.minimum(np.asarray(windows.end_frame, int), n_times - 1)] if len(windows) else []
-    X = np.asarray(windows.features, np.float64)
-    X = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
-    return ActionWindows(np.asarray(windows.track, int), np.asarray(t0, float), np.asarray(t1, float), X)
+def unit_rows(X: np.ndarray) -> np.ndarray:
+    """Each window's features scaled to unit length (a window with none stays zero)."""
+    X = np.asarray(X, np.float64)
+    return X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
 
 
 def window_bags(windows: ActionWindows, bags: Sequence, track_names: Sequence[str | None],
@@ -134,7 +99,7 @@ def window_scores(windows: ActionWindows, bags: Sequence, track_names: Sequence[
     wb = window_bags(windows, bags, track_names, actions)
     model = DiscriminativeClustering(len(actions) + 1, reg=reg, solver="auto", kappa=kappa, rho=rho,
                                      rho_scope="free", max_iter=max_iter, tol=tol, random_state=random_state)
-    model.fit(standardize(windows.X), wb)
+    model.fit(standardize(unit_rows(windows.features)), wb)
     return np.asarray(model.Z_), {"n_windows": len(windows), "n_window_bags": len(wb), "n_iter": int(model.n_iter_),
                                   "converged": bool(model.converged_),
                                   "relative_gap": float(model.gap_history_[-1]) if len(model.gap_history_) else None}

@@ -15,8 +15,8 @@ from scriptalign.temporal import (
     detect_actions,
     temporal_ap,
     window_bags,
+    unit_rows,
     window_scores,
-    windows_from_i3d,
     windows_from_volumes,
 )
 
@@ -65,22 +65,30 @@ def test_windows_follow_the_motion_volumes():
     tracks = [Track(0, 1.0, 4.0, frames=tuple(range(10, 41)))]
     vols = [np.ones((3, 4))]
     w = windows_from_volumes(tracks, vols, times, volume_frames=12)
+    np.testing.assert_array_equal(w.start_frame, [11, 23, 35])
+    np.testing.assert_array_equal(w.end_frame, [22, 34, 40])
     np.testing.assert_allclose(w.start, [1.1, 2.3, 3.5])
     np.testing.assert_allclose(w.end, [2.2, 3.4, 4.0])
-    np.testing.assert_allclose(np.linalg.norm(w.X, axis=1), 1.0)
+    np.testing.assert_allclose(w.features, 1.0)  # as extracted; the solve scales each row to unit length
+    np.testing.assert_allclose(np.linalg.norm(unit_rows(w.features), axis=1), 1.0)
 
 
-def test_windows_from_i3d_take_the_tube_windows_frames_as_times():
-    from features.actions import ActionWindows as TubeWindows
-
+def test_windows_from_frames_take_the_frames_times_and_round_trip(tmp_path):
     times = np.arange(100) / 10.0
     feats = np.array([[3.0, 4.0], [0.0, 2.0], [1.0, 0.0]], np.float32)
-    tube = TubeWindows(feats, np.array([0, 0, 1]), np.array([10, 26, 50]), np.array([25, 30, 120]))
-    w = windows_from_i3d(tube, times)
+    w = ActionWindows.from_frames([0, 0, 1], [10, 26, 50], [25, 30, 120], feats, times)
     np.testing.assert_array_equal(w.track, [0, 0, 1])
     np.testing.assert_allclose(w.start, [1.0, 2.6, 5.0])
     np.testing.assert_allclose(w.end, [2.5, 3.0, 9.9])  # a frame past the video is clipped to the last time
-    np.testing.assert_allclose(w.X, [[0.6, 0.8], [0.0, 1.0], [1.0, 0.0]], atol=1e-9)
+    np.testing.assert_allclose(unit_rows(w.features), [[0.6, 0.8], [0.0, 1.0], [1.0, 0.0]], atol=1e-9)
+    w.save(tmp_path / "action_windows.npz")
+    back = ActionWindows.load(tmp_path / "action_windows.npz")
+    for k in ActionWindows.KEYS:
+        np.testing.assert_array_equal(getattr(back, k), getattr(w, k))
+    # the frames-only layout of earlier versions is refused by name, not half read
+    np.savez(tmp_path / "old.npz", features=feats, track=w.track, start_frame=w.start_frame, end_frame=w.end_frame)
+    with pytest.raises(ValueError, match=r"old\.npz: not an action windows file \(missing start, end"):
+        ActionWindows.load(tmp_path / "old.npz")
 
 
 def test_prepare_movie_refuses_an_unknown_action_descriptor(tmp_path):
@@ -100,7 +108,8 @@ def _toy_windows(rng):
     X = rng.normal(0, 0.3, (2 * n, 6)) + np.array([1, 1, 0, 0, 0, 0])
     X[5:8, 2] += 3.0
     X[n + 12:n + 16, 4] += 3.0
-    return ActionWindows(track, start, start + 1.0, X)
+    frames = (10 * start).astype(int)
+    return ActionWindows(track, frames, frames + 9, start, start + 1.0, X)
 
 
 def test_timed_bags_localise_actions_in_windows():
