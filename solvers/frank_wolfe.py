@@ -54,7 +54,9 @@ class SolveResult:
     n_iter: int
     converged: bool
     scale: float = 0.0  # the absolute objective scale of the stopping test (f at the start, no slack penalty)
-    iterates: list[tuple[float, float]] = field(default_factory=list)  # (seconds, objective) of every iterate
+    # (seconds, objective, most any row falls short) of every iterate, for solvers whose iterates may
+    # be feasible only to a tolerance (projected gradient)
+    iterates: list[tuple[float, float, float]] = field(default_factory=list)
     # where the gap is not evaluated at each (projected gradient); empty otherwise
 
 
