@@ -172,21 +172,6 @@ def bcfw_bench(n: int, blocks: int, device: str, limit: float, overlapping: bool
     return out
 
 
-def shortfall(problem, Z: np.ndarray, xi: np.ndarray | None = None) -> float:
-    """The most any row of the problem's polytope falls short at (Z, xi) (internal order; units of alpha)."""
-    import scipy.sparse as sp
-
-    from solvers.polytope import polytope_rows
-
-    n, L = Z.shape
-    poly = polytope_rows(problem, np.zeros(n, dtype=bool), n * L)
-    A = sp.csr_matrix((poly.vals, (poly.rows, poly.cols)), shape=(poly.n_rows, n * L + problem.n_slack))
-    x = np.concatenate([Z.ravel(), np.zeros(problem.n_slack) if xi is None else xi])
-    r = A @ x
-    return float(max(0.0, np.max(poly.lo[poly.n_eq:] - r[poly.n_eq:], initial=0.0),
-                     np.max(np.abs(r[:poly.n_eq] - poly.lo[:poly.n_eq]), initial=0.0)))
-
-
 def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float,
          cvxpy_solvers: tuple[str, ...] = ("CLARABEL", "OSQP", "SCS"), with_exact: bool = True) -> dict:
     """One problem solved by projected gradient, factored FW, the exact path (if within its limit)
@@ -194,9 +179,11 @@ def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float
     point that meets every row to `RACE_FEASIBILITY` (FW's iterates are feasible, projected gradient
     records each iterate's shortfall, the others' is measured)."""
     from solvers.exact import EXACT_MAX_COST, exact_cost, solve_exact
+    from solvers.polytope import shortfall_of
     from solvers.projected import projected_gradient
 
     n, d = X.shape
+    shortfall = shortfall_of(problem)
     runs: dict = {}
     hist: dict = {}
     for name, solve in (("pg", projected_gradient), ("fw", frank_wolfe)):
@@ -207,7 +194,7 @@ def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float
                       "final_rel_gap": res.gap_history[-1], "converged_1e-6": res.converged}
         steps = (np.asarray(res.iterates) if res.iterates else
                  np.stack([res.time_history, res.objective_history, np.zeros(len(res.time_history))], 1))
-        runs[name]["shortfall"] = shortfall(problem, res.Z, res.xi)
+        runs[name]["shortfall"] = shortfall(res.Z, res.xi)
         runs[name]["iterates"] = np.round(steps, 12).tolist()  # (seconds, objective, shortfall)
         hist[name] = (steps[:, 1], steps[:, 0], steps[:, 2], np.asarray(res.time_history), np.asarray(res.gap_history))
         print(n, name, runs[name], flush=True)
@@ -216,7 +203,7 @@ def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float
         t = time.perf_counter()
         ex = solve_exact(obj.rows.X, reg, problem)
         runs["exact"] = {"wall_s": time.perf_counter() - t, "objective": obj.value(ex.Z), "status": ex.status,
-                         "shortfall": shortfall(problem, ex.Z, ex.xi)}
+                         "shortfall": shortfall(ex.Z, ex.xi)}
     elif with_exact:
         runs["exact"] = {"skipped": f"beyond the exact path's limit ({exact_cost(n, d, problem.n_labels):,} > "
                                     f"{EXACT_MAX_COST:,})"}
@@ -227,7 +214,7 @@ def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float
             Z = np.clip(ref.Z, 0, None)
             Z /= Z.sum(1, keepdims=True)
             runs[solver] = {"wall_s": time.perf_counter() - t, "status": ref.status, "objective": obj.value(Z),
-                            "shortfall": shortfall(problem, Z, np.clip(ref.xi, 0.0, None))}
+                            "shortfall": shortfall(Z, np.clip(ref.xi, 0.0, None))}
         except Exception as e:  # noqa: BLE001 - time limit without a solution: report it
             runs[solver] = {"wall_s": time.perf_counter() - t, "status": f"failed: {type(e).__name__}: {e}"}
         print(n, solver, runs[solver], flush=True)

@@ -121,8 +121,9 @@ def prepare_movie(
     to a movie already extracted does not detect again); ``motion_descriptors.npy`` holds it."""
     import features
     from features import motion
+    from features.types import ACTION_WINDOWS_FILE
     from scriptalign.errors import InputError
-    from scriptalign.temporal import WINDOWS_FILE, windows_from_volumes
+    from scriptalign.temporal import windows_from_volumes
 
     check_stride(stride)
     if actions not in ACTION_DESCRIPTORS:
@@ -148,7 +149,7 @@ def prepare_movie(
         windows = windows_from_volumes(tracks, volumes, extraction.frame_times, motion.VOLUME_FRAMES)
     _write_text_side(out, aligned, bags, lexicon)
     features.write_outputs(extraction, out)
-    windows.save(out / WINDOWS_FILE)
+    windows.save(out / ACTION_WINDOWS_FILE)
     return Prepared(out, str(video), aligned, tuple(bags), tracks, extraction.face_descriptors,
                     extraction.motion_descriptors, windows)
 
@@ -263,11 +264,10 @@ def _read_descriptors(path: str | Path, n_tracks: int, tracks_path: str | Path) 
 
 def load_prepared(output: str | Path) -> Prepared:
     """Read back what ``prepare_movie`` wrote (InputError naming the missing or broken file)."""
-    from features.types import ActionWindows
+    from features.types import ACTION_WINDOWS_FILE, ActionWindows
     from scriptalign.errors import InputError
     from scriptalign.jsonfile import read_json
     from scriptalign.labels import Bag, alignment_from_json
-    from scriptalign.temporal import WINDOWS_FILE
 
     out = Path(output)
     expected = "the output of prepare_movie"
@@ -277,7 +277,7 @@ def load_prepared(output: str | Path) -> Prepared:
     try:
         face = np.load(out / "face_descriptors.npy")
         motion = np.load(out / "motion_descriptors.npy") if (out / "motion_descriptors.npy").exists() else None
-        windows = ActionWindows.load(out / WINDOWS_FILE) if (out / WINDOWS_FILE).exists() else None
+        windows = ActionWindows.load(out / ACTION_WINDOWS_FILE) if (out / ACTION_WINDOWS_FILE).exists() else None
     except (OSError, ValueError, KeyError) as err:
         raise InputError(f"incomplete run folder: {err}", out, expected=expected) from err
     video = tracks_doc["video"]["path"] if isinstance(tracks_doc.get("video"), dict) else None

@@ -15,12 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.overlap import interval_iou
-from features.types import ACTION_WINDOWS_FILE, ActionWindows, Track
+from features.types import ActionWindows, Track
 
 ACTIONS_SCHEMA = "scriptalign.actions/1"
-WINDOWS_FILE = ACTION_WINDOWS_FILE
-
-
 @dataclass(frozen=True)
 class Detection:
     """An action localised in time: ``track`` (id in ``tracks.json``), ``start``/``end`` seconds, the

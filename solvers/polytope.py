@@ -41,11 +41,30 @@ class PolytopeRows:
     def n_rows(self) -> int:
         return int(self.lo.size)
 
+    def shortfall(self, values: np.ndarray) -> float:
+        """The most any inequality row falls short of its bound, given the rows' values A x (units of alpha)."""
+        return float(max(0.0, np.max(self.lo[self.n_eq:] - values[self.n_eq:], initial=0.0)))
+
     def upper_form(self) -> tuple[np.ndarray, np.ndarray]:
         """(vals, b) of the rows as Clarabel takes them: the equalities as they are, the ">= lo" rows
         as -A x <= -lo (the triplets' values signed per row)."""
         sign = np.where(np.arange(self.n_rows) < self.n_eq, 1.0, -1.0)
         return self.vals * sign[self.rows], sign * self.lo
+
+
+def shortfall_of(problem: Problem):
+    """f(Z, xi=None) -> the most any row of the problem's polytope falls short at (Z, xi) (internal
+    order, every row of Z a variable; xi None: no slack): for checking any solver's point."""
+    import scipy.sparse as sp
+
+    n, L, m = problem.n, problem.n_labels, problem.n_slack
+    poly = polytope_rows(problem, np.zeros(n, dtype=bool), n * L)
+    A = sp.csr_matrix((poly.vals, (poly.rows, poly.cols)), shape=(poly.n_rows, n * L + m))
+
+    def shortfall(Z: np.ndarray, xi: np.ndarray | None = None) -> float:
+        return poly.shortfall(A @ np.concatenate([np.asarray(Z).ravel(), np.zeros(m) if xi is None else xi]))
+
+    return shortfall
 
 
 def banned_entries(problem: Problem) -> np.ndarray:

@@ -20,8 +20,8 @@ the objective settles.  When ADMM's accuracy runs out (a plain step at its tight
 raises the objective) the projections switch to Clarabel's interior point method (to 1e-10).
 Each iterate is made feasible (clipped, rows renormalised, the slack raised where a bag row falls
 short); a projection that leaves a row too short (no slack, the rho rows; see `FEASIBILITY_TOL`) is
-redone tighter, and each iterate's shortfall is recorded with it; the stopping test is the one Frank-Wolfe uses: the exact duality gap from the blocks'
-oracles <= tol * max(F, f at the starting vertex).
+redone tighter, and each iterate's shortfall is recorded with it.  The stopping test is the one
+Frank-Wolfe uses: the exact duality gap from the blocks' oracles <= tol * max(F, f at the starting vertex).
 """
 
 from __future__ import annotations
@@ -130,9 +130,9 @@ class Projection:
         return x
 
     def _feasible(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """Z clipped and its rows renormalised (known, fixed and banned entries exact); the slack
-        raised where a bag row falls short.  Without slack, bag rows can still fall short by OSQP's
-        tolerance (~eps), as the exact path's do by Clarabel's."""
+        """Z clipped and its rows renormalised (known, fixed and banned entries exact), the slack
+        raised where a bag row falls short, and the most any row still falls short (no slack, the rho
+        rows: up to ~20x OSQP's eps)."""
         n, L, nz = self.problem.n, self.L, self.nz
         Zv = np.clip(x[:nz].reshape(-1, L), 0.0, None)
         Zv.ravel()[self._banned_var] = 0.0
@@ -143,9 +143,7 @@ class Projection:
         Z[self.known, 0] = 1.0
         Z[self.poly.var] = Zv
         xi = restore_feasibility(Z, np.clip(x[nz:] / self.c, 0.0, float(self.problem.alpha)), self.problem)
-        rows = self._A_rows @ np.concatenate([Zv.ravel(), self.c * xi])
-        n_eq = self.poly.n_eq
-        return Z, xi, float(max(0.0, np.max(self.poly.lo[n_eq:] - rows[n_eq:], initial=0.0)))
+        return Z, xi, self.poly.shortfall(self._A_rows @ np.concatenate([Zv.ravel(), self.c * xi]))
 
     def _scaled(self, vals: np.ndarray) -> np.ndarray:
         """Triplet values with the slack columns' divided by c (the variable is u = c xi)."""
@@ -168,7 +166,7 @@ def projected_gradient(obj, problem: Problem, *, max_iter: int = 1000, tol: floa
     iterates: list[tuple[float, float, float]] = [(trace.elapsed(), F, 0.0)]
     eps = eps_cap = EPS_RANGE[1]  # eps_cap: the loosest tolerance whose projections were feasible enough
     accurate = False
-    change, short_now = np.inf, 0.0
+    change, short_now = np.inf, 0.0  # (no decrease yet: the first step may be loose)
     gap, it = np.inf, 0
     for it in range(1, max_iter + 1):
         if it > 1 and trace.out_of_time():  # (also after a step that was redone)

@@ -108,19 +108,13 @@ def test_auto_picks_pg_for_chains_and_fw_for_disjoint_bags_where_the_exact_path_
 def test_every_point_it_returns_or_records_is_feasible():
     """ADMM at a loose tolerance leaves bag rows short (by 1.8e-2 at eps 1e-3 here), with objectives
     below the optimum: such points are redone tighter, recorded with their shortfall, never returned."""
-    import scipy.sparse as sp
-
     from solvers.objective import ExplicitObjective
-    from solvers.polytope import polytope_rows
+    from solvers.polytope import shortfall_of
     from solvers.projected import FEASIBILITY_TOL, projected_gradient
 
     P = make_planted(300, 10, 128, random_state=0, overlapping=True)
     problem = build_problem(300, 10, P.bags, background=P.negatives)  # no slack: nothing absorbs a shortfall
-    poly = polytope_rows(problem, np.zeros(300, dtype=bool), 300 * 10)
-    A = sp.csr_matrix((poly.vals, (poly.rows, poly.cols)), shape=(poly.n_rows, 300 * 10))
-
-    def short(Z):
-        return float(np.max(poly.lo[poly.n_eq:] - (A @ Z.ravel())[poly.n_eq:]))
+    short = shortfall_of(problem)
 
     obj = ExplicitObjective(P.X[problem.order], 1e-2, device="numpy")
     ref = projected_gradient(obj, problem, max_iter=10**4, tol=1e-7)
@@ -130,6 +124,6 @@ def test_every_point_it_returns_or_records_is_feasible():
         assert not res.converged
         assert short(res.Z) <= FEASIBILITY_TOL, its
         assert res.objective >= ref.objective * (1 - 1e-9)  # no point below the optimum
-        seconds, objective, shortfall = np.asarray(res.iterates).T
+        _, objective, shortfall = np.asarray(res.iterates).T
         assert objective[-1] == pytest.approx(res.objective, rel=1e-12) and shortfall[-1] <= FEASIBILITY_TOL
         assert np.all(objective[shortfall <= FEASIBILITY_TOL] >= ref.objective * (1 - 1e-6))
