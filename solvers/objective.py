@@ -52,8 +52,9 @@ class ExplicitObjective:
         self.x_mean = X.mean(axis=0)
         Xc = X - self.x_mean
         self.basis: np.ndarray | None = None  # d x r when features were reduced (n < d)
+        sv = None  # singular values of Xc, when computed (the rotation keeps them)
         if self.n < self.d:
-            _, s, Vt = np.linalg.svd(Xc, full_matrices=False)
+            _, sv, Vt = np.linalg.svd(Xc, full_matrices=False)
             self.basis = Vt.T
             Xc = Xc @ self.basis
         M = Xc.T @ Xc + self.n * self.reg * np.eye(Xc.shape[1])
@@ -68,7 +69,7 @@ class ExplicitObjective:
         # features' span inside range(P), reg / (s^2 + n reg) on the span (s: singular values of Xc)
         self.curv_bound = 1.0 / self.n
         if self.n - 1 <= Xc.shape[1]:
-            s = np.linalg.svd(Xc, compute_uv=False)
+            s = np.linalg.svd(Xc, compute_uv=False) if sv is None else sv
             r = int(np.sum(s > 1e-10 * max(s.max(initial=0.0), 1e-300)))
             if r >= self.n - 1 and self.reg > 0:
                 self.curv_bound = self.reg / (s[: self.n - 1].min() ** 2 + self.n * self.reg)

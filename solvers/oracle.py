@@ -107,10 +107,9 @@ class AtLeastOnceOracle:
         singles = [c[0] for c in comps if len(c) == 1]
         is_small = [block.alpha == 1 and block.bags[k][0].size <= SMALL_TRACKS
                     and block.bags[k][1].size <= SMALL_LABELS for k in singles]
-        for comp in self.multi:
-            if all((block.slack_offsets[k] < 0).all() for k in comp):
-                self._lp(comp, np.zeros((block.size, block.n_labels)), np.zeros(block.size, dtype=np.int64),
-                         np.zeros(block.n_slack), np.zeros(block.n_slack), [], [])
+        hard = [comp for comp in self.multi if all((block.slack_offsets[k] < 0).all() for k in comp)]
+        if hard:
+            self._check_feasible(hard)
         self.simple = [k for k, sm in zip(singles, is_small) if sm]
         self.general = [k for k, sm in zip(singles, is_small) if not sm]
         nb = len(self.simple)
@@ -247,8 +246,28 @@ class AtLeastOnceOracle:
             if o >= 0 and gxi[o] >= 0:
                 xi[o] = a - int(np.sum(slot_lab_a[r[filled]] == l))
 
-    def _lp_data(self, comp: list[int]) -> dict:
-        """The component LP's constant parts (built once per set of bags; only the costs change)."""
+    def _check_feasible(self, hard: list[list[int]]) -> None:
+        """Raise ConstraintError naming the bags of an infeasible component among `hard` (components
+        without slack). One LP over every overlapping component, the one `__call__` solves and keeps
+        (a component with slack is always feasible); a model per component is built only to name the
+        culprit, and not kept: kept for each of a corpus's thousands of components, the HiGHS models
+        held most of BCFW's memory (200,000 tracks: 2 GB)."""
+        blk = self.block
+
+        def args():  # zero costs, and the outputs _lp fills in
+            return (np.zeros((blk.size, blk.n_labels)), np.zeros(blk.size, dtype=np.int64),
+                    np.zeros(blk.n_slack), np.zeros(blk.n_slack), [], [])
+
+        try:
+            self._lp([k for comp in self.multi for k in comp], *args())
+        except ConstraintError:
+            for comp in hard:
+                self._lp(comp, *args(), keep=False)
+            raise
+
+    def _lp_data(self, comp: list[int], keep: bool = True) -> dict:
+        """The component LP's constant parts (built once per set of bags and kept unless `keep` is
+        False; only the costs change between calls)."""
         key = tuple(comp)
         if getattr(self, "_lp_cache", None) is None:
             self._lp_cache = {}
@@ -268,13 +287,14 @@ class AtLeastOnceOracle:
         xo = cov.slack[q][cov.slack[q] >= 0]
         data = {"rows": rows, "nr": rows.size, "nz": rows.size * blk.n_labels, "xo": xo,
                 "q": q, "solver": _cover_lp(blk, rows, loc, q, qloc, ent, xo)}
-        self._lp_cache[key] = data
+        if keep:
+            self._lp_cache[key] = data
         return data
 
-    def _lp(self, comp, C, labels, gxi, xi, frac_rows, frac_vals) -> None:
+    def _lp(self, comp, C, labels, gxi, xi, frac_rows, frac_vals, keep: bool = True) -> None:
         blk = self.block
         L = blk.n_labels
-        lp = self._lp_data(comp)
+        lp = self._lp_data(comp, keep)
         rows, nr, nz, xo = lp["rows"], lp["nr"], lp["nz"], lp["xo"]
         if _relaxed_vertex_fits(blk, labels, gxi, xi, lp["q"]):  # the rows' argmins meet every bag: optimal
             return

@@ -67,6 +67,20 @@ def toy_movies(tmp_path_factory) -> dict[int, Path]:
 
 
 @pytest.fixture(scope="session")
+def toy_features(toy_movies, feature_cache, tmp_path_factory) -> Path:
+    """The session's feature cache once it holds the tracks and descriptors of every toy movie of
+    ``toy_movies`` (the pipeline's defaults, through ``prepare_movie``: the key ``run_movie`` and
+    ``run_batch`` look up). The extraction is a fixture's set-up, so that a test's own time is its
+    own, whichever test asks first (the batch tests: its cost, ~2 min a toy here, is the video side)."""
+    from scriptalign.pipeline import prepare_movie
+
+    for seed, toy in toy_movies.items():
+        prepare_movie(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt",
+                      tmp_path_factory.mktemp(f"prepared-seed{seed}"), cache_dir=feature_cache)
+    return feature_cache
+
+
+@pytest.fixture(scope="session")
 def toy_run(tmp_path_factory, feature_cache):
     """The bundled toy movie through ``run_movie`` (with its truth and the report), once per session:
     (toy folder, output folder, RunResult). Tests only read the output folder."""

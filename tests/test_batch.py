@@ -26,7 +26,8 @@ def manifest(toy_movies):
 
 
 @pytest.mark.slow
-def test_batch_on_local_cluster_then_resume(manifest, tmp_path, feature_cache):
+def test_batch_on_local_cluster_then_resume(manifest, tmp_path, toy_features):
+    feature_cache = toy_features
     out = tmp_path / "out"
     # one worker process: both movies still go through the local Dask cluster. On the 2-core machine two
     # workers cost more than they gave (this file alone, load 5-7: features cached 63 s -> 35 s, the two
@@ -117,9 +118,10 @@ def test_manifest_names_are_normalised(tmp_path):
 
 
 @pytest.mark.slow
-def test_batch_on_a_tls_scheduler_with_client_certificates(toy_movies, feature_cache, tmp_path, capsys):
+def test_batch_on_a_tls_scheduler_with_client_certificates(toy_movies, toy_features, tmp_path, capsys):
     """A shared cluster: the scheduler speaks TLS and asks for a client certificate; ``batch`` connects
     with --tls-ca-file/--tls-cert/--tls-key and is refused (exit 2, a clear error) without them."""
+    feature_cache = toy_features
     import dask
     from distributed import LocalCluster
     from distributed.security import Security

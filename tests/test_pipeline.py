@@ -86,7 +86,8 @@ def test_evaluate_verb_names_missing_files(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_another_seed_meets_floors_within_a_few_points(tmp_path, toy_movies, feature_cache):
+def test_another_seed_meets_floors_within_a_few_points(tmp_path, toy_movies, toy_features):
+    feature_cache = toy_features
     toy = toy_movies[1]
     result = run_movie(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt", tmp_path / "out",
                        truth=toy / "truth.json", cache_dir=feature_cache, report=False)

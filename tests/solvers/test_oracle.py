@@ -89,6 +89,22 @@ def test_infeasible_overlapping_bags_are_named_at_build():
         build_problem(3, 4, [([0, 1], [1, 2]), ([1, 2], [3]), ([0, 2], [3])][:2] + [([0], [3])], check_labels=False)
 
 
+def test_infeasible_component_is_named_among_feasible_ones_and_one_lp_is_kept():
+    """The build checks every overlapping component in one LP (the one the oracle keeps); on failure
+    the message names the infeasible component's bags only."""
+    from solvers.constraints import ConstraintError
+
+    feasible = [([0, 1], [1]), ([1, 2], [2]), ([4, 5], [1]), ([5, 6], [2])]
+    bad = [([8, 9], [1, 2]), ([9, 10], [3]), ([8, 10], [3]), ([8], [3])]  # 8, 9, 10: four labels needed
+    with pytest.raises(ConstraintError, match=r"overlapping bags \[bag 4, bag 5, bag 6, bag 7\]"):
+        build_problem(12, 4, feasible + bad)
+    p = build_problem(12, 3, feasible)
+    oracle = p.blocks[0].oracle
+    assert len(oracle.multi) == 2 and len(oracle._lp_cache) == 1
+    v = oracle(np.zeros((12, 3)), np.zeros(0))
+    assert v.labels[[0, 1]].tolist().count(1) >= 1 and len(oracle._lp_cache) == 1
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_rho_over_all_tracks_at_gradient_scale(seed):
     """The block LP kept inside HiGHS (costs changed, basis reused) stays exact over many calls, also
