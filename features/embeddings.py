@@ -13,6 +13,7 @@ Every descriptor has ``kind`` (name + hash of the weights' content), ``dim`` and
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import Protocol
@@ -39,14 +40,40 @@ class FaceDescriber(Protocol):
         """One unit row per detection, in order, for frames ``(rgb, detections)`` of one batch."""
 
 
+# a batch with fewer chips than this per worker is embedded in the calling process
+MIN_CHIPS_PER_WORKER = 4
+
+
+def default_workers() -> int:
+    """Processes for dlib's embedding: ``$SCRIPTALIGN_DLIB_WORKERS`` if set, else the cores this process
+    may use (at most 8); 1 inside a daemonic process (e.g. a Dask worker), which may not start
+    processes of its own."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    env = os.environ.get("SCRIPTALIGN_DLIB_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise ValueError(f"SCRIPTALIGN_DLIB_WORKERS must be a whole number of processes, got {env!r}") from None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, 8))
+
+
 class DlibDescriptor:
-    """dlib ResNet 128-d embedding on chips aligned by dlib's 5-point landmarks (found inside the MTCNN box)."""
+    """dlib ResNet 128-d embedding on chips aligned by dlib's 5-point landmarks (found inside the MTCNN box).
+
+    dlib embeds on one core, so a batch's chips are split across `workers` processes (default
+    `default_workers()`; 1: in this process). The descriptors are the same either way: each chip's
+    is computed alone."""
 
     dim = 128
     chip_size = 150
     padding = 0.25
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int | None = None) -> None:
         try:
             import dlib
         except ImportError as err:
@@ -56,8 +83,27 @@ class DlibDescriptor:
         self._dlib = dlib
         self.predictor = dlib.shape_predictor(str(sp))
         self.model = dlib.face_recognition_model_v1(str(rec))
+        self.model_path = str(rec)
+        self.workers = default_workers() if workers is None else max(1, int(workers))
+        self._pool = None
         self.weights_hash = content_hash(rec, sp)
         self.kind = f"dlib-resnet128-5pt:{self.weights_hash}"
+
+    def _worker_pool(self):
+        """The worker processes, started on first use and shut down with this object: joblib's loky
+        executor, whose workers start fresh (not forks of a process running torch's threads) without
+        running the caller's main module again, as multiprocessing's spawn would (a user's script
+        without a ``__main__`` guard)."""
+        if self._pool is None:
+            import weakref
+
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            from features import dlib_workers
+
+            self._pool = ProcessPoolExecutor(self.workers, initializer=dlib_workers.load, initargs=(self.model_path,))
+            weakref.finalize(self, self._pool.shutdown)
+        return self._pool
 
     def chips(self, rgb: np.ndarray, dets: list[Detection], scale: float = 1.0) -> list[np.ndarray]:
         dlib = self._dlib
@@ -71,7 +117,15 @@ class DlibDescriptor:
     def embed(self, chips: list[np.ndarray]) -> np.ndarray:
         if not chips:
             return np.zeros((0, self.dim), np.float32)
-        v = np.asarray(self.model.compute_face_descriptor([np.ascontiguousarray(c) for c in chips]), np.float32)
+        chips = [np.ascontiguousarray(c) for c in chips]
+        n_parts = min(self.workers, len(chips) // MIN_CHIPS_PER_WORKER)
+        if n_parts > 1:
+            from features import dlib_workers
+
+            parts = [chips[p[0]: p[-1] + 1] for p in np.array_split(np.arange(len(chips)), n_parts)]
+            v = np.vstack(list(self._worker_pool().map(dlib_workers.embed, parts)))
+        else:
+            v = np.asarray(self.model.compute_face_descriptor(chips), np.float32)
         return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
 
     def describe_batch(self, items, scale: float = 1.0) -> np.ndarray:

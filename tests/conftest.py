@@ -71,20 +71,13 @@ def toy_features(toy_movies, feature_cache, tmp_path_factory) -> Path:
     """The session's feature cache once it holds the tracks and descriptors of every toy movie of
     ``toy_movies`` (the pipeline's defaults, through ``prepare_movie``: the key ``run_movie`` and
     ``run_batch`` look up). The extraction is a fixture's set-up, so that a test's own time is its
-    own, whichever test asks first (the batch tests). Its cost, ~2 min a toy here, is nearly all dlib's
-    face embedding, which runs on one core: the toys are prepared in parallel processes, one per core."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+    own, whichever test asks first (the batch tests); ~1 min a toy here, most of it dlib's face
+    embedding (one worker process per core, features.embeddings)."""
     from scriptalign.pipeline import prepare_movie
 
-    jobs = [(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt",
-             tmp_path_factory.mktemp(f"prepared-seed{seed}")) for seed, toy in toy_movies.items()]
-    workers = max(1, min(len(jobs), os.cpu_count() or 1))
-    # spawn: the workers start clean, not as forks of a process that has torch's threads running
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for done in [pool.submit(prepare_movie, *job, cache_dir=feature_cache) for job in jobs]:
-            done.result()
+    for seed, toy in toy_movies.items():
+        prepare_movie(toy / "movie.mp4", toy / "movie.srt", toy / "script.txt",
+                      tmp_path_factory.mktemp(f"prepared-seed{seed}"), cache_dir=feature_cache)
     return feature_cache
 
 

@@ -69,6 +69,24 @@ def test_dlib_separates_real_people_under_nuisances_better_than_hog_lbp():
     assert auc_dlib > auc_hog
 
 
+def test_dlib_in_worker_processes_gives_the_same_descriptors(monkeypatch):
+    """The photos' 27 chips split across two worker processes (loky) embed exactly as in this process;
+    a bad SCRIPTALIGN_DLIB_WORKERS is refused by name."""
+    from features.embeddings import DlibDescriptor, default_workers
+
+    items, _ = _photo_faces()
+    alone, pooled = DlibDescriptor(workers=1), DlibDescriptor(workers=2)
+    x1 = alone.describe_batch(items)
+    x2 = pooled.describe_batch(items)
+    assert pooled._pool is not None and alone._pool is None
+    np.testing.assert_array_equal(x1, x2)
+    monkeypatch.setenv("SCRIPTALIGN_DLIB_WORKERS", "3")
+    assert default_workers() == 3 and DlibDescriptor().workers == 3
+    monkeypatch.setenv("SCRIPTALIGN_DLIB_WORKERS", "two")
+    with pytest.raises(ValueError, match="SCRIPTALIGN_DLIB_WORKERS"):
+        default_workers()
+
+
 @pytest.mark.slow
 def test_facenet_casia_conversion_matches_the_graph_and_is_done_once(tmp_path):
     from features.embeddings import FacenetCasiaDescriptor, _facenet_graph
