@@ -17,10 +17,14 @@ sweep:    the same race (projected gradient, FW, SCS) across reg 1e-3..1e-1 and 
 background: the persons' background share rho over all tracks, chosen on toy seeds 10-12 and
           scored on seeds 0, 1, 2 (extras' tracks nameless, named and all-tracks accuracy).
 crossover: the exact path against projected gradient, the choice solver="auto" makes (AUTO_EXACT_COST).
+oracle_models: the oracles' HiGHS models on the overlapping family (n = 40,000 in 12 blocks): one LP per
+          block (the build's feasibility check is that LP) against the former build, which also kept a
+          model per overlapping component; build time, RSS growth, models kept, and the gap after
+          the same BCFW epochs (the iterates must not change), each in a subprocess of its own.
 toy:      the bundled toy movie's two solves (persons, then actions with the pair bags) with the
           exact path (what solver="auto" picks) against cvxpy/Clarabel on the same problems.
 
-Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [crossover] [toy] [--sizes 500 2000 5000]
+Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [crossover] [toy] [oracle_models] [--sizes 500 2000 5000]
        [--overlap-sizes 2000 5000 20000] [--cvxpy-limit 300] [--fw-limit 300] [--sweep-n 2000]
 """
 
@@ -156,6 +160,51 @@ print(json.dumps(dict(generate_s=gen, setup_s=setup, solve_s=res.time_history[-1
                       gap_checks=list(zip(res.time_history, res.gap_history)), peak_rss_mb=peak,
                       backend=obj.rows.name)))
 """
+
+
+ORACLE_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+import numpy as np
+from solvers.planted import make_planted
+from solvers.constraints import build_problem
+from solvers.objective import ExplicitObjective
+from solvers.bcfw import bcfw
+def rss_mb():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+P = make_planted({n}, 10, 128, n_blocks={blocks}, random_state=0, overlapping=True)
+r0, t0 = rss_mb(), time.perf_counter()
+problem = build_problem({n}, 10, P.bags, blocks=P.blocks, background=P.negatives)
+if {per_component}:  # the former build: besides the block's LP, a kept model per overlapping component
+    for b in problem.blocks:
+        for comp in b.oracle.multi:
+            b.oracle._lp(comp, np.zeros((b.size, b.n_labels)), np.zeros(b.size, dtype=np.int64),
+                         np.zeros(b.n_slack), np.zeros(b.n_slack), [], [])
+build_s, build_mb = time.perf_counter() - t0, rss_mb() - r0
+obj = ExplicitObjective(P.X[problem.order], {reg}, device="numpy")
+t0 = time.perf_counter()
+res = bcfw(obj, problem, max_iter={epochs}, tol=1e-9, random_state=0)
+print(json.dumps(dict(build_s=build_s, build_rss_mb=build_mb, epochs_s=time.perf_counter() - t0,
+                      epochs=res.n_iter, rel_gap=res.gap_history[-1],
+                      models_kept=sum(len(b.oracle._lp_cache) for b in problem.blocks),
+                      overlapping_components=sum(len(b.oracle.multi) for b in problem.blocks))))
+"""
+
+
+def oracle_models(n: int = 40_000, blocks: int = 12, epochs: int = 15) -> dict:
+    """One HiGHS model per block against one more per overlapping component (the former build)."""
+    out: dict = {"n": n, "blocks": blocks, "load_before": load()}
+    for name, per_component in (("one_lp_per_block", False), ("model_per_component", True)):
+        code = ORACLE_CHILD.format(root=str(ROOT), n=n, blocks=blocks, reg=REG, epochs=epochs,
+                                   per_component=per_component)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    a, b = out["one_lp_per_block"], out["model_per_component"]
+    out["build_rss_ratio"] = b["build_rss_mb"] / a["build_rss_mb"]
+    out["same_gap"] = a["rel_gap"] == b["rel_gap"]
+    out["load_after"] = load()
+    print(json.dumps(out, indent=1), flush=True)
+    return out
 
 
 def bcfw_bench(n: int, blocks: int, device: str, limit: float, overlapping: bool = False, solver: str = "bcfw") -> dict:
@@ -455,6 +504,8 @@ def main() -> None:
         results["crossover"] = crossover(args.window_prep)
     if "toy" in args.parts:
         results["toy"] = toy_solves()
+    if "oracle_models" in args.parts:
+        results["oracle_models"] = oracle_models()
     if "bcfw" in args.parts:
         key = f"bcfw_{args.bcfw_device}" + ("_overlapping" if args.bcfw_overlapping else "") + (
             "" if args.bcfw_solver == "bcfw" else f"_{args.bcfw_solver}")

@@ -20,6 +20,11 @@ def load(model_path: str) -> None:
     _MODEL = dlib.face_recognition_model_v1(model_path)
 
 
+def descriptors(model, chips: list[np.ndarray]) -> np.ndarray:
+    """dlib's 128-d descriptors of aligned 150x150 chips (not normalised), one row per chip."""
+    return np.asarray(model.compute_face_descriptor(chips), np.float32).reshape(len(chips), -1)
+
+
 def embed(chips: list[np.ndarray]) -> np.ndarray:
-    """128-d descriptors of aligned 150x150 chips (not normalised), one row per chip."""
-    return np.asarray(_MODEL.compute_face_descriptor(chips), np.float32).reshape(len(chips), -1)
+    """`descriptors` with the worker's model."""
+    return descriptors(_MODEL, chips)

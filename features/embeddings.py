@@ -117,15 +117,15 @@ class DlibDescriptor:
     def embed(self, chips: list[np.ndarray]) -> np.ndarray:
         if not chips:
             return np.zeros((0, self.dim), np.float32)
+        from features import dlib_workers
+
         chips = [np.ascontiguousarray(c) for c in chips]
         n_parts = min(self.workers, len(chips) // MIN_CHIPS_PER_WORKER)
         if n_parts > 1:
-            from features import dlib_workers
-
             parts = [chips[p[0]: p[-1] + 1] for p in np.array_split(np.arange(len(chips)), n_parts)]
             v = np.vstack(list(self._worker_pool().map(dlib_workers.embed, parts)))
         else:
-            v = np.asarray(self.model.compute_face_descriptor(chips), np.float32)
+            v = dlib_workers.descriptors(self.model, chips)
         return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
 
     def describe_batch(self, items, scale: float = 1.0) -> np.ndarray:

@@ -125,9 +125,8 @@ class DiscriminativeClustering(BaseEstimator):
                 ex = solve_exact(obj.rows.X, self.reg, problem, time_limit=self.time_limit)
                 Zp, xi, self.n_iter_ = ex.Z, ex.xi, ex.iterations
                 solved = ex.status in ("Solved", "SolverStatus.Solved", "AlmostSolved", "SolverStatus.AlmostSolved")
-            AZ = obj.apply(Zp)
-            gap = duality_gap(obj, problem, Zp, xi, AZ=AZ)
-            F = float(np.sum(Zp * AZ)) + kappa * float(xi @ xi)
+            gap = duality_gap(obj, problem, Zp, xi)
+            F = obj.value(Zp) + kappa * float(xi @ xi)
             # the absolute scale is needed only when the relative test fails (one oracle call saved)
             scale = 0.0 if gap <= self.tol * F else start_objective(obj, problem)
             self.gap_ = gap

@@ -104,6 +104,8 @@ class AtLeastOnceOracle:
             return
         comps = components(block.size, block.bags)
         self.multi = [c for c in comps if len(c) > 1]
+        # all of them in one (block-diagonal) LP: the one model the oracle keeps, keyed by this list
+        self.multi_bags = [k for comp in self.multi for k in comp]
         singles = [c[0] for c in comps if len(c) == 1]
         is_small = [block.alpha == 1 and block.bags[k][0].size <= SMALL_TRACKS
                     and block.bags[k][1].size <= SMALL_LABELS for k in singles]
@@ -153,7 +155,7 @@ class AtLeastOnceOracle:
         for k in self.general:
             self._single(k, C, m, labels, gxi, xi)
         if self.multi:  # all overlapping components in one (block-diagonal) HiGHS call
-            self._lp([k for comp in self.multi for k in comp], C, labels, gxi, xi, frac_rows, frac_vals)
+            self._lp(self.multi_bags, C, labels, gxi, xi, frac_rows, frac_vals)
         labels = labels.astype(np.int16)
         if frac_rows:
             labels[frac_rows] = -1
@@ -259,7 +261,7 @@ class AtLeastOnceOracle:
                     np.zeros(blk.n_slack), np.zeros(blk.n_slack), [], [])
 
         try:
-            self._lp([k for comp in self.multi for k in comp], *args())
+            self._lp(self.multi_bags, *args())
         except ConstraintError:
             for comp in hard:
                 self._lp(comp, *args(), keep=False)

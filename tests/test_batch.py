@@ -27,11 +27,11 @@ def manifest(toy_movies):
 
 @pytest.mark.slow
 def test_batch_on_local_cluster_then_resume(manifest, tmp_path, toy_features):
-    feature_cache = toy_features
+    feature_cache = toy_features  # holds both toys' features (the extraction is the fixture's)
     out = tmp_path / "out"
     # one worker process: both movies still go through the local Dask cluster. On the 2-core machine two
-    # workers cost more than they gave (this file alone, load 5-7: features cached 63 s -> 35 s, the two
-    # workers' shutdown also hitting the nanny's 4 s kill timeout; features extracted here 448 s -> 338 s)
+    # workers cost more than they gave (this file alone, load 5-7, features cached: 63 s -> 35 s, the two
+    # workers' shutdown also hitting the nanny's 4 s kill timeout)
     summary = run_batch(manifest, out, cache_dir=feature_cache, report=False, n_workers=1)
     assert [m["name"] for m in summary["movies"]] == ["seed0", "seed1"]
     assert summary["names"] == ["EILEEN", "GRACE", "MILES"]
