@@ -21,10 +21,13 @@ oracle_models: the oracles' HiGHS models on the overlapping family (n = 40,000 i
           block (the build's feasibility check is that LP) against the former build, which also kept a
           model per overlapping component; build time, RSS growth, models kept, and the gap after
           the same BCFW epochs (the iterates must not change), each in a subprocess of its own.
+dense:    the exact path's two solvers on the Z form (n <= 2 r), DAQP's dense active-set method against
+          Clarabel (faer), on the overlapping family (L = 5 and 10, d = 128) from 100 to ~1,600
+          entries of Z and slack: where DENSE_MAX_VARIABLES sits; time, objective and exact gap.
 toy:      the bundled toy movie's two solves (persons, then actions with the pair bags) with the
           exact path (what solver="auto" picks) against cvxpy/Clarabel on the same problems.
 
-Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [crossover] [toy] [oracle_models] [--sizes 500 2000 5000]
+Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [crossover] [dense] [toy] [oracle_models] [--sizes 500 2000 5000]
        [--overlap-sizes 2000 5000 20000] [--cvxpy-limit 300] [--fw-limit 300] [--sweep-n 2000]
 """
 
@@ -374,6 +377,38 @@ def crossover(window_prep: str | None) -> dict:
     return out
 
 
+def dense(repeats: int = 3, seed: int = 1) -> dict:
+    """DAQP against Clarabel on the exact path's Z form, same problems, best of `repeats` each."""
+    import warnings
+
+    from solvers.exact import DENSE_MAX_VARIABLES, solve_exact
+    from solvers.frank_wolfe import duality_gap
+
+    out: dict = {"dense_max_variables": DENSE_MAX_VARIABLES, "seed": seed, "load_before": load(), "runs": []}
+    for n, n_labels, kappa in [(20, 5, 10.0), (40, 5, 10.0), (30, 10, None), (60, 5, 10.0), (50, 10, None),
+                               (60, 10, None), (70, 10, None), (100, 10, None), (150, 10, 10.0)]:
+        P = make_planted(n, n_labels, D, random_state=seed, overlapping=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # small planted problems leave some labels in no bag
+            problem = build_problem(n, n_labels, P.bags, background=P.negatives, kappa=kappa)
+        obj = ExplicitObjective(P.X[problem.order], REG)
+        row: dict = {"n": n, "L": n_labels, "kappa": kappa, "variables": n * n_labels + problem.n_slack}
+        for method in ("daqp", "faer"):
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                r = solve_exact(obj.rows.X, REG, problem, method=method)
+                times.append(time.perf_counter() - t)
+            F = obj.value(r.Z) + (kappa or 0.0) * float(r.xi @ r.xi)
+            row[method] = {"best_of_s": min(times), "objective": F, "iterations": r.iterations,
+                           "gap": duality_gap(obj, problem, r.Z, r.xi)}
+        row["clarabel_over_daqp"] = row["faer"]["best_of_s"] / row["daqp"]["best_of_s"]
+        print(json.dumps(row), flush=True)
+        out["runs"].append(row)
+    out["load_after"] = load()
+    return out
+
+
 def toy_solves(repeats: int = 10) -> dict:
     """The bundled toy movie's persons and actions solves: exact path vs cvxpy/Clarabel, same bags,
     interleaved, best of `repeats` (wall and process CPU time: the CPU time is less sensitive to
@@ -502,6 +537,8 @@ def main() -> None:
         results["background"] = background(toys, [10, 11, 12], [0, 1, 2], [0.0, 0.05, 0.1, 0.15, 0.2, 0.25])
     if "crossover" in args.parts:
         results["crossover"] = crossover(args.window_prep)
+    if "dense" in args.parts:
+        results["dense"] = dense()
     if "toy" in args.parts:
         results["toy"] = toy_solves()
     if "oracle_models" in args.parts:

@@ -46,8 +46,13 @@ def as_bags(bags: Iterable[BagLike]) -> list[Bag]:
                 tracks, labels = b
             except (TypeError, ValueError):
                 raise ConstraintError(f"bag {k}: expected a (track_indices, required_labels) pair, got {b!r}") from None
-            out.append(Bag(tuple(np.atleast_1d(tracks).tolist()), tuple(np.atleast_1d(labels).tolist()), f"bag {k}"))
+            out.append(Bag(_as_tuple(tracks), _as_tuple(labels), f"bag {k}"))
     return out
+
+
+def _as_tuple(x) -> tuple:
+    """A bag's indices as a tuple: a list or tuple as it is, a scalar or array through numpy."""
+    return tuple(x) if isinstance(x, (tuple, list)) else tuple(np.atleast_1d(x).tolist())
 
 
 def build_problem(
@@ -115,21 +120,22 @@ def build_problem(
     in_bag = np.zeros(n, dtype=bool)
     per_block: list[list[tuple[np.ndarray, np.ndarray, str]]] = [[] for _ in uniq]
     required_any = np.zeros(n_labels, dtype=bool)
+    one_block = uniq.size == 1
     for bag in bag_list:
-        t = np.asarray(bag.track_indices, dtype=np.int64)
-        lab = np.unique(np.asarray(bag.required_labels, dtype=np.int64))
+        # a bag's few indices: sorted sets in Python are cheaper than np.unique on tiny arrays
+        t = np.array(sorted(set(bag.track_indices)), dtype=np.int64)
+        lab = np.array(sorted(set(bag.required_labels)), dtype=np.int64)
         if t.size == 0:
             raise ConstraintError(f"{bag.name}: empty bag (expected at least one track index)")
         if lab.size == 0:
             raise ConstraintError(f"{bag.name}: no required labels (expected at least one label)")
-        if t.min() < 0 or t.max() >= n:
+        if t[0] < 0 or t[-1] >= n:
             raise ConstraintError(f"{bag.name}: track index {int(t[(t < 0) | (t >= n)][0])} out of range "
                                   f"(expected 0..{n - 1})")
-        if lab.min() < 0 or lab.max() >= n_labels:
+        if lab[0] < 0 or lab[-1] >= n_labels:
             raise ConstraintError(f"{bag.name}: label {int(lab[(lab < 0) | (lab >= n_labels)][0])} out of range "
                                   f"(expected 0..{n_labels - 1})")
-        t = np.unique(t)
-        blk = np.unique(block_of[t])
+        blk = np.zeros(1, dtype=np.int64) if one_block else np.unique(block_of[t])
         if blk.size > 1:
             raise ConstraintError(f"{bag.name}: tracks lie in {blk.size} different blocks "
                                   f"(expected every bag inside one block)")

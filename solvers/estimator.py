@@ -39,7 +39,7 @@ class DiscriminativeClustering(BaseEstimator):
     Parameters: `reg` ridge weight; `solver` "auto" (the exact QP while it is fast, AUTO_EXACT_COST;
     above, "bcfw" when `blocks` are given, else "pg" where Frank-Wolfe's oracle would be an LP over
     many rows (chained bags, or rho over all tracks), else "fw"), "exact" (one
-    sparse QP by Clarabel's interior point method, solvers/exact.py), "pg" (accelerated projected
+    QP: DAQP's active-set method when small, else Clarabel's interior point method, solvers/exact.py), "pg" (accelerated projected
     gradient, solvers/projected.py), "fw" (factored pairwise Frank-Wolfe),
     "bcfw" (block-coordinate, needs `blocks` in fit) or "cvxpy" (Clarabel through cvxpy, the
     reference); `alpha` how many times each required label must occur in its bag; `kappa` slack

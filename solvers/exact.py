@@ -1,4 +1,5 @@
-"""The exact path: the whole problem as one sparse QP, solved by Clarabel's interior point method.
+"""The exact path: the whole problem as one QP, solved by an active-set method when it is small
+(DAQP, dense) and by Clarabel's interior point method (sparse) otherwise.
 
 Two forms of the same QP.  The lifted ridge form (never the n x n matrix A), with the residual R
 as a variable so that the quadratic term is diagonal:
@@ -13,6 +14,11 @@ and, when n is at most twice the rank r of Xc (few tracks, e.g. one movie's), th
 min sum_l Z[:, l]^T A Z[:, l] + kappa ||xi||^2 under the same constraints, with A dense
 (`RIDGE_FORM_MAX_RATIO`): fewer variables and non-zeros there, same minimiser (f(Z) = Tr Z^T A Z
 is the lifted objective minimised over W, b, R; see solvers.objective).
+
+A movie's Z form with at most `DENSE_MAX_VARIABLES` entries of Z and slack (the toy movie's 96
+and 111) goes to DAQP's dual active-set method (`solve_dense`): tens of pivots on a dense H where
+the interior point method factors its KKT matrix a dozen times; exact up to the proximal
+iterations' tolerance, Clarabel where it reports no optimum.
 
 This is the problem `solvers.reference` hands to cvxpy, built directly as Clarabel's sparse
 matrices: no modelling layer, so small problems (a movie's tens to hundreds of tracks, where any
@@ -65,6 +71,12 @@ DIRECT_SOLVE_METHOD = "faer"
 # 3.6 ms CPU; n = 280, r = 162 (overlapping planted, L = 5) 1.4 s vs 2.2 s; n = 500, r = 128 (L = 10)
 # 24 s vs 20 s.  The Z form is used while n <= 2 r.
 RIDGE_FORM_MAX_RATIO = 2
+# The Z form's dense active-set path (`solve_dense`) while Z and the slack have at most this many
+# entries.  Measured (`python benchmarks/bench_solvers.py dense`: overlapping planted family, seed 1,
+# d = 128, 2-core machine, load ~0.5, best of 3), Clarabel's time over DAQP's: 2.7-2.8x at 234-300
+# entries, 1.3-1.4x at 342-500, 0.97x at 600, 1.2x at 700, 0.65x at 1,000, 0.22x at 1,635 (DAQP's
+# work grows with the active set, cubically); DAQP's exact gaps 1e-11..1e-14, Clarabel's ~1e-10.
+DENSE_MAX_VARIABLES = 600
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class ExactResult:
     status: str
     iterations: int
     solve_time: float
+    method: str  # "daqp" (dense active set) or Clarabel's direct solver ("faer", "qdldl")
 
 
 def exact_cost(n: int, d: int, n_labels: int, n_variable: int | None = None) -> int:
@@ -97,13 +110,16 @@ def known_rows(problem: Problem) -> np.ndarray:
 @single_blas_thread
 def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e-9,
                 time_limit: float | None = None, max_iter: int = 200,
-                method: str = DIRECT_SOLVE_METHOD) -> ExactResult:
+                method: str | None = None) -> ExactResult:
     """Solve the problem for centred features Xc (internal order, n x r) with Clarabel.
 
     In the lifted form, rows known to be background (`known_rows`) are not variables: their
     residual terms (1/n) ||e_0 - x_i W - b||^2 are a quadratic in (W, b) alone, added to P and q
     exactly (per label the r + 1 square block of [X_k 1]^T [X_k 1]), so the KKT system only grows
-    with the other rows.  `method`: Clarabel's direct solver ("faer": supernodal; "qdldl")."""
+    with the other rows.  `method`: None (DAQP's dense active-set method on the Z form while Z and
+    the slack have at most `DENSE_MAX_VARIABLES` entries, `solve_dense`, and Clarabel with faer
+    above it or where DAQP finds no optimum), "daqp" (always the dense path), or Clarabel's direct
+    solver ("faer": supernodal; "qdldl")."""
     import clarabel
 
     t0 = time.perf_counter()
@@ -112,6 +128,13 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     m = problem.n_slack
     a = float(problem.alpha)
     lifted = n > RIDGE_FORM_MAX_RATIO * r
+    if method == "daqp" or (method is None and not lifted and n * L + m <= DENSE_MAX_VARIABLES):
+        try:
+            return solve_dense(Xc, reg, problem, time_limit=time_limit)
+        except DenseSolveError:
+            if method == "daqp":
+                raise
+    method = method or DIRECT_SOLVE_METHOD
     # the rows whose Z is a variable (the Z form keeps every row; its fixed rows are equality rows)
     known = known_rows(problem) if lifted else np.zeros(n, dtype=bool)
     var = np.flatnonzero(~known)
@@ -179,7 +202,6 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     n_eq = k + poly.n_eq
     b = np.concatenate([np.zeros(k), b_poly])
     k += poly.n_rows
-    banned, fixed_rows = poly.banned, poly.fixed_rows
     Acon = csc_from_triplets(np.concatenate(er), np.concatenate(ec), np.concatenate(ev), (k, nv))
     cones = [clarabel.ZeroConeT(n_eq), clarabel.NonnegativeConeT(k - n_eq)]
     settings = clarabel.DefaultSettings()
@@ -198,16 +220,79 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
     x = np.asarray(sol.x)
     if x.size != nv or not np.isfinite(x).all():
         raise RuntimeError(f"Clarabel returned no solution (status {status})")
-    Z = np.zeros((n, L))
+    Z, xi = feasible_point(x[:nz], x[ox:], problem, poly)
+    return ExactResult(Z, xi, status, int(sol.iterations), time.perf_counter() - t0, method)
+
+
+def feasible_point(z: np.ndarray, xi: np.ndarray, problem: Problem, poly) -> tuple[np.ndarray, np.ndarray]:
+    """(Z, xi) in internal order from a solver's Z of the variable rows (flat, row-major) and slack:
+    the known rows set to background, the bans and fixed rows imposed, rows clipped and
+    renormalised onto the simplex, the slack raised where a bag fell short by the clipping."""
+    Z = np.zeros((problem.n, problem.n_labels))
+    known = poly.pos < 0
     Z[known, 0] = 1.0
-    Z[var] = np.clip(x[:nz].reshape(nr, L), 0.0, None)
-    Z.ravel()[banned] = 0.0
-    Z[fixed_rows] = 0.0
-    Z[fixed_rows, 0] = 1.0
+    Z[poly.var] = np.clip(z.reshape(poly.var.size, problem.n_labels), 0.0, None)
+    Z.ravel()[poly.banned] = 0.0
+    Z[poly.fixed_rows] = 0.0
+    Z[poly.fixed_rows, 0] = 1.0
     Z /= Z.sum(axis=1, keepdims=True)
-    xi = np.clip(x[ox:], 0.0, a)
-    xi = restore_feasibility(Z, xi, problem)
-    return ExactResult(Z, xi, status, int(sol.iterations), time.perf_counter() - t0)
+    return Z, restore_feasibility(Z, np.clip(xi, 0.0, problem.alpha), problem)
+
+
+# DAQP's exit flags that carry an optimal point (1: optimal; 2: optimal with soft constraints)
+DAQP_OPTIMAL = (1, 2)
+# DAQP's proximal point iterations (A is singular): the weight of the proximal term and the outer
+# iterations' stopping tolerance.  At DAQP's default outer tolerance the toy's persons solve stopped at
+# a relative duality gap of 1.3e-4 (24 pivots); at 1e-10, 1e-11 (27 pivots).
+DAQP_EPS_PROX = 1e-6
+DAQP_ETA_PROX = 1e-12
+
+
+class DenseSolveError(RuntimeError):
+    """DAQP returned no optimal point (its exit flag is in the message)."""
+
+
+def solve_dense(Xc: np.ndarray, reg: float, problem: Problem, *,
+                time_limit: float | None = None) -> ExactResult:
+    """The Z form with A dense, by DAQP's dual active-set method: for a movie's few tracks (at most
+    `DENSE_MAX_VARIABLES` entries of Z and slack) an active-set solve is a few tens of cheap
+    pivots where an interior point method factors its KKT system a dozen times.  A is singular
+    (A 1 = 0, the unpenalised bias), so DAQP's proximal iterations are on (its automatic eps_prox).
+    DenseSolveError when DAQP reports no optimum (`solve_exact` then uses Clarabel); an infeasible
+    problem is a ConstraintError, as on the interior point path."""
+    import daqp
+
+    t0 = time.perf_counter()
+    n, r = Xc.shape
+    L, m, a = problem.n_labels, problem.n_slack, float(problem.alpha)
+    nz = n * L
+    nv = nz + m
+    M = Xc.T @ Xc + n * reg * np.eye(r)
+    A = (np.eye(n) - 1.0 / n - Xc @ np.linalg.solve(M, Xc.T)) / n
+    H = np.zeros((nv, nv))
+    H[:nz, :nz] = np.kron(A + A.T, np.eye(L))  # 2 A, symmetrised
+    H[np.arange(nz, nv), np.arange(nz, nv)] = 2.0 * (problem.kappa or 0.0)
+    poly = polytope_rows(problem, np.zeros(n, dtype=bool), nz)
+    # DAQP takes Z >= 0 and 0 <= xi <= alpha as simple bounds, so the polytope's last nz rows
+    # (Z >= 0) are left out of the general rows
+    k = poly.n_rows - nz
+    sel = poly.rows < k
+    C = np.zeros((k, nv))
+    np.add.at(C, (poly.rows[sel], poly.cols[sel]), poly.vals[sel])
+    lo = np.concatenate([np.zeros(nv), poly.lo[:k]])
+    hi = np.concatenate([np.full(nz, np.inf), np.full(m, a), poly.hi[:k]])
+    sense = np.zeros(nv + k, dtype=np.int32)
+    sense[nv:nv + poly.n_eq] = 5  # equality rows
+    x, _, flag, info = daqp.solve(H, np.zeros(nv), C, hi, lo, sense, eps_prox=DAQP_EPS_PROX, eta_prox=DAQP_ETA_PROX,
+                                  time_limit=0.0 if time_limit is None else float(time_limit))
+    if flag == -1:
+        raise ConstraintError("the bags cannot be satisfied together (the QP is infeasible; expected jointly "
+                              "feasible requirements, or slack kappa)")
+    x = np.asarray(x)
+    if flag not in DAQP_OPTIMAL or x.size != nv or not np.isfinite(x).all():
+        raise DenseSolveError(f"DAQP found no optimum (exit flag {flag} after {info['iterations']} iterations)")
+    Z, xi = feasible_point(x[:nz], x[nz:], problem, poly)
+    return ExactResult(Z, xi, "Solved", int(info["iterations"]), time.perf_counter() - t0, "daqp")
 
 
 def restore_feasibility(Z: np.ndarray, xi: np.ndarray, problem: Problem) -> np.ndarray:

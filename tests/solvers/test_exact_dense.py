@@ -1,0 +1,82 @@
+"""The exact path's dense active-set solver (DAQP) on the Z form: same optimum as Clarabel's interior
+point method and cvxpy's, its exact gap, the constraints it must keep, and the fall back to Clarabel."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from solvers.constraints import build_problem
+from solvers.exact import DENSE_MAX_VARIABLES, DenseSolveError, solve_exact
+from solvers.frank_wolfe import duality_gap, start_objective
+from solvers.objective import ExplicitObjective
+from solvers.planted import make_planted
+from solvers.reference import solve_reference
+
+REG = 0.05
+
+
+def small_problem(seed: int, kappa, rho: float, scope: str, with_blocks: bool):
+    """30 tracks, 4 labels, 20 features (the Z form: n <= 2 r), overlapping bags; with blocks, two
+    movies of 15 tracks and the second one may take labels 1 and 2 only (banned entries)."""
+    P = make_planted(30, 4, 20, random_state=seed, overlapping=True)
+    bags, blocks, block_labels = P.bags, None, None
+    if with_blocks:
+        blocks = (np.arange(30) >= 15).astype(int)
+        bags = [b for b in P.bags if len(set(blocks[list(b.track_indices)])) == 1
+                and (blocks[b.track_indices[0]] == 0 or set(b.required_labels) <= {0, 1, 2})]
+        block_labels = {1: [1, 2]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a label no bag requires
+        pr = build_problem(30, 4, bags, kappa=kappa, background=P.negatives, rho=rho, rho_scope=scope,
+                           blocks=blocks, block_labels=block_labels)
+    return P, pr
+
+
+@pytest.mark.parametrize("seed,kappa,rho,scope,with_blocks", [(0, None, 0.0, "free", False), (1, 10.0, 0.3, "all", False),
+                                                              (2, 10.0, 1.0, "free", True), (3, None, 0.2, "all", True)])
+def test_dense_active_set_matches_clarabel_and_cvxpy(seed, kappa, rho, scope, with_blocks):
+    P, pr = small_problem(seed, kappa, rho, scope, with_blocks)
+    obj = ExplicitObjective(P.X[pr.order], REG)
+    Xc = obj.rows.X
+    assert pr.n * pr.n_labels + pr.n_slack <= DENSE_MAX_VARIABLES and pr.n <= 2 * Xc.shape[1]
+    d = solve_exact(Xc, REG, pr)  # what the exact path picks here
+    c = solve_exact(Xc, REG, pr, method="faer")
+    assert (d.method, d.status, c.method, c.status) == ("daqp", "Solved", "faer", "Solved")
+    k = kappa or 0.0
+    F = lambda r: obj.value(r.Z) + k * float(r.xi @ r.xi)
+    ref = solve_reference(P.X, REG, pr)
+    scale = max(F(d), start_objective(obj, pr))
+    # the same optimum up to the interior point methods' accuracy, and never above theirs: each
+    # returned point is feasible, so a lower objective is the closer one to the optimum
+    assert F(d) == pytest.approx(F(c), rel=1e-5) and F(d) == pytest.approx(ref.value, rel=1e-5)
+    assert F(d) <= min(F(c), ref.value) + 1e-12 * scale
+    # the active set's point is exact up to the proximal iterations' tolerance: its certified gap is
+    # far below the interior point method's 1e-9 stopping tolerance, relative to the objective's scale
+    assert abs(duality_gap(obj, pr, d.Z, d.xi)) <= 1e-9 * scale
+    # the constraints hold at the returned point: rows on the simplex, fixed rows background, bans kept
+    np.testing.assert_allclose(d.Z.sum(axis=1), 1.0, atol=1e-12)
+    assert d.Z.min() >= 0.0
+    inv = np.empty(30, dtype=np.int64)
+    inv[pr.order] = np.arange(30)
+    np.testing.assert_array_equal(d.Z[inv[P.negatives], 0], 1.0)
+    if with_blocks:
+        assert np.all(d.Z[inv[15:], 3] == 0.0)
+    if rho > 0:
+        for blk in pr.blocks:
+            rows = np.flatnonzero(blk.rho_rows())
+            assert d.Z[blk.rows][rows, 0].sum() >= blk.rho * rows.size - 1e-9
+
+
+def test_dense_path_without_an_optimum_says_so_and_auto_falls_back_to_clarabel():
+    P = make_planted(60, 5, 128, random_state=1, overlapping=True)
+    pr = build_problem(60, 5, P.bags, background=P.negatives, kappa=10.0)
+    obj = ExplicitObjective(P.X[pr.order], 1e-2)
+    with pytest.raises(DenseSolveError, match=r"DAQP found no optimum \(exit flag -?\d+ after \d+ iterations\)"):
+        solve_exact(obj.rows.X, 1e-2, pr, method="daqp", time_limit=1e-6)
+    r = solve_exact(obj.rows.X, 1e-2, pr, time_limit=1e-6)  # the same limit: Clarabel runs, and says it stopped
+    assert r.method == "faer" and r.status != "Solved"
+    full = solve_exact(obj.rows.X, 1e-2, pr)
+    assert full.method == "daqp" and full.status == "Solved"
