@@ -10,7 +10,7 @@ bcfw:     n = 200,000 tracks in 60 blocks, relative duality gap 1e-3; wall time 
           makes, --bcfw-solver pg for projected gradient on the same problem.
 overlap:  the bags a script makes (windows of 2-8 adjacent tracks started every 1-4 tracks,
           L = 10, d = 128, n = 2,000, 5,000 and 20,000): time to within 1e-4 of the best objective
-          for projected gradient, factored FW, the exact path where it is within its size limit, and
+          for projected gradient (its projections by the dual Newton method, and by OSQP as before), factored FW, the exact path where it is within its size limit, and
           cvxpy with Clarabel, OSQP and SCS (up to --cvxpy-max-n), same run.
 sweep:    the same race (projected gradient, FW, SCS) across reg 1e-3..1e-1 and feature scales
           0.1..10, on the overlapping family and on disjoint bags with L2-normalised rows.
@@ -34,6 +34,7 @@ Usage: python benchmarks/bench_solvers.py [speed] [bcfw] [overlap] [sweep] [cros
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -238,7 +239,8 @@ def race(X: np.ndarray, problem, reg: float, cvxpy_limit: float, fw_limit: float
     shortfall = shortfall_of(problem)
     runs: dict = {}
     hist: dict = {}
-    for name, solve in (("pg", projected_gradient), ("fw", frank_wolfe)):
+    pg_osqp = functools.partial(projected_gradient, projection="osqp")  # the former projections, same run
+    for name, solve in (("pg", projected_gradient), ("pg_osqp", pg_osqp), ("fw", frank_wolfe)):
         obj = ExplicitObjective(X[problem.order], reg, device="numpy")
         t = time.perf_counter()
         res = solve(obj, problem, max_iter=10**7, tol=1e-6, time_limit=fw_limit)

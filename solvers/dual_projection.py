@@ -1,0 +1,175 @@
+"""The projection step of projected gradient, solved exactly in the dual of its bag and rho rows.
+
+    min_{Z, xi} (1/2) ||Z - Y||^2 + (w/2) ||xi||^2   s.t. rows of Z on their simplex (fixed rows e_0,
+    banned entries 0),  sum_{i in S_r} Z[i, l_r] + xi_r >= b_r  for every bag and rho row r,
+
+with w = kappa n (the step's slack weight).  Given multipliers lam >= 0 of the rows, the minimiser
+is separable: Z_i = simplex projection of Y_i + sum_{r containing i} lam_r e_{l_r} and xi_r = lam_r / w,
+so the dual  phi(lam) = -min_{Z, xi} Lagrangian  is convex and piecewise quadratic over lam >= 0,
+with gradient  B z(lam) + xi(lam) - b  (each row's value minus its bound) and generalised Hessian
+B J B^T + I_slack / w, J the block-diagonal Jacobian of the simplex projections (on a row's support
+S: I - 1 1^T / |S|).  There are as many dual variables as bag and rho rows (a fraction of the
+n L primal ones), and successive steps of projected gradient change Y a little, so a projected
+Newton method (Bertsekas 1982) warm-started from the last step's multipliers identifies the active
+rows in a few iterations; each iteration is one vectorised simplex projection of every row and one
+sparse solve.  It stops when the natural residual |min(lam, grad)| is at most `tol` (units of
+alpha): every row then falls short by at most tol and the multipliers are complementary to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from .exact import restore_feasibility
+from .polytope import polytope_rows
+from .types import Problem
+
+TOL = 1e-10  # the natural residual at which a projection stops (rows in units of alpha)
+MAX_ITER = 100
+ARMIJO = 1e-4
+RESIDUAL_DECREASE = 0.9
+NEAR = 1e-6  # below this natural residual a step is also accepted when it shrinks the residual
+MIN_STEP = 1e-10
+
+
+def simplex_projection(V: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Each row of V projected onto the probability simplex over its allowed entries (the others 0)."""
+    n, L = V.shape
+    W = V if allowed is None else np.where(allowed, V, -np.inf)
+    srt = -np.sort(-W, axis=1)
+    finite = np.isfinite(srt)
+    cs = np.cumsum(np.where(finite, srt, 0.0), axis=1)
+    j = np.arange(1, L + 1)
+    cond = finite & (srt - (cs - 1.0) / j > 0)
+    k = L - np.argmax(cond[:, ::-1], axis=1)  # the last j where cond holds (cond is a prefix)
+    tau = (cs[np.arange(n), k - 1] - 1.0) / k
+    return np.maximum(W - tau[:, None], 0.0)
+
+
+class DualProjection:
+    """The projection of `projected_gradient` by the dual Newton method above; the same call as
+    `projected.Projection` (eps and accurate are not needed: every projection is solved to TOL).
+    A projection that does not reach TOL in MAX_ITER Newton iterations is redone by
+    `projected.Projection`'s interior point method (to 1e-10)."""
+
+    def __init__(self, problem: Problem, known: np.ndarray) -> None:
+        n, L = problem.n, problem.n_labels
+        self.problem, self.known, self.L = problem, known, L
+        poly = polytope_rows(problem, known, xi_offset=(n - int(known.sum())) * L)
+        self.poly = poly
+        nr = poly.var.size
+        self.nz = nz = nr * L
+        self.w = float(problem.kappa or 0.0) * n
+        ineq = (poly.rows >= poly.n_eq) & (poly.rows < poly.n_rows - nz)
+        r, c = poly.rows[ineq] - poly.n_eq, poly.cols[ineq]
+        self.n_ineq = k = poly.n_rows - nz - poly.n_eq
+        self.b = poly.lo[poly.n_eq:poly.n_eq + k]
+        zc = c < nz
+        self.B = sp.csr_matrix((np.ones(int(zc.sum())), (r[zc], c[zc])), shape=(k, nz))
+        self.BT = self.B.T.tocsr()
+        self.slack = -np.ones(k, dtype=np.int64)  # row -> its slack index
+        self.slack[r[~zc]] = c[~zc] - nz
+        self.has_slack = self.slack >= 0  # (slack exists only with kappa > 0: w > 0)
+        allowed = np.ones(nz, dtype=bool)
+        b, p = poly.banned, poly.pos
+        allowed[(p[b // L] * L + b % L)[p[b // L] >= 0]] = False
+        self.allowed = allowed.reshape(nr, L)
+        self.fixed = np.zeros(nr, dtype=bool)
+        self.fixed[p[poly.fixed_rows][p[poly.fixed_rows] >= 0]] = True
+        self.allowed[self.fixed] = False
+        self.allowed[self.fixed, 0] = True
+        self.lam = np.zeros(k)
+        self.iterations = 0
+        self.converged = True
+        self._fallback = None
+
+    def _primal(self, Yv: np.ndarray, lam: np.ndarray):
+        V = Yv + (self.BT @ lam).reshape(Yv.shape)
+        Z = simplex_projection(V, self.allowed)
+        xi = np.where(self.has_slack, lam / self.w, 0.0) if self.w > 0 else np.zeros_like(lam)
+        grad = self.B @ Z.ravel() + xi - self.b
+        # phi(lam) = -(b^T lam - sum_slack lam^2 / (2 w) + sum_i [1/2 ||Z_i - Y_i||^2 - <c_i, Z_i>])
+        phi = -(float(self.b @ lam) - 0.5 * float(lam @ xi) + 0.5 * float(np.sum((Z - Yv) ** 2))
+                - float(np.sum((V - Yv) * Z)))
+        return Z, xi, grad, phi
+
+    def _hessian(self, Z: np.ndarray) -> sp.csr_matrix:
+        """B J B^T (+ I / w on slack rows), J_i = diag(s_i) - s_i s_i^T / |S_i| on each row's support s_i."""
+        s = (Z > 0).astype(np.float64)
+        U = self.B.multiply(s.ravel()[None, :]).tocsr()
+        size = s.sum(axis=1)
+        nr, L = Z.shape
+        # V = B diag(s) E diag(1 / sqrt|S|): row r, column i -> (number of r's entries in i's support) / sqrt|S_i|
+        E = sp.csr_matrix((np.repeat(1.0 / np.sqrt(np.maximum(size, 1.0)), L), (np.arange(nr * L), np.repeat(np.arange(nr), L))),
+                          shape=(nr * L, nr))
+        Vm = U @ E
+        H = (U @ U.T - Vm @ Vm.T).tocsr()
+        if self.w > 0:
+            H = H + sp.diags(np.where(self.has_slack, 1.0 / self.w, 0.0))
+        return H
+
+    def solve(self, Yv: np.ndarray, tol: float = TOL) -> tuple[np.ndarray, np.ndarray, int]:
+        """(Z of the variable rows, xi per row, iterations) of the projection of Yv (variable rows)."""
+        lam = np.maximum(self.lam, 0.0)
+        Z, xi, grad, phi = self._primal(Yv, lam)
+        it = 0
+        for it in range(1, MAX_ITER + 1):
+            res = np.abs(np.minimum(lam, grad)).max(initial=0.0)
+            if res <= tol:
+                break
+            eps = min(res, 1e-3)
+            active = (lam <= eps) & (grad > 0)
+            free = np.flatnonzero(~active)
+            d = -grad.copy()
+            if free.size:
+                H = self._hessian(Z)[free][:, free].tocsc()
+                diag = H.diagonal()
+                # rows with no curvature (their label is in none of their tracks' supports): a unit one,
+                # i.e. raise the multiplier by the shortfall; the others a Levenberg-Marquardt ridge that
+                # shrinks with the residual (H is singular where rows move together: two rows over one
+                # track whose support is their two labels), so that steps stay bounded far from the
+                # optimum and are Newton's near it
+                mu = max(1e-10, min(1e-2, res))
+                H = H + sp.diags(np.where(diag < 1e-12, 1.0, mu))
+                d[free] = -spla.spsolve(H, grad[free])
+            t = 1.0
+            while True:
+                lam_t = np.maximum(lam + t * d, 0.0)
+                Zt, xit, gt, phit = self._primal(Yv, lam_t)
+                dec = -float(grad[free] @ (t * d[free])) if free.size else 0.0
+                dec += float(grad[active] @ (lam[active] - lam_t[active]))
+                # Armijo on phi, or near the optimum (residual <= NEAR) a step that shrinks the natural
+                # residual: there phi's decrease falls below its rounding (~1e-14 |phi|) while the
+                # residual still resolves it
+                if (phit <= phi - ARMIJO * dec or t < MIN_STEP or (res <= NEAR and np.abs(np.minimum(lam_t, gt)).max(
+                        initial=0.0) <= RESIDUAL_DECREASE * res)):
+                    break
+                t *= 0.5
+            lam, Z, xi, grad, phi = lam_t, Zt, xit, gt, phit
+        self.lam = lam
+        self.iterations += it
+        self.converged = bool(np.abs(np.minimum(lam, grad)).max(initial=0.0) <= tol)
+        return Z, xi, it
+
+    def __call__(self, Y: np.ndarray, eps: float = 0.0, accurate: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
+        """The projection of Y (internal order, n x L): (Z, xi, the most any row falls short)."""
+        n, L = self.problem.n, self.L
+        Zv, xi_rows, _ = self.solve(np.asarray(Y, dtype=np.float64)[self.poly.var])
+        if not self.converged:  # the interior point projection instead (and its message if infeasible)
+            from .projected import EPS_RANGE, Projection
+
+            if self._fallback is None:
+                self._fallback = Projection(self.problem, self.known)
+            self.lam = np.zeros(self.n_ineq)
+            return self._fallback(Y, EPS_RANGE[0], accurate=True)
+        Z = np.zeros((n, L))
+        Z[self.known, 0] = 1.0
+        Z[self.poly.var] = Zv
+        xi = np.zeros(self.problem.n_slack)
+        xi[self.slack[self.has_slack]] = xi_rows[self.has_slack]
+        xi = restore_feasibility(Z, np.clip(xi, 0.0, float(self.problem.alpha)), self.problem)
+        vals = self.B @ Zv.ravel()
+        vals[self.has_slack] += xi[self.slack[self.has_slack]]
+        return Z, xi, float(max(0.0, np.max(self.b - vals, initial=0.0)))
