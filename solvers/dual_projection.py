@@ -80,6 +80,15 @@ class DualProjection:
         self.fixed[p[poly.fixed_rows][p[poly.fixed_rows] >= 0]] = True
         self.allowed[self.fixed] = False
         self.allowed[self.fixed, 0] = True
+        # the dual separates over components of rows that share tracks: each takes its own step
+        from scipy.sparse.csgraph import connected_components
+
+        # rows and tracks, a row joined to the tracks it counts (a track's entries share its simplex)
+        R = (self.B @ sp.kron(sp.identity(nr, format="csr"), np.ones((L, 1)), format="csr")).tocsr()
+        G = sp.bmat([[None, R], [R.T, None]]).tocsr() if k else sp.csr_matrix((nr + k, nr + k))
+        self.n_comp, lab = connected_components(G, directed=False)
+        self.comp_row = lab[:k]
+        self.comp_entry = np.repeat(lab[k:], L)  # per entry of Z, its track's component
         self.lam = np.zeros(k)
         self.iterations = 0
         self.converged = True
@@ -90,9 +99,10 @@ class DualProjection:
         Z = simplex_projection(V, self.allowed)
         xi = np.where(self.has_slack, lam / self.w, 0.0) if self.w > 0 else np.zeros_like(lam)
         grad = self.B @ Z.ravel() + xi - self.b
-        # phi(lam) = -(b^T lam - sum_slack lam^2 / (2 w) + sum_i [1/2 ||Z_i - Y_i||^2 - <c_i, Z_i>])
-        phi = -(float(self.b @ lam) - 0.5 * float(lam @ xi) + 0.5 * float(np.sum((Z - Yv) ** 2))
-                - float(np.sum((V - Yv) * Z)))
+        # phi(lam) = -(b^T lam - sum_slack lam^2 / (2 w) + sum_i [1/2 ||Z_i - Y_i||^2 - <c_i, Z_i>]), per component
+        entry = 0.5 * (Z - Yv) ** 2 - (V - Yv) * Z
+        phi = -(np.bincount(self.comp_row, weights=self.b * lam - 0.5 * lam * xi, minlength=self.n_comp)
+                + np.bincount(self.comp_entry, weights=entry.ravel(), minlength=self.n_comp))
         return Z, xi, grad, phi
 
     def _hessian(self, Z: np.ndarray) -> sp.csr_matrix:
@@ -110,17 +120,23 @@ class DualProjection:
             H = H + sp.diags(np.where(self.has_slack, 1.0 / self.w, 0.0))
         return H
 
+    def _residual(self, lam: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The natural residual |min(lam, grad)| per component (0 for components without rows)."""
+        res = np.zeros(self.n_comp)
+        np.maximum.at(res, self.comp_row, np.abs(np.minimum(lam, grad)))
+        return res
+
     def solve(self, Yv: np.ndarray, tol: float = TOL) -> tuple[np.ndarray, np.ndarray, int]:
         """(Z of the variable rows, xi per row, iterations) of the projection of Yv (variable rows)."""
         lam = np.maximum(self.lam, 0.0)
         Z, xi, grad, phi = self._primal(Yv, lam)
         it = 0
         for it in range(1, MAX_ITER + 1):
-            res = np.abs(np.minimum(lam, grad)).max(initial=0.0)
-            if res <= tol:
+            res_c = self._residual(lam, grad)
+            if res_c.max(initial=0.0) <= tol:
                 break
-            eps = min(res, 1e-3)
-            active = (lam <= eps) & (grad > 0)
+            res = res_c[self.comp_row]  # each row's component's residual
+            active = (lam <= min(res_c.max(), 1e-3)) & (grad > 0)
             free = np.flatnonzero(~active)
             d = -grad.copy()
             if free.size:
@@ -128,29 +144,41 @@ class DualProjection:
                 diag = H.diagonal()
                 # rows with no curvature (their label is in none of their tracks' supports): a unit one,
                 # i.e. raise the multiplier by the shortfall; the others a Levenberg-Marquardt ridge that
-                # shrinks with the residual (H is singular where rows move together: two rows over one
-                # track whose support is their two labels), so that steps stay bounded far from the
-                # optimum and are Newton's near it
-                mu = max(1e-10, min(1e-2, res))
+                # shrinks with their component's residual (H is singular where rows move together: two
+                # rows over one track whose support is their two labels), so that steps stay bounded far
+                # from the optimum and are Newton's near it
+                mu = np.maximum(1e-10, np.minimum(1e-2, res[free]))
                 H = H + sp.diags(np.where(diag < 1e-12, 1.0, mu))
                 d[free] = -spla.spsolve(H, grad[free])
-            t = 1.0
+            # the Armijo decrease per row: along d where free, along the projection arc where active
+            is_free = ~active
+            t = np.ones(self.n_comp)
+            done = res_c <= tol  # components already solved keep their multipliers
+            lam_new, Z_new, xi_new, g_new, phi_new = lam.copy(), Z.copy(), xi.copy(), grad.copy(), phi.copy()
             while True:
-                lam_t = np.maximum(lam + t * d, 0.0)
+                tr = t[self.comp_row]
+                lam_t = np.where(done[self.comp_row], lam_new, np.maximum(lam + tr * d, 0.0))
                 Zt, xit, gt, phit = self._primal(Yv, lam_t)
-                dec = -float(grad[free] @ (t * d[free])) if free.size else 0.0
-                dec += float(grad[active] @ (lam[active] - lam_t[active]))
+                dec = np.bincount(self.comp_row, weights=np.where(is_free, -grad * tr * d, grad * (lam - lam_t)),
+                                  minlength=self.n_comp)
                 # Armijo on phi, or near the optimum (residual <= NEAR) a step that shrinks the natural
                 # residual: there phi's decrease falls below its rounding (~1e-14 |phi|) while the
                 # residual still resolves it
-                if (phit <= phi - ARMIJO * dec or t < MIN_STEP or (res <= NEAR and np.abs(np.minimum(lam_t, gt)).max(
-                        initial=0.0) <= RESIDUAL_DECREASE * res)):
+                ok = (phit <= phi - ARMIJO * dec) | (t < MIN_STEP) | (
+                    (res_c <= NEAR) & (self._residual(lam_t, gt) <= RESIDUAL_DECREASE * res_c))
+                take = ok & ~done  # components whose step is taken at this trial
+                rows, ents = take[self.comp_row], take[self.comp_entry].reshape(Z.shape)
+                lam_new = np.where(rows, lam_t, lam_new)
+                xi_new, g_new = np.where(rows, xit, xi_new), np.where(rows, gt, g_new)
+                Z_new, phi_new = np.where(ents, Zt, Z_new), np.where(take, phit, phi_new)
+                done = ok | done
+                if done.all():
                     break
-                t *= 0.5
-            lam, Z, xi, grad, phi = lam_t, Zt, xit, gt, phit
+                t = np.where(done, t, 0.5 * t)
+            lam, Z, xi, grad, phi = lam_new, Z_new, xi_new, g_new, phi_new
         self.lam = lam
         self.iterations += it
-        self.converged = bool(np.abs(np.minimum(lam, grad)).max(initial=0.0) <= tol)
+        self.converged = bool(self._residual(lam, grad).max(initial=0.0) <= tol)
         return Z, xi, it
 
     def __call__(self, Y: np.ndarray, eps: float = 0.0, accurate: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
