@@ -37,8 +37,8 @@ class DiscriminativeClustering(BaseEstimator):
     """Assign labels 0..n_labels-1 (0 = background) to tracks under bag constraints (DIFFRAC).
 
     Parameters: `reg` ridge weight; `solver` "auto" (the exact QP while it is fast, AUTO_EXACT_COST;
-    above, "bcfw" when `blocks` are given, else "pg" where Frank-Wolfe's oracle would be an LP over
-    many rows (chained bags, or rho over all tracks), else "fw"), "exact" (one
+    above, "pg" where Frank-Wolfe's oracle would be an LP over many rows (chained bags, or rho over
+    all tracks), else "bcfw" when `blocks` are given, else "fw"), "exact" (one
     QP: DAQP's active-set method when small, else Clarabel's interior point method, solvers/exact.py), "pg" (accelerated projected
     gradient, solvers/projected.py), "fw" (factored pairwise Frank-Wolfe),
     "bcfw" (block-coordinate, needs `blocks` in fit) or "cvxpy" (Clarabel through cvxpy, the
@@ -104,7 +104,9 @@ class DiscriminativeClustering(BaseEstimator):
             if size <= AUTO_EXACT_COST:
                 solver = "exact"
             else:
-                solver = "bcfw" if blocks is not None else "pg" if lp_rows(problem) >= PG_MIN_LP_ROWS else "fw"
+                # chained bags (or rho over all tracks): projected gradient, with or without blocks (on 200,000
+                # overlapping tracks in 60 blocks it reached a 1e-3 gap in 226 s, BCFW 9.8e-3 in 305 s)
+                solver = "pg" if lp_rows(problem) >= PG_MIN_LP_ROWS else "bcfw" if blocks is not None else "fw"
                 if size > EXACT_MAX_COST:
                     warnings.warn(f"{n} tracks x {self.n_labels} labels x {X.shape[1]} features is beyond the exact "
                                   f"path's size limit (n_variable L (r+3)^2 = {size:,} > {EXACT_MAX_COST:,}): solving "

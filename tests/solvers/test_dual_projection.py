@@ -3,8 +3,6 @@ projection, rows feasible to 1e-10, with slack, rho over all tracks, fixed rows 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -36,25 +34,10 @@ def test_simplex_projection_is_the_nearest_point_of_the_simplex():
                                [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], atol=1e-15)
 
 
-def problem_of(seed, kappa, rho, scope, with_blocks):
-    P = make_planted(120, 5, 10, random_state=seed, overlapping=True)
-    bags, blocks, block_labels = P.bags, None, None
-    if with_blocks:
-        blocks = (np.arange(120) >= 60).astype(int)
-        bags = [b for b in P.bags if len(set(blocks[list(b.track_indices)])) == 1
-                and (blocks[b.track_indices[0]] == 0 or set(b.required_labels) <= {0, 1, 2, 3})]
-        block_labels = {1: [1, 2, 3]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pr = build_problem(120, 5, bags, kappa=kappa, background=P.negatives, rho=rho, rho_scope=scope,
-                           blocks=blocks, block_labels=block_labels)
-    return P, pr
-
-
 @pytest.mark.parametrize("seed,kappa,rho,scope,with_blocks", [(0, None, 0.0, "free", False), (1, 10.0, 0.3, "all", False),
                                                               (2, 10.0, 1.0, "free", True), (3, None, 0.2, "all", True)])
-def test_dual_projection_is_the_interior_point_projection(seed, kappa, rho, scope, with_blocks):
-    P, pr = problem_of(seed, kappa, rho, scope, with_blocks)
+def test_dual_projection_is_the_interior_point_projection(constrained_problem, seed, kappa, rho, scope, with_blocks):
+    P, pr = constrained_problem(120, 5, 10, seed, kappa, rho, scope, with_blocks)
     n = pr.n
     known = known_rows(pr)
     obj = ExplicitObjective(P.X[pr.order], 0.05)

@@ -3,8 +3,6 @@ point method and cvxpy's, its exact gap, the constraints it must keep, and the f
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -18,27 +16,11 @@ from solvers.reference import solve_reference
 REG = 0.05
 
 
-def small_problem(seed: int, kappa, rho: float, scope: str, with_blocks: bool):
-    """30 tracks, 4 labels, 20 features (the Z form: n <= 2 r), overlapping bags; with blocks, two
-    movies of 15 tracks and the second one may take labels 1 and 2 only (banned entries)."""
-    P = make_planted(30, 4, 20, random_state=seed, overlapping=True)
-    bags, blocks, block_labels = P.bags, None, None
-    if with_blocks:
-        blocks = (np.arange(30) >= 15).astype(int)
-        bags = [b for b in P.bags if len(set(blocks[list(b.track_indices)])) == 1
-                and (blocks[b.track_indices[0]] == 0 or set(b.required_labels) <= {0, 1, 2})]
-        block_labels = {1: [1, 2]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a label no bag requires
-        pr = build_problem(30, 4, bags, kappa=kappa, background=P.negatives, rho=rho, rho_scope=scope,
-                           blocks=blocks, block_labels=block_labels)
-    return P, pr
-
-
 @pytest.mark.parametrize("seed,kappa,rho,scope,with_blocks", [(0, None, 0.0, "free", False), (1, 10.0, 0.3, "all", False),
                                                               (2, 10.0, 1.0, "free", True), (3, None, 0.2, "all", True)])
-def test_dense_active_set_matches_clarabel_and_cvxpy(seed, kappa, rho, scope, with_blocks):
-    P, pr = small_problem(seed, kappa, rho, scope, with_blocks)
+def test_dense_active_set_matches_clarabel_and_cvxpy(constrained_problem, seed, kappa, rho, scope, with_blocks):
+    # 30 tracks, 4 labels, 20 features: the Z form (n <= 2 r)
+    P, pr = constrained_problem(30, 4, 20, seed, kappa, rho, scope, with_blocks)
     obj = ExplicitObjective(P.X[pr.order], REG)
     Xc = obj.rows.X
     assert pr.n * pr.n_labels + pr.n_slack <= DENSE_MAX_VARIABLES and pr.n <= 2 * Xc.shape[1]

@@ -98,7 +98,10 @@ def test_auto_picks_pg_for_chains_and_fw_for_disjoint_bags_where_the_exact_path_
         m = fit(chained)
         assert m.solver_ == "pg" and m.converged_
         assert fit(disjoint).solver_ == "fw"
+        # with blocks (movies): projected gradient for chained bags too, BCFW for disjoint ones
         assert DiscriminativeClustering(5, tol=1e-3).fit(chained.X, chained.bags,
+                                                         blocks=np.zeros(300, int)).solver_ == "pg"
+        assert DiscriminativeClustering(5, tol=1e-3).fit(disjoint.X, disjoint.bags,
                                                          blocks=np.zeros(300, int)).solver_ == "bcfw"
     monkeypatch.setattr(solvers.estimator, "EXACT_MAX_COST", 0)  # past the exact path's limit: said
     with pytest.warns(UserWarning, match="beyond the exact path's size limit.*solver='pg'"):
