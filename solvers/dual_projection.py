@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy.sparse.csgraph import connected_components
 
-from .exact import restore_feasibility
+from .exact import feasible_point
 from .polytope import polytope_rows
 from .types import Problem
 
@@ -56,11 +57,11 @@ class DualProjection:
 
     def __init__(self, problem: Problem, known: np.ndarray) -> None:
         n, L = problem.n, problem.n_labels
-        self.problem, self.known, self.L = problem, known, L
+        self.problem, self.known = problem, known
         poly = polytope_rows(problem, known, xi_offset=(n - int(known.sum())) * L)
         self.poly = poly
         nr = poly.var.size
-        self.nz = nz = nr * L
+        nz = nr * L
         self.w = float(problem.kappa or 0.0) * n
         ineq = (poly.rows >= poly.n_eq) & (poly.rows < poly.n_rows - nz)
         r, c = poly.rows[ineq] - poly.n_eq, poly.cols[ineq]
@@ -76,22 +77,18 @@ class DualProjection:
         b, p = poly.banned, poly.pos
         allowed[(p[b // L] * L + b % L)[p[b // L] >= 0]] = False
         self.allowed = allowed.reshape(nr, L)
-        self.fixed = np.zeros(nr, dtype=bool)
-        self.fixed[p[poly.fixed_rows][p[poly.fixed_rows] >= 0]] = True
-        self.allowed[self.fixed] = False
-        self.allowed[self.fixed, 0] = True
-        # the dual separates over components of rows that share tracks: each takes its own step
-        from scipy.sparse.csgraph import connected_components
-
-        # rows and tracks, a row joined to the tracks it counts (a track's entries share its simplex)
+        fixed = p[poly.fixed_rows][p[poly.fixed_rows] >= 0]
+        self.allowed[fixed] = False
+        self.allowed[fixed, 0] = True
+        # the dual separates over components of rows that share tracks: each takes its own step.
+        # Rows and tracks, a row joined to the tracks it counts (a track's entries share its simplex)
         R = (self.B @ sp.kron(sp.identity(nr, format="csr"), np.ones((L, 1)), format="csr")).tocsr()
         G = sp.bmat([[None, R], [R.T, None]]).tocsr() if k else sp.csr_matrix((nr + k, nr + k))
         self.n_comp, lab = connected_components(G, directed=False)
         self.comp_row = lab[:k]
         self.comp_entry = np.repeat(lab[k:], L)  # per entry of Z, its track's component
         self.lam = np.zeros(k)
-        self.iterations = 0
-        self.converged = True
+        self.converged = True  # whether the last projection reached TOL
         self._fallback = None
 
     def _primal(self, Yv: np.ndarray, lam: np.ndarray):
@@ -127,7 +124,8 @@ class DualProjection:
         return res
 
     def solve(self, Yv: np.ndarray, tol: float = TOL) -> tuple[np.ndarray, np.ndarray, int]:
-        """(Z of the variable rows, xi per row, iterations) of the projection of Yv (variable rows)."""
+        """(Z of the variable rows, xi per row, Newton iterations) of the projection of Yv (variable
+        rows); `converged` says whether it reached tol."""
         lam = np.maximum(self.lam, 0.0)
         Z, xi, grad, phi = self._primal(Yv, lam)
         it = 0
@@ -150,8 +148,6 @@ class DualProjection:
                 mu = np.maximum(1e-10, np.minimum(1e-2, res[free]))
                 H = H + sp.diags(np.where(diag < 1e-12, 1.0, mu))
                 d[free] = -spla.spsolve(H, grad[free])
-            # the Armijo decrease per row: along d where free, along the projection arc where active
-            is_free = ~active
             t = np.ones(self.n_comp)
             done = res_c <= tol  # components already solved keep their multipliers
             lam_new, Z_new, xi_new, g_new, phi_new = lam.copy(), Z.copy(), xi.copy(), grad.copy(), phi.copy()
@@ -159,7 +155,8 @@ class DualProjection:
                 tr = t[self.comp_row]
                 lam_t = np.where(done[self.comp_row], lam_new, np.maximum(lam + tr * d, 0.0))
                 Zt, xit, gt, phit = self._primal(Yv, lam_t)
-                dec = np.bincount(self.comp_row, weights=np.where(is_free, -grad * tr * d, grad * (lam - lam_t)),
+                # the Armijo decrease per row: along d where free, along the projection arc where active
+                dec = np.bincount(self.comp_row, weights=np.where(active, grad * (lam - lam_t), -grad * tr * d),
                                   minlength=self.n_comp)
                 # Armijo on phi, or near the optimum (residual <= NEAR) a step that shrinks the natural
                 # residual: there phi's decrease falls below its rounding (~1e-14 |phi|) while the
@@ -177,13 +174,11 @@ class DualProjection:
                 t = np.where(done, t, 0.5 * t)
             lam, Z, xi, grad, phi = lam_new, Z_new, xi_new, g_new, phi_new
         self.lam = lam
-        self.iterations += it
         self.converged = bool(self._residual(lam, grad).max(initial=0.0) <= tol)
         return Z, xi, it
 
     def __call__(self, Y: np.ndarray, eps: float = 0.0, accurate: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
         """The projection of Y (internal order, n x L): (Z, xi, the most any row falls short)."""
-        n, L = self.problem.n, self.L
         Zv, xi_rows, _ = self.solve(np.asarray(Y, dtype=np.float64)[self.poly.var])
         if not self.converged:  # the interior point projection instead (and its message if infeasible)
             from .projected import EPS_RANGE, Projection
@@ -192,12 +187,9 @@ class DualProjection:
                 self._fallback = Projection(self.problem, self.known)
             self.lam = np.zeros(self.n_ineq)
             return self._fallback(Y, EPS_RANGE[0], accurate=True)
-        Z = np.zeros((n, L))
-        Z[self.known, 0] = 1.0
-        Z[self.poly.var] = Zv
         xi = np.zeros(self.problem.n_slack)
         xi[self.slack[self.has_slack]] = xi_rows[self.has_slack]
-        xi = restore_feasibility(Z, np.clip(xi, 0.0, float(self.problem.alpha)), self.problem)
-        vals = self.B @ Zv.ravel()
+        Z, xi = feasible_point(Zv.ravel(), xi, self.problem, self.poly)
+        vals = self.B @ Z[self.poly.var].ravel()
         vals[self.has_slack] += xi[self.slack[self.has_slack]]
         return Z, xi, float(max(0.0, np.max(self.b - vals, initial=0.0)))

@@ -111,7 +111,7 @@ def known_rows(problem: Problem) -> np.ndarray:
 def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e-9,
                 time_limit: float | None = None, max_iter: int = 200,
                 method: str | None = None) -> ExactResult:
-    """Solve the problem for centred features Xc (internal order, n x r) with Clarabel.
+    """Solve the problem for centred features Xc (internal order, n x r): DAQP when small, else Clarabel.
 
     In the lifted form, rows known to be background (`known_rows`) are not variables: their
     residual terms (1/n) ||e_0 - x_i W - b||^2 are a quadratic in (W, b) alone, added to P and q
@@ -227,7 +227,8 @@ def solve_exact(Xc: np.ndarray, reg: float, problem: Problem, *, tol: float = 1e
 def feasible_point(z: np.ndarray, xi: np.ndarray, problem: Problem, poly) -> tuple[np.ndarray, np.ndarray]:
     """(Z, xi) in internal order from a solver's Z of the variable rows (flat, row-major) and slack:
     the known rows set to background, the bans and fixed rows imposed, rows clipped and
-    renormalised onto the simplex, the slack raised where a bag fell short by the clipping."""
+    renormalised onto the simplex, the slack raised where a bag fell short by the clipping.  One
+    for the exact path's solvers and projected gradient's projections."""
     Z = np.zeros((problem.n, problem.n_labels))
     known = poly.pos < 0
     Z[known, 0] = 1.0
@@ -235,7 +236,8 @@ def feasible_point(z: np.ndarray, xi: np.ndarray, problem: Problem, poly) -> tup
     Z.ravel()[poly.banned] = 0.0
     Z[poly.fixed_rows] = 0.0
     Z[poly.fixed_rows, 0] = 1.0
-    Z /= Z.sum(axis=1, keepdims=True)
+    s = Z.sum(axis=1, keepdims=True)
+    Z = np.where(s > 0, Z / np.where(s > 0, s, 1.0), np.eye(problem.n_labels)[0])  # (a row clipped to 0: background)
     return Z, restore_feasibility(Z, np.clip(xi, 0.0, problem.alpha), problem)
 
 
@@ -243,7 +245,8 @@ def feasible_point(z: np.ndarray, xi: np.ndarray, problem: Problem, poly) -> tup
 DAQP_OPTIMAL = (1, 2)
 # DAQP's proximal point iterations (A is singular): the weight of the proximal term and the outer
 # iterations' stopping tolerance.  At DAQP's default outer tolerance the toy's persons solve stopped at
-# a relative duality gap of 1.3e-4 (24 pivots); at 1e-10, 1e-11 (27 pivots).
+# a relative duality gap of 1.3e-4 (24 pivots); at 1e-10 the planted problems of `bench_solvers.py
+# dense` at up to 7e-5 (their F is ~1e-5); at 1e-12 at 4e-7 or less (one-off measurements).
 DAQP_EPS_PROX = 1e-6
 DAQP_ETA_PROX = 1e-12
 
@@ -257,7 +260,7 @@ def solve_dense(Xc: np.ndarray, reg: float, problem: Problem, *,
     """The Z form with A dense, by DAQP's dual active-set method: for a movie's few tracks (at most
     `DENSE_MAX_VARIABLES` entries of Z and slack) an active-set solve is a few tens of cheap
     pivots where an interior point method factors its KKT system a dozen times.  A is singular
-    (A 1 = 0, the unpenalised bias), so DAQP's proximal iterations are on (its automatic eps_prox).
+    (A 1 = 0, the unpenalised bias), so DAQP's proximal iterations are on (`DAQP_EPS_PROX`, `DAQP_ETA_PROX`).
     DenseSolveError when DAQP reports no optimum (`solve_exact` then uses Clarabel); an infeasible
     problem is a ConstraintError, as on the interior point path."""
     import daqp

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .backend import single_blas_thread
-from .exact import DIRECT_SOLVE_METHOD, known_rows, restore_feasibility
+from .exact import DIRECT_SOLVE_METHOD, feasible_point, known_rows
 from .frank_wolfe import SolveResult, Trace, duality_gap, start_vertex
 from .lp import csc_from_triplets
 from .polytope import polytope_rows
@@ -68,7 +68,7 @@ class Projection:
         import osqp
 
         n, L, m = problem.n, problem.n_labels, problem.n_slack
-        self.problem, self.known, self.L = problem, known, L
+        self.problem, self.known = problem, known
         self.poly = polytope_rows(problem, known, xi_offset=(n - int(known.sum())) * L)
         self.nz = self.poly.var.size * L
         nv = self.nz + m
@@ -79,10 +79,6 @@ class Projection:
         P = sp.identity(nv, format="csc")
         self.A = csc_from_triplets(self.poly.rows, self.poly.cols, self._scaled(self.poly.vals), (self.poly.n_rows, nv))
         self._A_rows = self.A.tocsr()
-        # the variable entries that `_feasible` sets exactly: banned (0) and fixed rows (label 0)
-        b, p = self.poly.banned, self.poly.pos
-        self._banned_var = (p[b // L] * L + b % L)[p[b // L] >= 0]
-        self._fixed_var = p[self.poly.fixed_rows][p[self.poly.fixed_rows] >= 0]
         self.solver = osqp.OSQP()
         self.solver.setup(P, np.zeros(nv), self.A, self.poly.lo, self.poly.hi, verbose=False,
                           eps_abs=EPS_RANGE[1], eps_rel=EPS_RANGE[1], max_iter=max_iter, warm_starting=True,
@@ -134,20 +130,11 @@ class Projection:
         return x
 
     def _feasible(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """Z clipped and its rows renormalised (known, fixed and banned entries exact), the slack
-        raised where a bag row falls short, and the most any row still falls short (no slack, the rho
-        rows: up to ~20x OSQP's eps)."""
-        n, L, nz = self.problem.n, self.L, self.nz
-        Zv = np.clip(x[:nz].reshape(-1, L), 0.0, None)
-        Zv.ravel()[self._banned_var] = 0.0
-        Zv[self._fixed_var] = np.eye(L)[0]
-        s = Zv.sum(axis=1, keepdims=True)
-        Zv = np.where(s > 0, Zv / np.where(s > 0, s, 1.0), np.eye(L)[0])
-        Z = np.zeros((n, L))
-        Z[self.known, 0] = 1.0
-        Z[self.poly.var] = Zv
-        xi = restore_feasibility(Z, np.clip(x[nz:] / self.c, 0.0, float(self.problem.alpha)), self.problem)
-        return Z, xi, self.poly.shortfall(self._A_rows @ np.concatenate([Zv.ravel(), self.c * xi]))
+        """`exact.feasible_point` of the solver's x (the slack unscaled), and the most any row still
+        falls short (no slack, the rho rows: up to ~20x OSQP's eps)."""
+        nz = self.nz
+        Z, xi = feasible_point(x[:nz], x[nz:] / self.c, self.problem, self.poly)
+        return Z, xi, self.poly.shortfall(self._A_rows @ np.concatenate([Z[self.poly.var].ravel(), self.c * xi]))
 
     def _scaled(self, vals: np.ndarray) -> np.ndarray:
         """Triplet values with the slack columns' divided by c (the variable is u = c xi)."""
