@@ -33,7 +33,8 @@ factored by faer's supernodal LDL (6x faster than QDLDL on the hard toy's window
 `EXACT_MAX_COST`).  The path has a size limit (`EXACT_MAX_COST` on n_variable L (r + 3)^2);
 `DiscriminativeClustering(solver="auto")` falls back to Frank-Wolfe above it, with a message.  The
 returned point is made exactly feasible (clipped, rows renormalised) and the caller measures its
-exact Frank-Wolfe duality gap with the oracles.
+exact Frank-Wolfe duality gap with the oracles, or, on the dense path, bounds it by the Lagrangian
+of DAQP's multipliers (`LagrangianBound`: no LP; the oracles' LPs where that bound certifies too little).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import numpy as np
 
 from .backend import single_blas_thread
 from .lp import csc_from_triplets
-from .polytope import polytope_rows
+from .polytope import PolytopeRows, polytope_rows
 from .types import ConstraintError, Problem
 
 # n_variable L (r + 3)^2 (n_variable: rows not known to be background, see `known_rows`): the
@@ -87,6 +88,39 @@ class ExactResult:
     iterations: int
     solve_time: float
     method: str  # "daqp" (dense active set) or Clarabel's direct solver ("faer", "qdldl")
+    dual: LagrangianBound | None = None  # the solver's multipliers, where it returns them (DAQP)
+
+
+@dataclass(frozen=True)
+class LagrangianBound:
+    """Multipliers mu >= 0 of the polytope's bag and rho rows (over every row of Z, none known), for a
+    duality gap without an LP: for any mu >= 0, min <G, S> over the polytope is at least the Lagrangian
+    L(mu) = mu^T lo + sum_i min_l c[i, l] + alpha sum_j min(0, c_xi[j]), with the reduced costs
+    c = (G, g_xi) - C^T mu and each row's minimum over its allowed labels (the simplex, fixed rows and
+    bans kept, the slack's box [0, alpha]).  So <G, Z> + <g_xi, xi> - L(mu) bounds the Frank-Wolfe gap
+    of (Z, xi), hence its distance to the optimum, whatever mu is; at the QP's optimal multipliers
+    (they are the linearised LP's at the optimum, by the KKT conditions) it equals that gap."""
+
+    poly: PolytopeRows
+    mu: np.ndarray  # one per inequality row of `poly` before its Z >= 0 rows
+    alpha: float
+
+    def gap(self, G: np.ndarray, gx: np.ndarray, Z: np.ndarray, xi: np.ndarray) -> float:
+        """The bound on the Frank-Wolfe gap of the feasible point (Z, xi), gradient (G, gx), internal order."""
+        poly, mu = self.poly, np.maximum(self.mu, 0.0)
+        n, L = G.shape
+        nz = n * L
+        lo_rows = poly.n_eq + np.arange(mu.size)  # the bag and rho rows
+        sel = (poly.rows >= poly.n_eq) & (poly.rows < poly.n_eq + mu.size)
+        ct = np.bincount(poly.cols[sel], weights=poly.vals[sel] * mu[poly.rows[sel] - poly.n_eq],
+                         minlength=nz + gx.size)
+        c = G.ravel() - ct[:nz]
+        c[poly.banned] = np.inf
+        c = c.reshape(n, L)
+        c[poly.fixed_rows, 1:] = np.inf
+        cx = gx - ct[nz:]
+        lagrangian = float(mu @ poly.lo[lo_rows]) + float(c.min(axis=1).sum()) + self.alpha * float(np.minimum(cx, 0.0).sum())
+        return float(np.sum(G * Z)) + float(gx @ xi) - lagrangian
 
 
 def exact_cost(n: int, d: int, n_labels: int, n_variable: int | None = None) -> int:
@@ -295,7 +329,11 @@ def solve_dense(Xc: np.ndarray, reg: float, problem: Problem, *,
     if flag not in DAQP_OPTIMAL or x.size != nv or not np.isfinite(x).all():
         raise DenseSolveError(f"DAQP found no optimum (exit flag {flag} after {info['iterations']} iterations)")
     Z, xi = feasible_point(x[:nz], x[nz:], problem, poly)
-    return ExactResult(Z, xi, "Solved", int(info["iterations"]), time.perf_counter() - t0, "daqp")
+    # DAQP's multipliers: H x + f + A^T lam = 0, negative where a lower bound is active, so the ">= lo"
+    # rows' mu is -lam (simple bounds first, then the general rows: the equalities, the bag and rho rows)
+    mu = -np.asarray(info["lam"], dtype=np.float64)[nv + poly.n_eq:]
+    return ExactResult(Z, xi, "Solved", int(info["iterations"]), time.perf_counter() - t0, "daqp",
+                       LagrangianBound(poly, mu, a))
 
 
 def restore_feasibility(Z: np.ndarray, xi: np.ndarray, problem: Problem) -> np.ndarray:

@@ -62,3 +62,55 @@ def test_dense_path_without_an_optimum_says_so_and_auto_falls_back_to_clarabel()
     assert r.method == "faer" and r.status != "Solved"
     full = solve_exact(obj.rows.X, 1e-2, pr)
     assert full.method == "daqp" and full.status == "Solved"
+
+
+@pytest.mark.parametrize("seed,kappa,rho,scope,with_blocks", [(1, 10.0, 0.3, "all", False), (3, None, 0.2, "all", True),
+                                                              (2, 10.0, 1.0, "free", True)])
+def test_multipliers_bound_the_gap_and_equal_the_lp_gap_at_the_optimum(constrained_problem, seed, kappa, rho, scope,
+                                                                       with_blocks):
+    P, pr = constrained_problem(30, 4, 20, seed, kappa, rho, scope, with_blocks)
+    obj = ExplicitObjective(P.X[pr.order], REG)
+    d = solve_exact(obj.rows.X, REG, pr)
+    assert d.method == "daqp" and d.dual is not None and d.dual.mu.size > 0
+    G, gx = 2.0 * obj.apply(d.Z), 2.0 * (kappa or 0.0) * d.xi
+    lp_gap = duality_gap(obj, pr, d.Z, d.xi)
+    scale = max(obj.value(d.Z), start_objective(obj, pr))
+    # at DAQP's multipliers the Lagrangian bound is the Frank-Wolfe gap (both ~0 at the optimum)
+    assert d.dual.gap(G, gx, d.Z, d.xi) == pytest.approx(lp_gap, abs=1e-9 * scale)
+    # any multipliers give a bound at least the LP's gap, at any feasible point, not only at the optimum
+    rng = np.random.default_rng(seed)
+    Zs = np.full_like(d.Z, 0.0)
+    Zs[:, 0] = 1.0  # background everywhere: feasible only with slack, so mix it with the optimum
+    for t in (0.0, 0.3) if pr.n_slack else (0.0,):
+        Zt, xt = (1 - t) * d.Z + t * Zs, d.xi.copy()
+        if t:
+            from solvers.exact import restore_feasibility
+            xt = restore_feasibility(Zt, xt, pr)
+        Gt, gxt = 2.0 * obj.apply(Zt), 2.0 * (kappa or 0.0) * xt
+        exact_gap = duality_gap(obj, pr, Zt, xt)
+        for mu in (d.dual.mu, np.zeros_like(d.dual.mu), rng.random(d.dual.mu.size) * 0.05):
+            bound = type(d.dual)(d.dual.poly, mu, d.dual.alpha).gap(Gt, gxt, Zt, xt)
+            assert bound >= exact_gap - 1e-12 * scale
+
+
+def test_exact_fit_certifies_with_the_multipliers_or_else_with_the_lps(constrained_problem, monkeypatch):
+    from solvers import estimator, exact
+    from solvers.estimator import DiscriminativeClustering
+
+    P, pr = constrained_problem(30, 4, 20, 1, 10.0, 0.3, "all", False)
+    calls = []
+    real_gap = estimator.duality_gap
+    monkeypatch.setattr(estimator, "duality_gap", lambda *a, **k: calls.append(1) or real_gap(*a, **k))
+    m = DiscriminativeClustering(4, reg=REG, solver="exact", kappa=10.0, rho=0.3, rho_scope="all").fit(P.X, P.bags, background=P.negatives)
+    assert m.converged_ and abs(m.gap_) <= 1e-9 * m.objective_ and calls == []  # no LP needed
+    # multipliers that certify nothing (all zero): the LPs measure the gap, and the fit still converges
+    real_dense = exact.solve_dense
+
+    def zero_mu(*a, **k):
+        r = real_dense(*a, **k)
+        return exact.ExactResult(r.Z, r.xi, r.status, r.iterations, r.solve_time, r.method,
+                                 exact.LagrangianBound(r.dual.poly, 0.0 * r.dual.mu, r.dual.alpha))
+
+    monkeypatch.setattr(exact, "solve_dense", zero_mu)
+    m2 = DiscriminativeClustering(4, reg=REG, solver="exact", kappa=10.0, rho=0.3, rho_scope="all").fit(P.X, P.bags, background=P.negatives)
+    assert calls == [1] and m2.converged_ and m2.objective_ == pytest.approx(m.objective_, rel=1e-12)
