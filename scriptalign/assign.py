@@ -124,6 +124,27 @@ def bag_covers(spans: Sequence[TrackSpan], intervals: Sequence[tuple[float, floa
     return out
 
 
+def co_occurring_pairs(spans: Sequence[TrackSpan], blocks: Sequence[int] | None = None) -> np.ndarray:
+    """(k, 2) rows (i < j) of the tracks of one block whose time spans overlap (by more than an
+    instant): two faces on screen at once, hence two people. Per block, sorted by start once."""
+    n = len(spans)
+    starts = np.array([t.start for t in spans], dtype=np.float64)
+    ends = np.array([t.end for t in spans], dtype=np.float64)
+    block_of = np.zeros(n, dtype=np.int64) if blocks is None else np.asarray(blocks)
+    out = [np.zeros((0, 2), dtype=np.int64)]
+    for g in np.unique(block_of):
+        rows = np.flatnonzero(block_of == g)
+        rows = rows[np.argsort(starts[rows], kind="stable")]
+        st = starts[rows]
+        for k, i in enumerate(rows):
+            cand = rows[k + 1:np.searchsorted(st, ends[i], side="left")]  # start before i ends
+            cand = cand[np.minimum(ends[cand], ends[i]) > np.maximum(starts[cand], starts[i])]
+            if cand.size:
+                out.append(np.sort(np.stack([np.full(cand.size, i), cand], axis=1), axis=1))
+    pairs = np.concatenate(out)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))] if pairs.size else pairs
+
+
 def standardize(X: np.ndarray) -> np.ndarray:
     """Zero mean, unit variance per column (constant columns left at zero), rows L2-normalised."""
     X = np.asarray(X, dtype=np.float64)
@@ -172,6 +193,7 @@ def assign(
     device: str = "auto",
     time_limit: float | None = None,
     block_names: str | Mapping[int, Collection[str]] = "bags",
+    distinct_on_screen: bool = True,
 ) -> Assignment:
     """Name and action-label the tracks ``spans`` with the joint model (solvers.joint.JointActorAction).
 
@@ -192,6 +214,9 @@ def assign(
     episodes of one cast a name means one person everywhere (the same label) but a track never takes
     a name its movie does not have; ``"all"``: every name anywhere; or a mapping block id -> names
     (e.g. each movie's cast list; a block it leaves out may take every name).
+    ``distinct_on_screen``: tracks of one block on screen at the same time (`co_occurring_pairs`) are
+    two people, so the names' rounding never gives them one name (nobody may be both); a tracker that
+    splits one face into overlapping tracks should merge them first.
     """
     from solvers.joint import JointActorAction, PairBag
 
@@ -232,7 +257,8 @@ def assign(
                              max_iter=3000, tol=1e-4, time_limit=time_limit, device=device,
                              random_state=random_state)
     model.fit(Xf, Xm if actions else np.zeros((n, 1)), person_bags, action_bags, pair_bags, blocks=blocks,
-              person_block_labels=_block_labels(block_names, blocks, bag_blocks, bags, name_col))
+              person_block_labels=_block_labels(block_names, blocks, bag_blocks, bags, name_col),
+              person_exclusive=co_occurring_pairs(spans, blocks) if distinct_on_screen else None)
     person_labels = np.asarray(model.person_labels_)
     if actions:
         action_Z, action_labels = np.asarray(model.T_), np.asarray(model.action_labels_)

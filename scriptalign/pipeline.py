@@ -361,15 +361,18 @@ def run_movie(
     speaker_bags: bool = False,
     face_descriptor: str = "auto",
     actions: str = "flow",
+    distinct_on_screen: bool = True,
 ) -> RunResult:
-    """Run the pipeline on one movie and write its outputs to ``output`` (``actions``: see :func:`prepare_movie`)."""
+    """Run the pipeline on one movie and write its outputs to ``output`` (``actions``: see :func:`prepare_movie`;
+    ``distinct_on_screen``: see :func:`scriptalign.assign.assign`)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prepared = prepare_movie(video, subtitles, script, output, lexicon=lexicon, device=device, stride=stride,
                              cache_dir=cache_dir, progress=progress, speaker_bags=speaker_bags,
                              face_descriptor=face_descriptor, actions=actions)
     timings["prepare"] = time.perf_counter() - t0
-    return _solve_and_write(prepared, timings, truth=truth, report=report, device=device)
+    return _solve_and_write(prepared, timings, truth=truth, report=report, device=device,
+                            distinct_on_screen=distinct_on_screen)
 
 
 def _solve_and_write(prepared: Prepared, timings: dict[str, float], *, truth, report: bool,

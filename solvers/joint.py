@@ -79,7 +79,7 @@ class JointActorAction:
                                         random_state=self.random_state)
 
     def _fit_one(self, kind: str, X, bags, derived: bool, blocks, background,
-                 block_labels=None) -> DiscriminativeClustering:
+                 block_labels=None, exclusive=None) -> DiscriminativeClustering:
         """One fit; its ConvergenceWarning is collected (the joint fit warns once, at its end)."""
         if kind == "persons":
             model = self._model(self.n_persons, self.person_rho, self.person_rho_scope, derived)
@@ -89,7 +89,7 @@ class JointActorAction:
             warnings.simplefilter("ignore", ConvergenceWarning)
             if derived:  # derived bags may leave a label unrequired: that is expected, not news
                 warnings.simplefilter("ignore", UserWarning)
-            model.fit(X, bags, blocks, background, block_labels)
+            model.fit(X, bags, blocks, background, block_labels, exclusive)
         self.fits_.append({"fit": kind, "solver": model.solver_, "converged": bool(model.converged_),
                            "n_iter": int(model.n_iter_), "rel_gap": float(model.gap_history_[-1]),
                            "objective": float(model.objective_)})
@@ -98,9 +98,10 @@ class JointActorAction:
     def fit(self, X_person: np.ndarray, X_action: np.ndarray, person_bags: Sequence[BagLike],
             action_bags: Sequence[BagLike] = (), pair_bags: Sequence[PairBag | tuple] = (),
             blocks: Sequence[int] | None = None, person_background=None, action_background=None,
-            person_block_labels=None):
+            person_block_labels=None, person_exclusive=None):
         """Fit persons, then actions (see the module docstring). `person_block_labels`: block id ->
-        the persons its tracks may be (e.g. one episode's cast in a joint solve; unlisted blocks: all)."""
+        the persons its tracks may be (e.g. one episode's cast in a joint solve; unlisted blocks: all).
+        `person_exclusive`: pairs of tracks that are two people (on screen together): never one name."""
         pairs = [p if isinstance(p, PairBag) else PairBag(tuple(p[0]), int(p[1]), int(p[2])) for p in pair_bags]
         for k, p in enumerate(pairs):
             if not 0 < p.person < self.n_persons or not 0 < p.action < self.n_actions:
@@ -115,7 +116,7 @@ class JointActorAction:
             fixed_a[np.asarray(action_background)] = True
         self.history_, self.fits_ = [], []
         persons = self._fit_one("persons", X_person, person_bags, False, blocks, person_background,
-                                person_block_labels)
+                                person_block_labels, person_exclusive)
         actions = None
         if self.n_actions < 2:  # no action classes: persons only
             self.persons_, self.actions_ = persons, None
@@ -145,7 +146,7 @@ class JointActorAction:
                 if t:
                     derived_p.append((t, [p.person]))
             persons = self._fit_one("persons", X_person, person_bags + derived_p, bool(derived_p), blocks,
-                                    person_background, person_block_labels)
+                                    person_background, person_block_labels, person_exclusive)
         self.persons_, self.actions_ = persons, actions
         self.Z_, self.T_ = persons.Z_, actions.Z_
         self.person_labels_, self.action_labels_ = persons.labels_, actions.labels_

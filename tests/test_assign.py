@@ -144,10 +144,12 @@ def test_an_unnamed_person_inside_bags_comes_out_nobody(two_people):
         motion.append(motion[0])
         who.append(None)
     face, motion = np.array(face), np.array(motion)
-    named = assign(spans, face, motion, bags, person_rho=0.0)
+    named = assign(spans, face, motion, bags, person_rho=0.0, distinct_on_screen=False)
     assert any(named.track_names[i] is not None for i in (14, 15, 16))  # without it the extra gets a name
-    result = assign(spans, face, motion, bags, person_rho=3 / 17)
+    result = assign(spans, face, motion, bags, person_rho=3 / 17, distinct_on_screen=False)
     assert list(result.track_names) == who
+    # on screen with both ANN and BOB, the extra can be neither of them: nobody, even without rho
+    assert list(assign(spans, face, motion, bags, person_rho=0.0).track_names) == who
 
 
 def test_a_joint_solve_keeps_each_block_to_its_own_names():
@@ -171,3 +173,26 @@ def test_a_joint_solve_keeps_each_block_to_its_own_names():
     assert listed.track_names == held.track_names
     with pytest.raises(ValueError, match="DAN"):
         assign(spans, face, np.zeros((10, 0)), bags, block_names={1: ["DAN"]}, **kw)
+
+
+def test_co_occurring_pairs_per_block_by_positive_overlap():
+    from scriptalign.assign import co_occurring_pairs
+
+    spans = [TrackSpan(0, 0, 2), TrackSpan(1, 1, 3), TrackSpan(2, 3, 4), TrackSpan(3, 0.5, 0.5), TrackSpan(4, 0, 10)]
+    # 1 and 2 only touch, 3 lasts an instant: neither is on screen with the other
+    assert co_occurring_pairs(spans).tolist() == [[0, 1], [0, 4], [1, 4], [2, 4]]
+    assert co_occurring_pairs(spans, [0, 1, 0, 0, 1]).tolist() == [[1, 4]]
+    assert co_occurring_pairs(spans[:1]).shape == (0, 2)
+
+
+def test_two_faces_on_screen_together_never_take_one_name(two_people):
+    spans, face, motion, bags, who, _ = two_people
+    face = face.copy()
+    face[3] = face[2] + 0.05 * np.random.default_rng(1).normal(size=face.shape[1])  # clip 1's BOB looks like ANN
+    bags = list(bags)
+    bags[1] = bag(10, 18, ["ANN"])  # and its line names ANN only
+    alike = assign(spans, face, motion, bags, person_rho=0.0, distinct_on_screen=False)
+    assert alike.track_names[2:4] == ("ANN", "ANN")
+    apart = assign(spans, face, motion, bags, person_rho=0.0)
+    assert list(apart.track_names) == who
+    np.testing.assert_allclose(apart.name_scores, alike.name_scores)  # the same relaxation, rounded apart

@@ -134,3 +134,23 @@ def test_speaker_bags_span_their_cue_or_their_turn():
     assert (turn.id, turn.start, turn.end, turn.names, turn.text, turn.line_end) == (0, 0.0, 3.5, ("ANN",), "Hi.", 4)
     with pytest.raises(ValueError, match="unit must be one of"):
         speaker_bags(alignment, unit="cue")
+
+
+def test_a_face_left_in_two_overlapping_tracks_takes_one_name_only_when_asked(tmp_path):
+    toy, people = _external(tmp_path, noise=0.1)
+    doc = json.loads((tmp_path / "tracks.json").read_text())
+    k = people.index("GRACE")
+    dup = dict(doc["tracks"][k], id=999)  # a tracker's second track over the same face, same frames
+    doc["tracks"].append(dup)
+    (tmp_path / "tracks.json").write_text(json.dumps(doc))
+    face = np.load(tmp_path / "face.npy")
+    np.save(tmp_path / "face.npy", np.vstack([face, face[k] + 1e-3]))
+    names = {}
+    for flag in ([], ["--same-name-on-screen"]):
+        out = tmp_path / f"out{len(flag)}"
+        assert main(["run", str(toy / "movie.srt"), str(toy / "script.txt"), "--tracks", str(tmp_path / "tracks.json"),
+                     "--face-descriptors", str(tmp_path / "face.npy"), "-o", str(out), "--no-report"] + flag) == 0
+        rows = {r["track"]: r["name"] for r in json.loads((out / "assignments.json").read_text())["tracks"]}
+        names[bool(flag)] = (rows[100 + k], rows[999])
+    assert names[True] == ("GRACE", "GRACE")
+    assert "GRACE" in names[False] and names[False][0] != names[False][1]  # two people at once: one is not GRACE

@@ -134,12 +134,13 @@ def test_short_hard_run_floors(tmp_path):
     print({k: ev[k] for k in FLOORS}, {k: round(v, 1) for k, v in result.timings.items()})
     for key, floor in FLOORS.items():
         assert ev[key] >= floor, (key, ev[key])
-    assert ev["naming_accuracy"] > ev["baseline_only_track_accuracy"]  # measured 0.182 against 0.091
+    assert ev["naming_accuracy"] > ev["baseline_only_track_accuracy"]  # measured 0.364 against 0.091
 
 
-# Measured on this run (221 s at load 4-6; 110 s at load 2-3 after merging main, same scores): 23 tracks, naming accuracy 0.182 (named only) / 0.174 (all
-# tracks), naming AP 0.458 / 0.294, action mAP 0.565, temporal action mAP 0.110 at tIoU 0.3.  With the
-# window solve on the exact path (faer, known rows folded out) the temporal mAP is 0.289, the rest
-# unchanged (twice, same scores: 271 s and 216 s at load ~6-7, of which 212 / 169 s extraction).
-FLOORS = {"n_tracks": 21, "naming_accuracy": 0.15, "naming_ap": 0.40, "naming_accuracy_all_tracks": 0.14,
-          "naming_ap_all_tracks": 0.25, "action_map": 0.50, "temporal_action_map": 0.25}
+# Measured on this run (2026-12-03, tracks on screen together never one name): 23 tracks, naming accuracy
+# 0.364 (named only) / 0.391 (all tracks), naming AP 0.518 / 0.478, per-track action mAP 0.470, temporal
+# action mAP 0.276 at tIoU 0.3.  Before that rounding (same tracks and relaxation): 0.182 / 0.174, AP
+# 0.458 / 0.294, action mAP 0.565, temporal 0.289: the names' rounding costs the actions' pair bags
+# here (README, "Hard toy preset"), so the action floor moved down with it.
+FLOORS = {"n_tracks": 21, "naming_accuracy": 0.30, "naming_ap": 0.45, "naming_accuracy_all_tracks": 0.35,
+          "naming_ap_all_tracks": 0.40, "action_map": 0.42, "temporal_action_map": 0.25}

