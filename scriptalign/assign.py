@@ -125,24 +125,13 @@ def bag_covers(spans: Sequence[TrackSpan], intervals: Sequence[tuple[float, floa
 
 
 def co_occurring_pairs(spans: Sequence[TrackSpan], blocks: Sequence[int] | None = None) -> np.ndarray:
-    """(k, 2) rows (i < j) of the tracks of one block whose time spans overlap (by more than an
-    instant): two faces on screen at once, hence two people. Per block, sorted by start once."""
-    n = len(spans)
-    starts = np.array([t.start for t in spans], dtype=np.float64)
-    ends = np.array([t.end for t in spans], dtype=np.float64)
-    block_of = np.zeros(n, dtype=np.int64) if blocks is None else np.asarray(blocks)
-    out = [np.zeros((0, 2), dtype=np.int64)]
-    for g in np.unique(block_of):
-        rows = np.flatnonzero(block_of == g)
-        rows = rows[np.argsort(starts[rows], kind="stable")]
-        st = starts[rows]
-        for k, i in enumerate(rows):
-            cand = rows[k + 1:np.searchsorted(st, ends[i], side="left")]  # start before i ends
-            cand = cand[np.minimum(ends[cand], ends[i]) > np.maximum(starts[cand], starts[i])]
-            if cand.size:
-                out.append(np.sort(np.stack([np.full(cand.size, i), cand], axis=1), axis=1))
-    pairs = np.concatenate(out)
-    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))] if pairs.size else pairs
+    """(k, 2) rows (i < j, sorted) of the tracks of one block whose time spans overlap by more than an
+    instant: two faces on screen at once, hence two people. Each track's span is an interval of
+    `bag_covers` (its per-block index on sorted starts); touching spans are dropped."""
+    covers = bag_covers(spans, [(t.start, t.end) for t in spans], blocks, blocks)
+    pairs = [(i, j) for i, cover in enumerate(covers) for j in cover
+             if j > i and min(spans[i].end, spans[j].end) > max(spans[i].start, spans[j].start)]
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def standardize(X: np.ndarray) -> np.ndarray:
