@@ -12,6 +12,10 @@
   background (the other entries of Z are fixed to zero), e.g. one movie's cast inside a joint
   solve over movies whose people share labels.  Every oracle minimizes over the restricted set,
   so the duality gap stays exact.
+- Exclusive pairs (`exclusive`): two tracks that may not take the same label other than 0, e.g.
+  two faces on screen at once, who are two people (Tapaswi et al. 2012, Bauml et al. CVPR 2013):
+  Z[i, l] + Z[j, l] <= 1 for every label l >= 1 of their block, in the relaxation itself (every
+  solver and oracle), and again in the rounding (`rounding.round_exclusive`).
 - Tracks in no bag are otherwise free (a row of the simplex).
 
 The set factors over blocks (groups of tracks, e.g. one movie per block): a bag lies inside one
@@ -68,11 +72,13 @@ def build_problem(
     check_labels: bool = True,
     rho_scope: str = "free",
     block_labels: Mapping[Hashable, Iterable[int]] | None = None,
+    exclusive: Sequence[tuple[int, int]] | np.ndarray | None = None,
 ) -> Problem:
     """Validate bags and background and group them into blocks (see the module docstring).
 
     `block_labels` maps a block id (as in `blocks`; without blocks, 0) to the labels > 0 its rows
     may take (background is always allowed); a block it does not list may take every label.
+    `exclusive`: pairs of track indices of one block that may not share a label other than 0.
     Raises ConstraintError naming the bag for: empty bags, track or label indices out of range,
     a bag spanning two blocks, a bag requiring a label its block does not allow, and (without
     slack) a bag needing more distinct tracks than it has.
@@ -111,6 +117,7 @@ def build_problem(
         if block_ids.shape != (n,):
             raise ConstraintError(f"blocks must give one group id per track: shape {block_ids.shape}, expected ({n},)")
     uniq, block_of = np.unique(block_ids, return_inverse=True)
+    pairs = exclusive_pairs(exclusive, n, block_of)
     allowed = _allowed_labels(block_labels, uniq, n_labels)
     order = np.argsort(block_of, kind="stable")
     inv = np.empty(n, dtype=np.int64)
@@ -161,6 +168,9 @@ def build_problem(
 
             warnings.warn(f"label(s) {missing} are required by no bag: nothing pulls tracks towards them, so "
                           "they are (almost) never assigned", UserWarning, stacklevel=2)
+    # the pairs in internal order, sorted and without repeats, then per block in its local rows
+    ip = np.unique(np.sort(inv[pairs], axis=1), axis=0) if pairs.size else pairs
+    pair_block = block_of[order[ip[:, 0]]] if ip.size else np.zeros(0, dtype=np.int64)
     out_blocks = []
     for b in range(uniq.size):
         rows = slice(int(starts[b]), int(starts[b + 1]))
@@ -173,8 +183,9 @@ def build_problem(
             else:
                 offs.append(np.arange(m, m + lab.size))
                 m += lab.size
+        mine = ip[pair_block == b] - starts[b]
         blk = Block(rows, n_labels, per_block[b], offs, m, loc_fixed, loc_free, float(rho), alpha,
-                    rho_scope=rho_scope, allowed=allowed[b])
+                    rho_scope=rho_scope, allowed=allowed[b], exclusive=mine if mine.size else None)
         blk.oracle = AtLeastOnceOracle(blk)
         out_blocks.append(blk)
     return Problem(n, n_labels, order, out_blocks, kappa, alpha)
@@ -201,3 +212,26 @@ def _allowed_labels(block_labels: Mapping[Hashable, Iterable[int]] | None, block
         mask[lab] = True
         out[where[k]] = mask
     return out
+
+
+def exclusive_pairs(exclusive, n: int, blocks=None) -> np.ndarray:
+    """Exclusive pairs as a (k, 2) int array, checked: indices of two distinct tracks of one block."""
+    if exclusive is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.asarray(exclusive)
+    if pairs.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or not np.issubdtype(pairs.dtype, np.integer):
+        raise ConstraintError(f"exclusive must be pairs of track indices (k x 2 integers), got shape {pairs.shape} "
+                              f"of {pairs.dtype}")
+    bad = np.flatnonzero((pairs.min(axis=1) < 0) | (pairs.max(axis=1) >= n) | (pairs[:, 0] == pairs[:, 1]))
+    if bad.size:
+        raise ConstraintError(f"exclusive pair {int(bad[0])} {tuple(map(int, pairs[bad[0]]))}: expected two distinct "
+                              f"track indices in 0..{n - 1}")
+    if blocks is not None:
+        g = np.asarray(blocks)
+        bad = np.flatnonzero(g[pairs[:, 0]] != g[pairs[:, 1]])
+        if bad.size:
+            raise ConstraintError(f"exclusive pair {int(bad[0])} {tuple(map(int, pairs[bad[0]]))} joins tracks of two "
+                                  "blocks (expected pairs inside one movie)")
+    return pairs.astype(np.int64)

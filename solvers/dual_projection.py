@@ -1,10 +1,11 @@
 """The projection step of projected gradient, solved exactly in the dual of its bag and rho rows.
 
     min_{Z, xi} (1/2) ||Z - Y||^2 + (w/2) ||xi||^2   s.t. rows of Z on their simplex (fixed rows e_0,
-    banned entries 0),  sum_{i in S_r} Z[i, l_r] + xi_r >= b_r  for every bag and rho row r,
+    banned entries 0),  sum_{i in S_r} Z[i, l_r] + xi_r >= b_r  for every bag and rho row r, and
+    -Z[i, l] - Z[j, l] >= -1 for every exclusive pair's row (B below holds the rows' signed entries),
 
 with w = kappa n (the step's slack weight).  Given multipliers lam >= 0 of the rows, the minimiser
-is separable: Z_i = simplex projection of Y_i + sum_{r containing i} lam_r e_{l_r} and xi_r = lam_r / w,
+is separable: Z_i = simplex projection of Y_i + sum_{r containing i} B[r, (i, l_r)] lam_r e_{l_r}, xi_r = lam_r / w,
 so the dual  phi(lam) = -min_{Z, xi} Lagrangian  is convex and piecewise quadratic over lam >= 0,
 with gradient  B z(lam) + xi(lam) - b  (each row's value minus its bound) and generalised Hessian
 B J B^T + I_slack / w, J the block-diagonal Jacobian of the simplex projections (on a row's support
@@ -64,11 +65,11 @@ class DualProjection:
         nz = nr * L
         self.w = float(problem.kappa or 0.0) * n
         ineq = (poly.rows >= poly.n_eq) & (poly.rows < poly.n_rows - nz)
-        r, c = poly.rows[ineq] - poly.n_eq, poly.cols[ineq]
+        r, c, v = poly.rows[ineq] - poly.n_eq, poly.cols[ineq], poly.vals[ineq]
         self.n_ineq = k = poly.n_rows - nz - poly.n_eq
         self.b = poly.lo[poly.n_eq:poly.n_eq + k]
         zc = c < nz
-        self.B = sp.csr_matrix((np.ones(int(zc.sum())), (r[zc], c[zc])), shape=(k, nz))
+        self.B = sp.csr_matrix((v[zc], (r[zc], c[zc])), shape=(k, nz))  # +1 (bags, rho), -1 (exclusive pairs)
         self.BT = self.B.T.tocsr()
         self.slack = -np.ones(k, dtype=np.int64)  # row -> its slack index
         self.slack[r[~zc]] = c[~zc] - nz

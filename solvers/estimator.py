@@ -84,7 +84,8 @@ class DiscriminativeClustering(BaseEstimator):
         `blocks`: a group id per track (bags must lie inside one block; rho holds per block);
         `block_labels`: block id -> the labels its tracks may take besides 0 (unlisted blocks: all);
         `exclusive`: pairs of tracks (of one block) that may not take the same label other than 0,
-        e.g. two faces on screen at once: kept by the rounding (`rounding.round_exclusive`)."""
+        e.g. two faces on screen at once: rows Z[i, l] + Z[j, l] <= 1 of the relaxation, and kept by
+        the rounding (`rounding.round_exclusive`)."""
         from .frank_wolfe import frank_wolfe
         from .rounding import round_exclusive
 
@@ -100,8 +101,7 @@ class DiscriminativeClustering(BaseEstimator):
             raise ValueError("solver='bcfw' needs blocks= (a group id per track)")
         problem = build_problem(n, self.n_labels, bags, alpha=self.alpha, kappa=self.kappa,
                                 background=background, rho=self.rho, blocks=blocks, rho_scope=self.rho_scope,
-                                block_labels=block_labels)
-        pairs = exclusive_pairs(exclusive, n, blocks)
+                                block_labels=block_labels, exclusive=exclusive)
         solver = self.solver
         if solver == "auto":
             size = exact_cost(n, X.shape[1], self.n_labels, int(np.sum(~known_rows(problem))))
@@ -172,7 +172,7 @@ class DiscriminativeClustering(BaseEstimator):
         self.Z_ = np.asarray(Zp)[inv]
         self.objective_ = obj.value(np.asarray(Zp))
         self.slack_ = np.asarray(xi, dtype=np.float64)
-        rounded, notes = round_exclusive(np.asarray(Zp), problem, inv[pairs])
+        rounded, notes = round_exclusive(np.asarray(Zp), problem)
         for note in notes:
             warnings.warn(note, UserWarning, stacklevel=2)
         self.labels_ = rounded[inv]
@@ -196,29 +196,6 @@ class DiscriminativeClustering(BaseEstimator):
     def predict(self, X_new: np.ndarray) -> np.ndarray:
         """Label of each new track: argmax of the classifier scores."""
         return np.argmax(self.decision_function(X_new), axis=1)
-
-
-def exclusive_pairs(exclusive, n: int, blocks) -> np.ndarray:
-    """`fit`'s exclusive pairs as a (k, 2) int array, checked: indices of distinct tracks of one block."""
-    if exclusive is None:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.asarray(exclusive)
-    if pairs.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if pairs.ndim != 2 or pairs.shape[1] != 2 or not np.issubdtype(pairs.dtype, np.integer):
-        raise ValueError(f"exclusive must be pairs of track indices (k x 2 integers), got shape {pairs.shape} "
-                         f"of {pairs.dtype}")
-    bad = np.flatnonzero((pairs.min(axis=1) < 0) | (pairs.max(axis=1) >= n) | (pairs[:, 0] == pairs[:, 1]))
-    if bad.size:
-        raise ValueError(f"exclusive pair {int(bad[0])} {tuple(map(int, pairs[bad[0]]))}: expected two distinct track "
-                         f"indices in 0..{n - 1}")
-    if blocks is not None:
-        g = np.asarray(blocks)
-        bad = np.flatnonzero(g[pairs[:, 0]] != g[pairs[:, 1]])
-        if bad.size:
-            raise ValueError(f"exclusive pair {int(bad[0])} {tuple(map(int, pairs[bad[0]]))} joins tracks of two "
-                             "blocks (expected pairs inside one movie)")
-    return pairs.astype(np.int64)
 
 
 def lp_rows(problem) -> int:

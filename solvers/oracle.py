@@ -30,6 +30,8 @@ Why it is exact.
    relaxed polytope itself.
 5. Labels a block may not take (`Block.allowed`) cost +inf in 2-3 and have upper bound 0 in the
    LPs of 4: the same exact minimum over the restricted set.
+6. Exclusive pairs (Z[i, l] + Z[j, l] <= 1) and rho over all tracks tie the block together: its LP
+   is solved whole by HiGHS (`_whole`), unless the rows' argmins already meet every row.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ class AtLeastOnceOracle:
         self.block = block
         # rho over all tracks ties every bag to the rho row: the block's LP is solved as one (HiGHS),
         # and factored FW treats the block as one factor with an active set
-        self.whole_block = block.rho_scope == "all" and block.rho > 0 and bool(block.bags)
+        self.pair_rows = block.exclusive_rows()
+        self.whole_block = (block.rho_scope == "all" and block.rho > 0 and bool(block.bags)) or bool(self.pair_rows[1].size)
         if self.whole_block:
             if not (block.slack_offsets and (block.slack_offsets[0] >= 0).any()):
                 self._whole(np.zeros((block.size, block.n_labels)), np.zeros(block.n_slack))
@@ -330,8 +333,10 @@ class AtLeastOnceOracle:
         labels = np.argmin(Cf, axis=1)
         xi = np.zeros(blk.n_slack)
         rr = blk.rho_rows()
+        pp, pl = self.pair_rows
         if (_relaxed_vertex_fits(blk, labels, gxi, xi, np.arange(blk.cover().n_rows))
-                and np.count_nonzero(labels[rr] == 0) >= blk.rho * np.count_nonzero(rr) - 1e-9):
+                and np.count_nonzero(labels[rr] == 0) >= blk.rho * np.count_nonzero(rr) - 1e-9
+                and not np.any((labels[pp[:, 0]] == pl) & (labels[pp[:, 1]] == pl))):
             return Vertex(labels.astype(np.int16), xi)  # the rows' argmins meet every row: optimal
         if getattr(self, "_whole_lp", None) is None:
             cov = blk.cover()
@@ -339,14 +344,17 @@ class AtLeastOnceOracle:
             rr = np.flatnonzero(blk.rho_rows()) if blk.rho > 0 else np.zeros(0, dtype=np.int64)
             self._whole_xo = cov.slack[cov.slack >= 0]
             self._whole_lp = _cover_lp(blk, np.arange(blk.size), np.arange(blk.size), q, q,
-                                       np.arange(cov.entry_row.size), self._whole_xo, rho_rows=rr)
+                                       np.arange(cov.entry_row.size), self._whole_xo, rho_rows=rr,
+                                       pair_rows=self.pair_rows)
         nz = blk.size * blk.n_labels
         xo = self._whole_xo
         c = np.concatenate([np.asarray(C, dtype=np.float64).ravel(), gxi[xo]])
         ok, x, message = self._whole_lp.solve(c)
         if not ok:
-            raise ConstraintError(f"block of {blk.size} tracks: its bags and rho={blk.rho} over all tracks cannot "
-                                  f"be satisfied together ({message}) (expected a smaller rho, or slack kappa)")
+            pairs = f" and {self.pair_rows[0].shape[0]} exclusive pair rows" if self.pair_rows[1].size else ""
+            raise ConstraintError(f"block of {blk.size} tracks: its bags, rho={blk.rho} ({blk.rho_scope} tracks){pairs} "
+                                  f"cannot be satisfied together ({message}) (expected a smaller rho, fewer exclusive "
+                                  "pairs, or slack kappa)")
         z = x[:nz].reshape(blk.size, blk.n_labels)
         z = np.where(np.abs(z) < 1e-9, 0.0, z)
         z = np.where(np.abs(z - 1) < 1e-9, 1.0, z)
@@ -386,10 +394,12 @@ def _relaxed_vertex_fits(block: Block, labels: np.ndarray, gxi: np.ndarray, xi: 
 
 
 def _cover_lp(block: Block, rows: np.ndarray, loc: np.ndarray, q: np.ndarray, qloc: np.ndarray,
-              ent: np.ndarray, xo: np.ndarray, rho_rows: np.ndarray | None = None) -> FixedLP:
+              ent: np.ndarray, xo: np.ndarray, rho_rows: np.ndarray | None = None,
+              pair_rows: tuple[np.ndarray, np.ndarray] | None = None) -> FixedLP:
     """The LP over Z[rows] (row-major, local index loc[track]) and the slack xi[xo] of the bag rows q
-    (entries ent of the block's cover; qloc: their local numbers), with a rho row over rho_rows:
-    simplex rows, then the bag rows, then the rho row."""
+    (entries ent of the block's cover; qloc: their local numbers), with a rho row over rho_rows and
+    the rows Z[i, l] + Z[j, l] <= 1 of `pair_rows` (`Block.exclusive_rows`): simplex rows, then the
+    bag rows, the rho row, the pair rows."""
     cov = block.cover()
     L, a = block.n_labels, block.alpha
     nr, nq, n_xi = rows.size, q.size, xo.size
@@ -407,8 +417,16 @@ def _cover_lp(block: Block, rows: np.ndarray, loc: np.ndarray, q: np.ndarray, ql
         parts_r.append(np.full(rho_rows.size, n_rows)); parts_c.append(loc[rho_rows] * L)
         lo.append([-np.inf]); hi.append([-block.rho * rho_rows.size])
         n_rows += 1
+    n_neg = sum(p.size for p in parts_r) - nz  # simplex rows +1, bag and rho rows -1 (as <= -bound)
+    if pair_rows is not None and pair_rows[1].size:
+        pp, pl = pair_rows
+        pr = n_rows + np.arange(pl.size)
+        parts_r += [pr, pr]; parts_c += [loc[pp[:, 0]] * L + pl, loc[pp[:, 1]] * L + pl]
+        lo.append(np.full(pl.size, -np.inf)); hi.append(np.ones(pl.size))
+        n_rows += pl.size
     r_all, c_all = np.concatenate(parts_r), np.concatenate(parts_c)
-    vals = np.concatenate([np.ones(nz), -np.ones(r_all.size - nz)])  # simplex rows +1, bag and rho rows -1
+    vals = np.ones(r_all.size)
+    vals[nz:nz + n_neg] = -1.0
     A = csc_from_triplets(r_all, c_all, vals, (n_rows, nz + n_xi))
     ub = np.ones(nz + n_xi)
     ub[nz:] = a
@@ -437,6 +455,10 @@ def lp_oracle(block: Block, C: np.ndarray, gxi: np.ndarray) -> tuple[float, np.n
         r = np.zeros(nz + n_xi)
         r[free * L] = -1.0
         rows_ub.append(r); b_ub.append(-block.rho * free.size)
+    for (i, j), l in zip(*block.exclusive_rows()):
+        r = np.zeros(nz + n_xi)
+        r[[i * L + l, j * L + l]] = 1.0
+        rows_ub.append(r); b_ub.append(1.0)
     ub = np.ones(nz + n_xi)
     ub[nz:] = a
     ub[:nz].reshape(nb, L)[block.fixed, 1:] = 0.0

@@ -5,7 +5,8 @@ x holds Z of the variable rows (row-major, k * L + l for the k-th variable row) 
 `exact.known_rows`) are no variables: they count 1 towards label 0 in every bag and rho row that
 holds them.  The rows, in this order: the equalities (Z 1 = 1 per variable row, Z[i, 0] = 1 for
 fixed rows that are variables, Z[i, l] = 0 for the labels a block does not allow), then per block
-its bag rows sum_{i in bag} Z[i, l] + xi >= alpha and its rho row, then Z >= 0.  The slack's
+its bag rows sum_{i in bag} Z[i, l] + xi >= alpha, its rho row and its exclusive pairs' rows
+-Z[i, l] - Z[j, l] >= -1 (`Block.exclusive_rows`; a pair with a known row holds), then Z >= 0.  The slack's
 bounds 0 <= xi <= alpha are left out: with kappa > 0 they hold at the optimum of any problem
 whose only slack term is kappa ||xi||^2 (lowering xi < 0 to 0 or xi > alpha to alpha keeps every
 bag row satisfied, as sum_bag Z >= 0, and lowers kappa xi^2); callers clip the returned xi.
@@ -122,6 +123,14 @@ def polytope_rows(problem: Problem, known: np.ndarray, xi_offset: int) -> Polyto
             er.append(np.full(inside_r.size, k)); ec.append(inside_r * L); ev.append(np.ones(inside_r.size))
             lo.append([blk.rho * rr.size - float(np.sum(prr < 0))])
             k += 1
+        pp, pl = blk.exclusive_rows()
+        pi, pj = pos[s + pp[:, 0]], pos[s + pp[:, 1]]
+        both = (pi >= 0) & (pj >= 0)
+        if both.any():
+            pr = k + np.arange(int(both.sum()))
+            er += [pr, pr]; ec += [pi[both] * L + pl[both], pj[both] * L + pl[both]]
+            ev.append(-np.ones(2 * pr.size)); lo.append(np.full(pr.size, -1.0))
+            k += pr.size
         xo += blk.n_slack
     er.append(k + e); ec.append(e); ev.append(np.ones(nz)); lo.append(np.zeros(nz))
     k += nz

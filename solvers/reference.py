@@ -4,7 +4,8 @@ never the n x n matrix A:
     min (1/n) ||Z - X W - 1 b^T||_F^2 + reg ||W||_F^2 + kappa ||xi||^2
     s.t. Z >= 0, Z 1 = 1, per bag and required label sum_{i in bag} Z[i,l] + xi >= alpha,
          0 <= xi <= alpha, fixed rows Z[i,0] = 1, Z[i,l] = 0 for labels i's block does not allow,
-         per block sum_{i in rho rows} Z[i,0] >= rho #(rho rows).
+         per block sum_{i in rho rows} Z[i,0] >= rho #(rho rows), and Z[i,l] + Z[j,l] <= 1 for its
+         exclusive pairs (i, j) and labels l >= 1 (`Block.exclusive_rows`).
 
 Clarabel by default; OSQP and SCS selectable.  Used by tests and benchmarks as ground truth.
 """
@@ -91,6 +92,13 @@ def solve_reference(X: np.ndarray, reg: float, problem: Problem, solver: str = "
             cons.append(Z[blk.rows.start:blk.rows.stop, bad] == 0)
     for rows, rho in rho_rows:
         cons.append(cp.sum(Z[rows, 0]) >= rho * rows.size)
+    pair_cols = [np.stack([blk.rows.start + pp[:, 0] + pl * n, blk.rows.start + pp[:, 1] + pl * n], axis=1)
+                 for blk in problem.blocks for pp, pl in [blk.exclusive_rows()] if pl.size]
+    if pair_cols:  # per pair and label, Z[i, l] + Z[j, l] <= 1 on vec(Z) (column-major)
+        pc = np.concatenate(pair_cols)
+        Pm = sp.csr_matrix((np.ones(pc.size), (np.repeat(np.arange(pc.shape[0]), 2), pc.ravel())),
+                           shape=(pc.shape[0], n * L))
+        cons.append(Pm @ vecZ <= 1)
     prob = cp.Problem(cp.Minimize(objective), cons)
     opts = dict(solver_options)
     if time_limit is not None:

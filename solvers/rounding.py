@@ -37,25 +37,25 @@ def round_constrained(Z: np.ndarray, problem: Problem) -> np.ndarray:
 EXCLUSIVE_TIME_LIMIT = 60.0
 
 
-def round_exclusive(Z: np.ndarray, problem: Problem, pairs: np.ndarray,
+def round_exclusive(Z: np.ndarray, problem: Problem,
                     time_limit: float = EXCLUSIVE_TIME_LIMIT) -> tuple[np.ndarray, list[str]]:
-    """`round_constrained` with pairs of rows (internal order, each inside one block) that may not take
-    the same label other than 0, e.g. two face tracks on screen at the same time, who are two people
-    (the uniqueness constraint of Tapaswi et al. 2012 and Bauml et al. CVPR 2013). Per block whose
-    rounding breaks a pair: argmax_V <Z, V> over integral V with one allowed label per row, its bag
-    rows that have no slack, its rho row and V[i, l] + V[j, l] <= 1 per pair and label l >= 1, by
-    HiGHS's MILP solver. Returns (labels, notes): a note per block kept without the pairs."""
+    """`round_constrained` keeping the blocks' exclusive pairs (`Block.exclusive`: rows that may not take
+    the same label other than 0, e.g. two face tracks on screen at the same time, who are two people;
+    the uniqueness constraint of Tapaswi et al. 2012 and Bauml et al. CVPR 2013). The relaxation keeps
+    them too, but a fractional Z can still round onto a broken pair. Per block whose rounding breaks a
+    pair: argmax_V <Z, V> over integral V with one allowed label per row, its bag rows that have no
+    slack, its rho row and V[i, l] + V[j, l] <= 1 per pair and label l >= 1, by HiGHS's MILP solver.
+    Returns (labels, notes): a note per block kept without the pairs."""
     import scipy.sparse as sp
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     labels = round_constrained(Z, problem)
     notes: list[str] = []
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    if not pairs.size:
-        return labels, notes
     for b, blk in enumerate(problem.blocks):
-        s, n, L = blk.rows.start, blk.size, blk.n_labels
-        p = pairs[(pairs[:, 0] >= s) & (pairs[:, 0] < blk.rows.stop)] - s
+        if blk.exclusive is None:
+            continue
+        n, L = blk.size, blk.n_labels
+        p = blk.exclusive
         lab = labels[blk.rows]
         if not np.any((lab[p[:, 0]] == lab[p[:, 1]]) & (lab[p[:, 0]] > 0)):
             continue  # the rounding without the pairs keeps them: it is optimal with them too

@@ -138,12 +138,21 @@ class Block:
     oracle: Oracle | None = None
     rho_scope: str = "free"  # "free": rho over rows in no bag; "all": over every row not fixed
     allowed: np.ndarray | None = None  # bool per label: the labels the block's rows may take (None: all)
+    exclusive: np.ndarray | None = None  # (k, 2) local rows that may not share a label > 0 (two people)
 
     def disallowed(self) -> np.ndarray:
         """Bool mask of the labels no row of this block may take (their entries of Z are fixed to 0)."""
         if self.allowed is None:
             return np.zeros(self.n_labels, dtype=bool)
         return ~self.allowed
+
+    def exclusive_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(pairs, labels): one row Z[i, l] + Z[j, l] <= 1 per exclusive pair (i, j) (local rows, k x 2)
+        and label l >= 1 the block allows, pairs with a row fixed to background left out (they hold)."""
+        p = np.zeros((0, 2), dtype=np.int64) if self.exclusive is None else self.exclusive
+        p = p[~(self.fixed[p[:, 0]] | self.fixed[p[:, 1]])]
+        named = np.flatnonzero(~self.disallowed()[1:]) + 1
+        return np.repeat(p, named.size, axis=0), np.tile(named, p.shape[0])
 
     _cover: Cover | None = field(default=None, init=False, repr=False, compare=False)
 
