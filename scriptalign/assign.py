@@ -204,7 +204,8 @@ def assign(
     a name its movie does not have; ``"all"``: every name anywhere; or a mapping block id -> names
     (e.g. each movie's cast list; a block it leaves out may take every name).
     ``distinct_on_screen``: tracks of one block on screen at the same time (`co_occurring_pairs`) are
-    two people, so the names' rounding never gives them one name (nobody may be both); a tracker that
+    two people, so the names never give them one name, in the relaxation and its rounding (nobody may
+    be both; `solvers.constraints.build_problem`'s exclusive pairs); a tracker that
     splits one face into overlapping tracks should merge them first.
     """
     from solvers.joint import JointActorAction, PairBag

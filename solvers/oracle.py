@@ -97,8 +97,8 @@ class AtLeastOnceOracle:
 
     def __init__(self, block: Block) -> None:
         self.block = block
-        # rho over all tracks ties every bag to the rho row: the block's LP is solved as one (HiGHS),
-        # and factored FW treats the block as one factor with an active set
+        # rho over all tracks ties every bag to the rho row, exclusive pairs tie tracks across bags: the
+        # block's LP is solved as one (HiGHS), and factored FW treats the block as one factor with an active set
         self.pair_rows = block.exclusive_rows()
         self.whole_block = (block.rho_scope == "all" and block.rho > 0 and bool(block.bags)) or bool(self.pair_rows[1].size)
         if self.whole_block:
