@@ -9,8 +9,9 @@ without alternations, the pipeline's default), from the prepared runs ``bench_ha
 its work folders (``--prepare-only``).
 
 Run: ``nice -n 10 python benchmarks/bench_hard_toy_rho.py --tune-seeds 5,6,7 --tune-work /tmp/hard_tune
---score-seeds 0,1,2,3,4 --score-work /tmp/scriptalign_hard_bench [--descriptor dlib]
-[--out benchmarks/results/hard_toy_person_rho.json]``.
+--score-seeds 0,1,2,3,4 --score-work /tmp/scriptalign_hard_bench [--grid 0,0.05,...]
+[--out benchmarks/results/hard_toy_person_rho.json]``; the work folders' prepared runs hold one face
+descriptor (``bench_hard_toy.py --descriptors dlib --prepare-only``).
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ def score_seed(work: Path, seed: int, grid: tuple[float, ...]) -> dict:
     truth = work / f"hard{seed}" / "truth.json"
     out: dict = {"seed": seed, "n_tracks": len(prep.tracks), "by_rho": {}}
     with tempfile.TemporaryDirectory() as tmp:
+        names_only = replace(prep, output=Path(tmp), motion_descriptors=None)
         for rho in grid:
             t0 = time.perf_counter()
-            result = solve_prepared(replace(prep, output=Path(tmp), motion_descriptors=None), person_rho=rho)
-            _, scores = write_results(replace(prep, output=Path(tmp)), result, truth=truth, report=False)
+            result = solve_prepared(names_only, person_rho=rho)
+            _, scores = write_results(names_only, result, truth=truth, report=False)
             out["by_rho"][f"{rho:g}"] = {k: scores.get(k) for k in KEYS} | {"seconds": round(time.perf_counter() - t0, 2)}
     return out
 

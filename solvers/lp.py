@@ -100,6 +100,17 @@ class FixedLP:
             return True, np.asarray(h.getSolution().col_value), "optimal"
         return self._linprog(c)
 
+    def milp(self, c: np.ndarray, n_integral: int, time_limit: float):
+        """The same model with its first `n_integral` columns integral, for costs c, by HiGHS's branch
+        and bound (`scipy.optimize.milp`; its OptimizeResult: x None when it found no feasible point)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        A, lo, hi, bounds = self._lp
+        integrality = np.zeros(self._n)
+        integrality[:n_integral] = 1
+        return milp(np.asarray(c, dtype=np.float64), constraints=LinearConstraint(A, lo, hi), integrality=integrality,
+                    bounds=Bounds(bounds[:, 0], bounds[:, 1]), options={"time_limit": float(time_limit)})
+
     def _linprog(self, c: np.ndarray) -> tuple[bool, np.ndarray, str]:
         """The same LP through scipy.optimize.linprog (HiGHS, fresh model, with presolve): the fallback."""
         import scipy.optimize

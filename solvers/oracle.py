@@ -323,6 +323,20 @@ class AtLeastOnceOracle:
         xi[xo] = x[nz:]
 
 
+    def whole_lp(self) -> tuple[FixedLP, np.ndarray]:
+        """(the block's whole LP, the block's slack offsets of its slack columns): Z row-major, then
+        the slack; simplex, bag, rho and exclusive pair rows (built once, kept)."""
+        if getattr(self, "_whole_lp", None) is None:
+            blk = self.block
+            cov = blk.cover()
+            q = np.arange(cov.n_rows)
+            rr = np.flatnonzero(blk.rho_rows()) if blk.rho > 0 else np.zeros(0, dtype=np.int64)
+            self._whole_xo = cov.slack[cov.slack >= 0]
+            self._whole_lp = _cover_lp(blk, np.arange(blk.size), np.arange(blk.size), q, q,
+                                       np.arange(cov.entry_row.size), self._whole_xo, rho_rows=rr,
+                                       pair_rows=self.pair_rows)
+        return self._whole_lp, self._whole_xo
+
     def _whole(self, C: np.ndarray, gxi: np.ndarray) -> Vertex:
         """The whole block's LP (bags, slack, fixed rows, rho over all rows) by HiGHS dual simplex."""
         blk = self.block
@@ -338,18 +352,10 @@ class AtLeastOnceOracle:
                 and np.count_nonzero(labels[rr] == 0) >= blk.rho * np.count_nonzero(rr) - 1e-9
                 and not np.any((labels[pp[:, 0]] == pl) & (labels[pp[:, 1]] == pl))):
             return Vertex(labels.astype(np.int16), xi)  # the rows' argmins meet every row: optimal
-        if getattr(self, "_whole_lp", None) is None:
-            cov = blk.cover()
-            q = np.arange(cov.n_rows)
-            rr = np.flatnonzero(blk.rho_rows()) if blk.rho > 0 else np.zeros(0, dtype=np.int64)
-            self._whole_xo = cov.slack[cov.slack >= 0]
-            self._whole_lp = _cover_lp(blk, np.arange(blk.size), np.arange(blk.size), q, q,
-                                       np.arange(cov.entry_row.size), self._whole_xo, rho_rows=rr,
-                                       pair_rows=self.pair_rows)
+        lp, xo = self.whole_lp()
         nz = blk.size * blk.n_labels
-        xo = self._whole_xo
         c = np.concatenate([np.asarray(C, dtype=np.float64).ravel(), gxi[xo]])
-        ok, x, message = self._whole_lp.solve(c)
+        ok, x, message = lp.solve(c)
         if not ok:
             pairs = f" and {self.pair_rows[0].shape[0]} exclusive pair rows" if self.pair_rows[1].size else ""
             raise ConstraintError(f"block of {blk.size} tracks: its bags, rho={blk.rho} ({blk.rho_scope} tracks){pairs} "

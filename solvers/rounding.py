@@ -43,12 +43,9 @@ def round_exclusive(Z: np.ndarray, problem: Problem,
     the same label other than 0, e.g. two face tracks on screen at the same time, who are two people;
     the uniqueness constraint of Tapaswi et al. 2012 and Bauml et al. CVPR 2013). The relaxation keeps
     them too, but a fractional Z can still round onto a broken pair. Per block whose rounding breaks a
-    pair: argmax_V <Z, V> over integral V with one allowed label per row, its bag rows that have no
-    slack, its rho row and V[i, l] + V[j, l] <= 1 per pair and label l >= 1, by HiGHS's MILP solver.
+    pair: argmax_V <Z, V> over the block's polytope (its oracle's whole LP: simplex, bag, rho and pair
+    rows; a bag with slack then costs nothing) with V integral, by HiGHS's MILP solver.
     Returns (labels, notes): a note per block kept without the pairs."""
-    import scipy.sparse as sp
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     labels = round_constrained(Z, problem)
     notes: list[str] = []
     for b, blk in enumerate(problem.blocks):
@@ -59,45 +56,14 @@ def round_exclusive(Z: np.ndarray, problem: Problem,
         lab = labels[blk.rows]
         if not np.any((lab[p[:, 0]] == lab[p[:, 1]]) & (lab[p[:, 0]] > 0)):
             continue  # the rounding without the pairs keeps them: it is optimal with them too
-        rows, cols, lo, hi = [np.repeat(np.arange(n), L)], [np.arange(n * L)], [np.ones(n)], [np.ones(n)]
-        k = n
-        cov = blk.cover()
-        hard = np.flatnonzero(cov.slack < 0)  # bag rows with slack cost nothing at a vertex: left out
-        if hard.size:
-            e = np.isin(cov.entry_row, hard)
-            where = -np.ones(cov.n_rows, dtype=np.int64)
-            where[hard] = k + np.arange(hard.size)
-            rows.append(where[cov.entry_row[e]])
-            cols.append(cov.entry_track[e] * L + cov.label[cov.entry_row[e]])
-            lo.append(np.full(hard.size, float(blk.alpha))); hi.append(np.full(hard.size, np.inf))
-            k += hard.size
-        if blk.rho > 0:
-            rr = np.flatnonzero(blk.rho_rows())
-            rows.append(np.full(rr.size, k)); cols.append(rr * L)
-            lo.append([np.ceil(blk.rho * rr.size - 1e-9)]); hi.append([np.inf])
-            k += 1
-        named = np.arange(1, L)
-        pr = k + np.arange(p.shape[0] * named.size)
-        rows += [pr, pr]
-        cols += [(p[:, 0][:, None] * L + named).ravel(), (p[:, 1][:, None] * L + named).ravel()]
-        lo.append(np.full(pr.size, -np.inf)); hi.append(np.ones(pr.size))
-        k += pr.size
-        r, c = np.concatenate(rows), np.concatenate(cols)
-        A = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(k, n * L))
-        ub = np.ones((n, L))
-        ub[:, blk.disallowed()] = 0.0
-        ub[blk.fixed, 1:] = 0.0
-        lb = np.zeros((n, L))
-        lb[blk.fixed, 0] = 1.0
-        res = milp(-np.asarray(Z[blk.rows], dtype=np.float64).ravel(),
-                   constraints=LinearConstraint(A, np.concatenate(lo).astype(float), np.concatenate(hi).astype(float)),
-                   integrality=np.ones(n * L), bounds=Bounds(lb.ravel(), ub.ravel()),
-                   options={"time_limit": float(time_limit)})
+        lp, xo = blk.oracle.whole_lp()
+        res = lp.milp(np.concatenate([-np.asarray(Z[blk.rows], dtype=np.float64).ravel(), np.zeros(xo.size)]),
+                      n * L, time_limit)
         if res.x is None:
             notes.append(f"block {b} ({n} tracks): no rounding keeps its {p.shape[0]} exclusive pairs together with "
                          f"its bags and rho ({res.message.strip()}); rounded without the pairs")
             continue
-        labels[blk.rows] = np.argmax(res.x.reshape(n, L), axis=1)
+        labels[blk.rows] = np.argmax(res.x[:n * L].reshape(n, L), axis=1)
         if res.status != 0:
             notes.append(f"block {b} ({n} tracks): the rounding with exclusive pairs stopped before a proven optimum "
                          f"({res.message.strip()}); its best rounding is kept")
