@@ -103,15 +103,17 @@ def scores(names: list[str | None], confidence: list[float], truth: list[str | N
     right = np.asarray([p == t for p, t in zip(names, truth)])
     named = [i for i, p in enumerate(names) if p is not None]
     naive_named = [i for i, p in enumerate(naive) if p is not None]
-    k = len(naive_named)
-    ranked = sorted(named, key=lambda i: -confidence[i])[:k]
+    k = min(len(naive_named), len(named))
+    # the k most confident names (naming_curve over the named tracks: tied scores in no order)
+    among_named = naming_curve([names[i] for i in named], [truth[i] or "" for i in named],
+                               [confidence[i] for i in named]) if k else None
     curve = naming_curve([p or "" for p in names], [t or "" for t in truth], confidence)
     pick = np.linspace(0, n - 1, 21).astype(int)
     return {
         "naming_accuracy_all_tracks": float(right.mean()),
         "naming_ap_all_tracks": curve.ap,
         "coverage": len(named) / n,
-        "precision_at_naive_coverage": float(np.mean([names[i] == truth[i] for i in ranked])) if ranked else None,
+        "precision_at_naive_coverage": float(among_named.accuracy[k - 1]) if k else None,
         "bojanowski_curve": {"proportion": [float(curve.proportion[i]) for i in pick],
                              "accuracy": [float(curve.accuracy[i]) for i in pick]},
     }

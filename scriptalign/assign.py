@@ -33,6 +33,9 @@ class Assignment:
 
     ``name_scores``/``action_scores`` are the relaxed assignments (n_tracks x (1 + classes)),
     column 0 being background; ``names``/``actions`` list the classes of columns 1.. .
+    ``name_held_out_scores``: the persons' ridge classifier's score of each track fitted without that
+    track (same columns). ``name_confidence`` ranks the names (`name_score`); it is a score, not a
+    probability.
     """
 
     track_ids: tuple[int, ...]
@@ -44,6 +47,7 @@ class Assignment:
     action_confidence: np.ndarray
     name_scores: np.ndarray = field(repr=False)
     action_scores: np.ndarray = field(repr=False)
+    name_held_out_scores: np.ndarray = field(repr=False)
     person_bags: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
     action_bags: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
     gap_history: tuple[float, ...] = ()
@@ -67,10 +71,17 @@ class Assignment:
             track_actions=tuple(self.track_actions[r] for r in rows),
             action_confidence=self.action_confidence[rows],
             name_scores=self.name_scores[rows],
+            name_held_out_scores=self.name_held_out_scores[rows],
             action_scores=self.action_scores[rows],
             person_bags=remap(self.person_bags),
             action_bags=remap(self.action_bags),
         )
+
+    @property
+    def name_labels(self) -> np.ndarray:
+        """Each track's name as its column of ``name_scores`` (0: nobody)."""
+        col = {x: k + 1 for k, x in enumerate(self.names)}
+        return np.asarray([col[x] if x is not None else 0 for x in self.track_names], dtype=np.int64)
 
     def rows(self) -> list[dict]:
         """One plain record per track (the JSON and CSV outputs)."""
@@ -148,13 +159,37 @@ def standardize(X: np.ndarray) -> np.ndarray:
     return Xc / np.where(norms > 0, norms, 1.0)
 
 
-def _confidence(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Confidence of each rounded label: its relaxed value minus the best other one."""
+def label_margin(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each row's score of its label minus its best other score (relaxed values or classifier scores)."""
     Z = np.asarray(Z)
     picked = Z[np.arange(len(labels)), labels]
     others = Z.copy()
     others[np.arange(len(labels)), labels] = -np.inf
     return picked - others.max(axis=1)
+
+
+#: the ways `name_score` can rank the names: the relaxed assignment's margin (saturated at 1 wherever
+#: the relaxation sits on a vertex, so it cannot order those tracks), the held-out classifier's margin,
+#: or their sum (both are on the labels' 0-1 scale)
+NAME_SCORES = ("relaxed", "held_out", "relaxed+held_out")
+#: the default, until benchmarks/bench_hard_toy_tuned.py chooses on hard-toy seeds 5-7
+NAME_SCORE = "relaxed"
+
+
+def name_score(Z: np.ndarray, held_out: np.ndarray, labels: np.ndarray, kind: str = NAME_SCORE) -> np.ndarray:
+    """How confidently each track has its name, for ranking (AP, the Bojanowski curve); not a probability.
+
+    ``Z`` the relaxed assignment, ``held_out`` the classifier's leave-one-out scores, ``labels`` the
+    rounded columns; ``kind`` one of NAME_SCORES.  A non-finite held-out score (reg = 0, leverage 1)
+    counts 0.
+    """
+    if kind not in NAME_SCORES:
+        raise ValueError(f"name score kind must be one of {NAME_SCORES}, got {kind!r}")
+    relaxed = label_margin(Z, labels)
+    if kind == "relaxed":
+        return relaxed
+    held = np.nan_to_num(label_margin(held_out, labels), nan=0.0, posinf=0.0, neginf=0.0)
+    return held if kind == "held_out" else relaxed + held
 
 
 # background share of the persons over all tracks: chosen on toy seeds 10-12 (grid 0-0.25 by 0.05),
@@ -261,11 +296,12 @@ def assign(
         names=names,
         actions=actions,
         track_names=tuple(names[k - 1] if k > 0 else None for k in person_labels),
-        name_confidence=_confidence(model.Z_, person_labels),
+        name_confidence=name_score(model.Z_, model.persons_.held_out_scores_, person_labels),
         track_actions=tuple(actions[k - 1] if k > 0 else None for k in action_labels),
-        action_confidence=_confidence(action_Z, action_labels),
+        action_confidence=label_margin(action_Z, action_labels),
         name_scores=np.asarray(model.Z_),
         action_scores=action_Z,
+        name_held_out_scores=np.asarray(model.persons_.held_out_scores_),
         person_bags=tuple(person_bags),
         action_bags=tuple(action_bags) + tuple(derived),
         gap_history=tuple(model.persons_.gap_history_),

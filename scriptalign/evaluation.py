@@ -28,7 +28,12 @@ class NamingCurve:
 
 
 def naming_curve(predicted: Sequence[str], truth: Sequence[str], confidence: Sequence[float]) -> NamingCurve:
-    """Accuracy against proportion of tracks labelled, most confident first (ties keep input order)."""
+    """Accuracy against proportion of tracks labelled, most confident first.
+
+    Tracks of equal confidence have no order: within such a group each position counts the group's
+    share of right names (the expectation over the group's orders), so the curve and its AP do not
+    depend on the input order of tied tracks.
+    """
     predicted = np.asarray(predicted, dtype=object)
     truth = np.asarray(truth, dtype=object)
     confidence = np.asarray(confidence, dtype=float)
@@ -41,6 +46,8 @@ def naming_curve(predicted: Sequence[str], truth: Sequence[str], confidence: Seq
         raise ValueError("confidence contains NaN or inf")
     order = np.argsort(-confidence, kind="stable")
     correct = (predicted[order] == truth[order]).astype(float)
+    _, group, size = np.unique(confidence[order], return_inverse=True, return_counts=True)
+    correct = (np.bincount(group, weights=correct) / size)[group]  # each tie group's mean
     accuracy = np.cumsum(correct) / np.arange(1, n + 1)
     proportion = np.arange(1, n + 1) / n
     # Area under the step curve: each labelled track contributes 1/n of width.

@@ -51,7 +51,9 @@ class DiscriminativeClustering(BaseEstimator):
     "auto" (CUDA via torch when present, else numpy), "numpy", "cpu" (torch), "cuda".
 
     Learned: `Z_` (n x n_labels relaxed assignment), `labels_` (constraint-respecting rounding),
-    `scores_` (classifier scores X coef_ + intercept_), `objective_` (f(Z_), without the slack
+    `scores_` (classifier scores X coef_ + intercept_), `held_out_scores_` (each row's score from the
+    ridge fitted to Z_ without that row, exact by the hat matrix; non-finite only where reg = 0 leaves
+    a row's leverage at 1), `objective_` (f(Z_), without the slack
     penalty), `slack_` (xi per (bag, required label) in bag order, empty without kappa),
     `gap_` (exact Frank-Wolfe duality gap of the returned point, slack penalty included),
     `gap_history_` (relative duality gaps), `n_iter_`, `converged_` (a fit that did not converge
@@ -179,6 +181,10 @@ class DiscriminativeClustering(BaseEstimator):
         W, b = obj.classifier(np.asarray(Zp))
         self.coef_, self.intercept_ = W, b
         self.scores_ = X @ W + b
+        # leave-one-out scores (exact for ridge): a track's score from the classifier fitted without it
+        h = obj.leverage()[inv]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.held_out_scores_ = (self.scores_ - h[:, None] * self.Z_) / (1.0 - h)[:, None]
         self.n_features_in_ = X.shape[1]
         self.problem_ = problem
         return self

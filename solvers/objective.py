@@ -134,6 +134,12 @@ class ExplicitObjective:
         R = self.Z - self.z_mean - self.rows.rows_matmul(slice(None), self.W)
         return float(np.sum(self.Z * R)) / self.n
 
+    def leverage(self) -> np.ndarray:
+        """The ridge hat matrix's diagonal, 1/n + diag(Xc M^-1 Xc^T): how far a row's own target pulls
+        its fitted value, so that (s_i - h_i z_i) / (1 - h_i) is its leave-one-out score."""
+        Xc = self.rows.rows_matmul(slice(None), np.eye(self.Minv.shape[0]))
+        return 1.0 / self.n + np.einsum("ij,ij->i", Xc @ self.Minv, Xc)
+
     def classifier(self, Z: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ridge minimizers (W, b) for Z (default: the current point): W is d x L."""
         Z = self.Z if Z is None else Z

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from scriptalign.assign import TrackSpan, assign, only_track_baseline, overlapping_tracks, standardize
+from scriptalign.assign import (NAME_SCORES, TrackSpan, assign, label_margin, name_score, only_track_baseline,
+                                overlapping_tracks, standardize)
 
 
 def bag(start, end, names=(), actions=(), pairs=()):
@@ -198,3 +199,27 @@ def test_two_faces_on_screen_together_never_take_one_name(two_people):
     ann = 1 + apart.names.index("ANN")  # the relaxation itself shares ANN between the two only with the pair
     assert alike.name_scores[2, ann] + alike.name_scores[3, ann] > 1.5
     assert apart.name_scores[2, ann] + apart.name_scores[3, ann] <= 1.0 + 1e-6
+
+
+def test_name_score_kinds():
+    Z = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.6, 0.3, 0.1]])
+    held = np.array([[0.1, 0.9, 0.2], [0.3, 0.4, 0.5], [np.nan, 0.2, 0.1]])
+    labels = np.array([1, 1, 0])
+    np.testing.assert_allclose(label_margin(Z, labels), [1.0, 1.0, 0.3])
+    np.testing.assert_allclose(name_score(Z, held, labels, "relaxed"), [1.0, 1.0, 0.3])
+    # the held-out margin orders the two tracks the saturated relaxation ties; NaN counts 0
+    np.testing.assert_allclose(name_score(Z, held, labels, "held_out"), [0.7, -0.1, 0.0])
+    np.testing.assert_allclose(name_score(Z, held, labels, "relaxed+held_out"), [1.7, 0.9, 0.3])
+    assert set(NAME_SCORES) == {"relaxed", "held_out", "relaxed+held_out"}
+    with pytest.raises(ValueError, match="name score kind"):
+        name_score(Z, held, labels, "probability")
+
+
+def test_assignment_confidence_is_the_default_name_score(two_people):
+    spans, face, motion, bags, who, doing = two_people
+    result = assign(spans, face, motion, bags, person_rho=0.0)
+    assert list(result.name_labels) == [1 if w == "ANN" else 2 for w in who]
+    np.testing.assert_allclose(result.name_confidence,
+                               name_score(result.name_scores, result.name_held_out_scores, result.name_labels))
+    part = result.select([3, 0])
+    np.testing.assert_array_equal(part.name_held_out_scores, result.name_held_out_scores[[3, 0]])

@@ -18,6 +18,15 @@ def test_naming_curve_orders_by_confidence():
     assert curve.ap == pytest.approx((1.0 + 0.5 + 2 / 3 + 0.75) / 4)
 
 
+def test_naming_curve_does_not_depend_on_the_order_of_tied_tracks():
+    # a tie of one right and one wrong name counts half right at each of its two positions
+    curve = naming_curve(["a", "b", "c"], ["a", "a", "c"], [0.9, 0.9, 0.1])
+    np.testing.assert_allclose(curve.accuracy, [0.5, 0.5, 2 / 3])
+    swapped = naming_curve(["b", "a", "c"], ["a", "a", "c"], [0.9, 0.9, 0.1])
+    np.testing.assert_allclose(swapped.accuracy, curve.accuracy)
+    assert swapped.ap == pytest.approx(curve.ap) == pytest.approx((0.5 + 0.5 + 2 / 3) / 3)
+
+
 def test_naming_curve_rejects_bad_input():
     with pytest.raises(ValueError, match="same length"):
         naming_curve(["a"], ["a", "b"], [1.0])

@@ -318,3 +318,17 @@ def test_exact_path_known_rows_and_kkt_solvers_agree():
     a, b = (solve_exact(obj.rows.X, 0.05, pr, method=m) for m in ("faer", "qdldl"))
     assert a.status == b.status == "Solved"
     np.testing.assert_allclose(a.Z, b.Z, atol=1e-5)
+
+
+def test_held_out_scores_are_the_ridge_refitted_without_each_row(planted, fitted):
+    """held_out_scores_[i] = the classifier fitted to Z_ on the other rows (same penalty n reg), at row i."""
+    X, Z, n, reg = planted.X, fitted.Z_, planted.X.shape[0], fitted.reg
+    for i in (0, 7, 123, n - 1):
+        keep = np.arange(n) != i
+        Xk, Zk = X[keep], Z[keep]
+        xm = Xk.mean(axis=0)
+        Xc = Xk - xm
+        W = np.linalg.solve(Xc.T @ Xc + n * reg * np.eye(X.shape[1]), Xc.T @ (Zk - Zk.mean(axis=0)))
+        np.testing.assert_allclose(fitted.held_out_scores_[i], X[i] @ W + Zk.mean(axis=0) - xm @ W, atol=1e-10)
+    # held out, a row no longer fits its own target as closely as in-sample
+    assert np.abs(fitted.held_out_scores_ - Z).mean() > np.abs(fitted.scores_ - Z).mean()

@@ -82,3 +82,15 @@ def test_kernel_needs_positive_reg_and_symmetric():
         KernelObjective(np.eye(4), 0.0)
     with pytest.raises(ValueError, match="symmetric"):
         KernelObjective(np.triu(np.ones((4, 4))), 0.1)
+
+
+@pytest.mark.parametrize("n,d", [(40, 5), (12, 30)])
+def test_leverage_is_the_ridge_hat_diagonal(n, d):
+    """With the intercept unpenalised: H = 11^T/n + Xc M^-1 Xc^T, also when n < d (reduced basis)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, d))
+    reg = 0.05
+    Xa = np.hstack([X, np.ones((n, 1))])
+    R = np.diag(np.r_[np.full(d, n * reg), 0.0])
+    H = Xa @ np.linalg.solve(Xa.T @ Xa + R, Xa.T)
+    np.testing.assert_allclose(ExplicitObjective(X, reg).leverage(), np.diag(H), atol=1e-12)
