@@ -59,7 +59,7 @@ def dlib_block(prep, prepared_with: list[str], cache: Path) -> np.ndarray:
     if prep.face_descriptors.shape[1] != describer.dim:
         raise SystemExit(f"{prep.output}: {prep.face_descriptors.shape[1]} descriptor columns, but "
                          f"{'+'.join(prepared_with)} has {describer.dim}")
-    return describer.split(prep.face_descriptors)[DESCRIPTOR]
+    return list(describer.split(prep.face_descriptors).values())[prepared_with.index(DESCRIPTOR)]
 
 
 def score_seed(work: Path, seed: int, grid: tuple[float, ...], prepared_with: list[str]) -> dict:

@@ -170,6 +170,9 @@ def test_a_joint_solve_keeps_each_block_to_its_own_names():
     held = assign(spans, face, np.zeros((10, 0)), bags, **kw)
     assert held.track_names[5] != "ANN" and held.names == ("ANN", "BOB", "CAT")
     assert np.all(held.name_scores[4:, 1] == 0.0) and np.all(held.name_scores[:4, 3] == 0.0)
+    # nor is a barred name a rival in the held-out margin of the name score
+    assert np.all(held.name_held_out_scores[4:, 1] == -np.inf) and np.all(held.name_held_out_scores[:4, 3] == -np.inf)
+    assert np.isfinite(held.name_held_out_scores[:4, :3]).all() and np.isfinite(held.name_confidence).all()
     listed = assign(spans, face, np.zeros((10, 0)), bags, block_names={0: ["ANN", "BOB"], 1: ["BOB", "CAT"]}, **kw)
     assert listed.track_names == held.track_names
     with pytest.raises(ValueError, match="DAN"):
