@@ -137,8 +137,12 @@ class ExplicitObjective:
     def leverage(self) -> np.ndarray:
         """The ridge hat matrix's diagonal, 1/n + diag(Xc M^-1 Xc^T): how far a row's own target pulls
         its fitted value, so that (s_i - h_i z_i) / (1 - h_i) is its leave-one-out score."""
-        Xc = self.rows.rows_matmul(slice(None), np.eye(self.Minv.shape[0]))
-        return 1.0 / self.n + np.einsum("ij,ij->i", Xc @ self.Minv, Xc)
+        eye, h = np.eye(self.Minv.shape[0]), np.empty(self.n)
+        for start in range(0, self.n, 8192):  # in row blocks: O(block r) memory
+            rows = slice(start, min(start + 8192, self.n))
+            Xc = self.rows.rows_matmul(rows, eye)
+            h[rows] = np.einsum("ij,ij->i", Xc @ self.Minv, Xc)
+        return 1.0 / self.n + h
 
     def classifier(self, Z: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ridge minimizers (W, b) for Z (default: the current point): W is d x L."""

@@ -94,3 +94,11 @@ def test_leverage_is_the_ridge_hat_diagonal(n, d):
     R = np.diag(np.r_[np.full(d, n * reg), 0.0])
     H = Xa @ np.linalg.solve(Xa.T @ Xa + R, Xa.T)
     np.testing.assert_allclose(ExplicitObjective(X, reg).leverage(), np.diag(H), atol=1e-12)
+
+
+def test_leverage_over_several_row_blocks():
+    X = np.random.default_rng(4).normal(size=(9000, 3))  # more rows than one block of leverage's loop
+    Xc = X - X.mean(axis=0)
+    M = Xc.T @ Xc + 9000 * 0.1 * np.eye(3)
+    expected = 1 / 9000 + np.einsum("ij,ij->i", Xc @ np.linalg.inv(M), Xc)
+    np.testing.assert_allclose(ExplicitObjective(X, 0.1).leverage(), expected, rtol=1e-10)
