@@ -6,6 +6,7 @@ Run: ``nice -n 10 python benchmarks/bench_hard_toy.py [--seeds 0,1,2,3,4] [--des
 [--actions flow,i3d] [--stride 10] [--work DIR] [--out benchmarks/results/hard_toy.json]``.
 ``--actions``: the action descriptors scored on the same tracks (``flow``, the default, keys the
 methods by face descriptor; ``i3d`` adds ``<face> / i3d``, its prepared run in ``out<seed>/prep-i3d``).
+``--time-generation``: instead, each seed generated afresh (timed) into a temporary folder.
 ``--compare-on-screen``: each descriptor also solved letting tracks on screen together share a name
 (``assign(distinct_on_screen=False)``), the same tracks and descriptors.
 
@@ -191,10 +192,11 @@ def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool =
              prepare_only: bool = False, action_kinds: tuple[str, ...] = ("flow",),
              solve: tuple[str, ...] | None = None, compare_on_screen: bool = False) -> dict | None:
     toy = work / f"hard{seed}"
-    t0 = time.perf_counter()
+    gen_seconds = None  # None: the toy was already in the work folder
     if not (toy / "truth.json").exists():
+        t0 = time.perf_counter()
         generate_hard_toy(toy, seed)
-    gen_seconds = time.perf_counter() - t0
+        gen_seconds = round(time.perf_counter() - t0, 1)
     truth = read_truth(toy / "truth.json")
     cache = work / "cache"
     describer = AllDescribers([make_face_describer(n, feature_pipeline.resolve_device("cpu"), cache) for n in names])
@@ -212,7 +214,7 @@ def run_seed(seed: int, names: list[str], stride: int, work: Path, reuse: bool =
         return None
     tracks = list(prepared.tracks)
     row: dict = {"seed": seed, "duration": truth["duration"], "n_tracks": len(tracks),
-                 "generate_seconds": round(gen_seconds, 1), "prepare_seconds": round(prep_seconds, 1),
+                 "generate_seconds": gen_seconds, "prepare_seconds": round(prep_seconds, 1),
                  "load_prepare": [round(load0, 2), round(os.getloadavg()[0], 2)],
                  "tracker": _recovery(tracks, truth, 3 * stride), "methods": {}}
     for kind, prep in preps.items():
@@ -265,10 +267,27 @@ def main() -> None:
     ap.add_argument("--compare-on-screen", action="store_true",
                     help="also solve each descriptor with distinct_on_screen=False (overlapping tracks may share a "
                          "name), keyed '<descriptor>, same name on screen allowed'")
+    ap.add_argument("--time-generation", action="store_true",
+                    help="instead: generate each seed afresh into a temporary folder, timed, stored under generation")
     ap.add_argument("--detection-recall", type=int, metavar="SEED",
                     help="instead: MTCNN's recall of the truth faces on SEED, stored under detection_recall")
     args = ap.parse_args()
     out = Path(args.out)
+    if args.time_generation:
+        import tempfile
+
+        doc = json.loads(out.read_text()) if out.exists() else {"benchmark": "hard_toy", "seeds": []}
+        timed = {}
+        for seed in (int(x) for x in args.seeds.split(",")):
+            with tempfile.TemporaryDirectory() as tmp:
+                load0, t0 = os.getloadavg()[0], time.perf_counter()
+                generate_hard_toy(Path(tmp) / "toy", seed)
+                timed[str(seed)] = {"seconds": round(time.perf_counter() - t0, 1),
+                                    "load": [round(load0, 2), round(os.getloadavg()[0], 2)]}
+            print(seed, timed[str(seed)], flush=True)
+        doc["generation"] = timed
+        out.write_text(json.dumps(doc, indent=1) + "\n")
+        return
     if args.detection_recall is not None:
         doc = json.loads(out.read_text()) if out.exists() else {"benchmark": "hard_toy", "seeds": []}
         doc["detection_recall"] = row = detection_recall(args.detection_recall) | {"load": round(os.getloadavg()[0], 2)}
@@ -292,6 +311,8 @@ def main() -> None:
         if args.reuse_prepared:
             old = next((r for r in doc["seeds"] if r["seed"] == seed), {})
             row["prepare_seconds"], row["load_prepare"] = old.get("prepare_seconds"), old.get("load_prepare")
+            if row["generate_seconds"] is None:  # reused: the generation timed earlier, if any (0.0 was "not timed")
+                row["generate_seconds"] = old.get("generate_seconds") or None
             row["methods"] = old.get("methods", {}) | row["methods"]  # methods not solved again are kept
             row["solved_again_from_prepared"] = True
         print(json.dumps(row), flush=True)
