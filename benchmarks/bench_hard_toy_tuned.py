@@ -28,6 +28,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,30 +47,34 @@ KEYS = ("naming_accuracy_all_tracks", "naming_accuracy", "naming_ap_all_tracks",
 DESCRIPTOR = "dlib"
 
 
-def dlib_block(prep, prepared_with: list[str], cache: Path) -> np.ndarray:
-    """The prepared run's dlib descriptors: all of them, or their block of a several-descriptor run."""
+def dlib_columns(prepared_with: list[str], cache: Path) -> Callable[[np.ndarray], np.ndarray]:
+    """The dlib descriptors of a prepared run's rows: all of them, or their block of a several-descriptor
+    run (the describers are built once, for their sizes)."""
     if prepared_with == [DESCRIPTOR]:
-        return prep.face_descriptors
+        return lambda X: X
     import features.pipeline as feature_pipeline
     from bench_hard_toy import AllDescribers
     from features.embeddings import make_face_describer
 
     describer = AllDescribers([make_face_describer(n, feature_pipeline.resolve_device("cpu"), cache)
                                for n in prepared_with])
-    if prep.face_descriptors.shape[1] != describer.dim:
-        raise SystemExit(f"{prep.output}: {prep.face_descriptors.shape[1]} descriptor columns, but "
-                         f"{'+'.join(prepared_with)} has {describer.dim}")
-    return list(describer.split(prep.face_descriptors).values())[prepared_with.index(DESCRIPTOR)]
+
+    def columns(X: np.ndarray) -> np.ndarray:
+        if X.shape[1] != describer.dim:
+            raise SystemExit(f"{X.shape[1]} descriptor columns, but {'+'.join(prepared_with)} has {describer.dim}")
+        return list(describer.split(X).values())[prepared_with.index(DESCRIPTOR)]
+
+    return columns
 
 
-def score_seed(work: Path, seed: int, grid: tuple[float, ...], prepared_with: list[str]) -> dict:
+def score_seed(work: Path, seed: int, grid: tuple[float, ...], dlib: Callable[[np.ndarray], np.ndarray]) -> dict:
     """Naming scores of one prepared seed for every person_rho of the grid, and at each, every name score."""
     prep = load_prepared(work / f"out{seed}" / "prep")
     truth = work / f"hard{seed}" / "truth.json"
     out: dict = {"seed": seed, "n_tracks": len(prep.tracks), "by_rho": {}}
     with tempfile.TemporaryDirectory() as tmp:
         names_only = replace(prep, output=Path(tmp), motion_descriptors=None,
-                             face_descriptors=dlib_block(prep, prepared_with, work / "cache"))
+                             face_descriptors=dlib(prep.face_descriptors))
         for rho in grid:
             t0 = time.perf_counter()
             result = solve_prepared(names_only, person_rho=rho)
@@ -109,8 +114,10 @@ def main() -> None:
     with_tune, _, with_score = args.prepared_with.partition(";")
     with_tune, with_score = with_tune.split(","), (with_score or with_tune).split(",")
     load0 = os.getloadavg()[0]
-    tune = [score_seed(Path(args.tune_work), int(s), grid, with_tune) for s in args.tune_seeds.split(",")]
-    score = [score_seed(Path(args.score_work), int(s), grid, with_score) for s in args.score_seeds.split(",")]
+    tune_dlib = dlib_columns(with_tune, Path(args.tune_work) / "cache")
+    score_dlib = dlib_columns(with_score, Path(args.score_work) / "cache")
+    tune = [score_seed(Path(args.tune_work), int(s), grid, tune_dlib) for s in args.tune_seeds.split(",")]
+    score = [score_seed(Path(args.score_work), int(s), grid, score_dlib) for s in args.score_seeds.split(",")]
     keys = [f"{g:g}" for g in grid]
     chosen = max(keys, key=lambda k: pooled(tune, k, "naming_accuracy_all_tracks"))  # ties: the smaller rho
     summary = {k: {"tune_all_tracks": pooled(tune, k, "naming_accuracy_all_tracks"),

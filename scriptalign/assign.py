@@ -282,17 +282,11 @@ def assign(
                              action_rho_scope="free", n_alternations=n_alternations if actions else 0,
                              max_iter=3000, tol=1e-4, time_limit=time_limit, device=device,
                              random_state=random_state)
-    block_labels = _block_labels(block_names, blocks, bag_blocks, bags, name_col)
     model.fit(Xf, Xm if actions else np.zeros((n, 1)), person_bags, action_bags, pair_bags, blocks=blocks,
-              person_block_labels=block_labels,
+              person_block_labels=_block_labels(block_names, blocks, bag_blocks, bags, name_col),
               person_exclusive=co_occurring_pairs(spans, blocks) if distinct_on_screen else None)
     person_labels = np.asarray(model.person_labels_)
-    held_out = np.array(model.persons_.held_out_scores_, dtype=np.float64)
-    if block_labels is not None:  # a name a track cannot take is no rival of the one it has
-        for i, g in enumerate(np.asarray(blocks).tolist()):
-            if g in block_labels:
-                barred = np.setdiff1d(np.arange(1, len(names) + 1), block_labels[g])
-                held_out[i, barred] = -np.inf
+    held_out = np.asarray(model.persons_.held_out_scores_)  # -inf: a name the track's block may not take
     if actions:
         action_Z, action_labels = np.asarray(model.T_), np.asarray(model.action_labels_)
         derived = [(tuple(int(i) for i in p.track_indices), (p.action,)) for p in pair_bags]

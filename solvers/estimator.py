@@ -52,8 +52,8 @@ class DiscriminativeClustering(BaseEstimator):
 
     Learned: `Z_` (n x n_labels relaxed assignment), `labels_` (constraint-respecting rounding),
     `scores_` (classifier scores X coef_ + intercept_), `held_out_scores_` (each row's score from the
-    ridge fitted to Z_ without that row, exact by the hat matrix; non-finite only where reg = 0 leaves
-    a row's leverage at 1), `objective_` (f(Z_), without the slack
+    ridge fitted to Z_ without that row, exact by the hat matrix; -inf for a label the row's block may
+    not take, and non-finite where reg = 0 leaves a row's leverage at 1), `objective_` (f(Z_), without the slack
     penalty), `slack_` (xi per (bag, required label) in bag order, empty without kappa),
     `gap_` (exact Frank-Wolfe duality gap of the returned point, slack penalty included),
     `gap_history_` (relative duality gaps), `n_iter_`, `converged_` (a fit that did not converge
@@ -185,6 +185,9 @@ class DiscriminativeClustering(BaseEstimator):
         h = obj.leverage()[inv]
         with np.errstate(divide="ignore", invalid="ignore"):
             self.held_out_scores_ = (self.scores_ - h[:, None] * self.Z_) / (1.0 - h)[:, None]
+        for blk in problem.blocks:  # a label the row's block may not take is no score of it
+            if blk.allowed is not None:
+                self.held_out_scores_[np.ix_(problem.order[blk.rows], ~blk.allowed)] = -np.inf
         self.n_features_in_ = X.shape[1]
         self.problem_ = problem
         return self

@@ -39,6 +39,9 @@ def test_a_track_takes_a_foreign_name_without_the_restriction_and_not_with_it(so
     assert held.labels_[6] in (0, 2)  # nobody, or the one person of its episode it could be
     assert held.labels_[:2].tolist() == [1, 1] and held.labels_[9:].tolist() == [3, 3, 3]
     assert np.all(held.Z_[6:, 1] == 0.0) and np.all(held.Z_[:6, 3] == 0.0)  # exactly zero, not small
+    # nor does the held-out classifier score a track on a label its block bars
+    assert np.all(held.held_out_scores_[6:, 1] == -np.inf) and np.all(held.held_out_scores_[:6, 3] == -np.inf)
+    assert np.isfinite(held.held_out_scores_[6:, [0, 2, 3]]).all() and np.isfinite(free.held_out_scores_).all()
 
 
 @pytest.mark.parametrize("solver,tol", [("fw", 3e-3), ("bcfw", 3e-3), ("exact", 1e-4), ("pg", 1e-4)])
